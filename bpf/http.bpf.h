@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* HTTP/1.x exchange framing on one connection: a request starts at the
+ * first read of a connection at rest, its response at the first write after
+ * it, and the exchange is emitted, once, when the response's own framing
+ * says it is complete, or else when the next request starts or the
+ * connection closes. Only the framing is read here; everything that needs
+ * memory or judgement is parsed in user space. */
+#ifndef SONDE_HTTP_BPF_H
+#define SONDE_HTTP_BPF_H
+
+#include "maps.bpf.h"
+
+#define SCRATCH_MASK (2 * SONDE_HEAD_SCAN - 1)
+
+static __always_inline char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static __always_inline int is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* A request line starts with an upper-case method of 3 to 7 letters and a
+ * space: enough to keep TLS, SSH, Redis and PostgreSQL out of the ring. A
+ * read that ends inside the method is taken for a request: the rest of the
+ * line follows in the next read. */
+static __always_inline int looks_like_request(const char *h, __u32 n)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 8; i++) {
+		if (i >= (int)n)
+			return i > 0;
+		if (h[i] == ' ')
+			return i >= 3;
+		if (!is_upper(h[i]))
+			return 0;
+	}
+	return 0;
+}
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	/* No wake-up per event: the collector drains on a timer, and is woken
+	 * only when the ring is filling up. */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= SONDE_RINGBUF_BYTES / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void exchange_emit(struct sonde_conn *c, __u8 end)
+{
+	c->ev.end = end;
+	bpf_get_current_comm(c->ev.comm, sizeof(c->ev.comm));
+	if (bpf_ringbuf_output(&events, &c->ev, sizeof(c->ev), wakeup_flag()))
+		stat_inc(SONDE_STAT_LOST);
+	else
+		stat_inc(SONDE_STAT_EVENTS);
+	c->state = SONDE_CONN_IDLE;
+}
+
+static __always_inline void request_on_read(struct sonde_conn *c, __u64 data, __u32 seg_len,
+					    __u64 total, __u32 tid)
+{
+	__u32 off, len;
+
+	if (c->state == SONDE_CONN_RESPONSE)
+		exchange_emit(c, SONDE_END_NEXT_REQUEST);
+	if (c->state != SONDE_CONN_REQUEST) {
+		char head[8] = {};
+
+		__u32 peek = seg_len < 8 ? seg_len : 8;
+
+		barrier_var(peek);
+		peek &= 15;
+		if (peek > 8)
+			return;
+		bpf_probe_read_user(head, peek, (void *)data);
+		if (!looks_like_request(head, seg_len)) {
+			/* A connection that never spoke HTTP is left alone from
+			 * now on; one that did resynchronises on its next read. */
+			if (!c->ev.start_ns) {
+				c->state = SONDE_CONN_NOT_HTTP;
+				stat_inc(SONDE_STAT_NOT_HTTP);
+			}
+			return;
+		}
+		c->ev.start_ns = bpf_ktime_get_ns();
+		c->ev.end_ns = 0;
+		c->ev.req_len = 0;
+		c->ev.req_bytes = 0;
+		c->ev.resp_len = 0;
+		c->ev.resp_bytes = 0;
+		c->ev.tid = tid;
+		c->resp_expected = 0;
+		c->chunked = 0;
+		c->is_head = head[0] == 'H' && head[1] == 'E' && head[2] == 'A' && head[3] == 'D' &&
+			     head[4] == ' ';
+		c->state = SONDE_CONN_REQUEST;
+	}
+	c->ev.req_bytes += total;
+	off = c->ev.req_len;
+	if (off >= SONDE_REQ_CAP)
+		return;
+	len = SONDE_REQ_CAP - off;
+	if (seg_len < len)
+		len = seg_len;
+	/* The masks are for the verifier (the barriers keep the compiler from
+	 * dropping them): off < CAP and len <= CAP, and the slack after
+	 * ev.req absorbs the sum. */
+	barrier_var(off);
+	barrier_var(len);
+	off &= SONDE_REQ_CAP - 1;
+	len &= 2 * SONDE_REQ_CAP - 1;
+	if (bpf_probe_read_user(&c->ev.req[off], len, (void *)data) == 0)
+		c->ev.req_len = off + len;
+}
+
+/* Case-insensitive match of a header name at buf[at]; lit is lower case. */
+static __always_inline int header_is(const char *buf, __u32 at, __u32 n, const char *lit, __u32 lit_len)
+{
+	__u32 k;
+
+	if (at + lit_len > n)
+		return 0;
+#pragma unroll
+	for (k = 0; k < 20; k++) {
+		if (k >= lit_len)
+			break;
+		if (lower(buf[(at + k) & SCRATCH_MASK]) != lit[k])
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline __u64 parse_length(const char *buf, __u32 at, __u32 n)
+{
+	__u64 v = 0;
+	__u32 k;
+	int digits = 0;
+
+#pragma unroll
+	for (k = 0; k < 24; k++) {
+		char ch;
+
+		if (at + k >= n)
+			return 0;
+		ch = buf[(at + k) & SCRATCH_MASK];
+		if (ch == ' ' && !digits)
+			continue;
+		if (ch < '0' || ch > '9')
+			break;
+		v = v * 10 + (ch - '0');
+		digits++;
+	}
+	return digits ? v : 0;
+}
+
+struct head_scan {
+	const char *buf;
+	__u32 n;
+	__u32 head_end;
+	__u64 content_length;
+	int has_length;
+	int chunked;
+};
+
+/* One byte of the response head: a bpf_loop callback, so the verifier
+ * checks it once instead of once per byte and path. */
+static long head_scan_step(__u32 i, void *arg)
+{
+	static const char cl[] = "content-length:";
+	static const char te[] = "transfer-encoding:";
+	struct head_scan *s = arg;
+	const char *buf = s->buf;
+
+	if (i >= s->n)
+		return 1;
+	if (i < 2 || buf[i & SCRATCH_MASK] != '\n')
+		return 0;
+	if (buf[(i - 1) & SCRATCH_MASK] == '\r' && buf[(i - 2) & SCRATCH_MASK] == '\n') {
+		s->head_end = i + 1;
+		return 1;
+	}
+	if (header_is(buf, i + 1, s->n, cl, sizeof(cl) - 1)) {
+		s->content_length = parse_length(buf, i + sizeof(cl), s->n);
+		s->has_length = 1;
+	} else if (header_is(buf, i + 1, s->n, te, sizeof(te) - 1)) {
+		s->chunked = 1;
+	}
+	return 0;
+}
+
+/* Starts the response at its first write. Returns 0 when the write is an
+ * interim 1xx response, which belongs to the request still being read. */
+static __always_inline int response_start(struct sonde_conn *c, __u64 data, __u32 seg_len)
+{
+	struct head_scan f = {};
+	struct sonde_scratch *s;
+	__u32 zero = 0, n, keep;
+	int status;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	n = seg_len < SONDE_HEAD_SCAN ? seg_len : SONDE_HEAD_SCAN;
+	barrier_var(n);
+	n &= SCRATCH_MASK;
+	if (bpf_probe_read_user(s->buf, n, (void *)data))
+		n = 0;
+	status = 0;
+	if (n >= 12 && s->buf[0] == 'H' && s->buf[4] == '/' && s->buf[8] == ' ')
+		status = (s->buf[9] - '0') * 100 + (s->buf[10] - '0') * 10 + (s->buf[11] - '0');
+	if (status >= 100 && status < 200 && status != 101)
+		return 0;
+	keep = n < SONDE_RESP_CAP ? n : SONDE_RESP_CAP;
+	/* ev.resp is followed by the slack, so the mask suffices. */
+	barrier_var(keep);
+	keep &= 2 * SONDE_RESP_CAP - 1;
+	bpf_probe_read_kernel(c->ev.resp, keep, s->buf);
+	c->ev.resp_len = keep;
+	c->state = SONDE_CONN_RESPONSE;
+	if (!status)
+		return 1;
+	/* A head longer than the scan leaves the framing unknown; the
+	 * exchange then ends at the next request or at close. */
+	f.buf = s->buf;
+	f.n = n;
+	bpf_loop(SONDE_HEAD_SCAN, head_scan_step, &f, 0);
+	if (!f.head_end)
+		return 1;
+	if (c->is_head || status == 204 || status == 304)
+		c->resp_expected = f.head_end;
+	else if (f.has_length)
+		c->resp_expected = f.head_end + f.content_length;
+	else if (f.chunked)
+		c->chunked = 1;
+	return 1;
+}
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Maps shared by the BPF objects. maps.bpf.c defines them; every other
+ * object sees extern declarations that the static linker resolves. */
+#ifndef SONDE_MAPS_BPF_H
+#define SONDE_MAPS_BPF_H
+
+#include "sonde.h"
+
+#ifdef SONDE_DEFINE_MAPS
+#define SONDE_MAP
+#else
+#define SONDE_MAP extern
+#endif
+
+#define SONDE_MAX_TARGETS 16384
+#define SONDE_MAX_CONNS 16384
+#define SONDE_RINGBUF_BYTES (8 << 20)
+
+/* Per-connection exchange being assembled. The slack after ev lets the
+ * verifier prove that a masked append into ev.req stays inside the value. */
+struct sonde_conn {
+	struct sonde_http_event ev;
+	char slack[2 * SONDE_REQ_CAP];
+	__u64 resp_expected; /* head + body length when framing is known, else 0 */
+	__u8 state;          /* enum sonde_conn_state */
+	__u8 chunked;
+	__u8 is_head;
+	__u8 pad[5];
+};
+
+enum sonde_conn_state {
+	SONDE_CONN_IDLE = 0,
+	SONDE_CONN_REQUEST,
+	SONDE_CONN_RESPONSE,
+	SONDE_CONN_NOT_HTTP,
+};
+
+/* Arguments of a socket syscall in flight, keyed by thread. */
+struct sonde_io_args {
+	__u64 buf;    /* buffer, or the iovec array when iovcnt > 0 */
+	__u32 iovcnt;
+	__u32 fd;
+};
+
+struct sonde_scratch {
+	char buf[2 * SONDE_HEAD_SCAN];
+};
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sonde_config);
+} sonde_config SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SONDE_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct sonde_target);
+} targets SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct sonde_comm_key);
+	__type(value, struct sonde_target);
+} exe_targets SEC(".maps");
+
+/* LRU: a connection whose close was never seen (the process died) ages out. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SONDE_MAX_CONNS);
+	__type(key, __u64);
+	__type(value, struct sonde_conn);
+} conns SEC(".maps");
+
+/* LRU: the arguments of a thread that died inside a syscall age out. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct sonde_io_args);
+} io_args SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sonde_scratch);
+} scratch SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SONDE_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SONDE_RINGBUF_BYTES);
+} events SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct sonde_config *config_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sonde_config, &zero);
+}
+
+#endif

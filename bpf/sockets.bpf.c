@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Socket syscalls of the targets. A server connection is tracked from its
+ * accept; every read and write hook leaves at its first lookup, in the
+ * connection map, unless the fd is such a connection, so untargeted
+ * processes and files cost one hash lookup. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+#include "http.bpf.h"
+
+#define MAX_IOV 8
+
+static const struct sonde_conn zero_conn;
+
+static __always_inline __u64 conn_key(__u32 tgid, __u32 fd)
+{
+	return (__u64)tgid << 32 | fd;
+}
+
+static __always_inline int on_accept(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 service = SONDE_SERVICE_BY_COMM;
+	struct sonde_config *cfg;
+	struct sonde_conn *c;
+	__u64 key;
+
+	if (ret < 0)
+		return 0;
+	cfg = config_get();
+	if (!cfg)
+		return 0;
+	if (cfg->observe_all) {
+		if (tgid == cfg->self_tgid)
+			return 0;
+	} else {
+		struct sonde_target *t = bpf_map_lookup_elem(&targets, &tgid);
+
+		if (!t)
+			return 0;
+		service = t->service_id;
+	}
+	key = conn_key(tgid, ret);
+	if (bpf_map_update_elem(&conns, &key, &zero_conn, BPF_ANY))
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	c->ev.conn_id = bpf_ktime_get_ns();
+	c->ev.service_id = service;
+	c->ev.tgid = tgid;
+	c->ev.fd = ret;
+	c->ev.role = SONDE_ROLE_SERVER;
+	stat_inc(SONDE_STAT_CONNS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sonde_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sonde_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept(ctx->ret);
+}
+
+static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 key = conn_key(id >> 32, fd);
+	struct sonde_io_args a = { .buf = buf, .iovcnt = iovcnt, .fd = fd };
+	struct sonde_conn *c;
+
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c || c->state == SONDE_CONN_NOT_HTTP)
+		return 0;
+	bpf_map_update_elem(&io_args, &id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int msg_enter(__u32 fd, __u64 msg)
+{
+	struct user_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg))
+		return 0;
+	if (!m.msg_iovlen)
+		return 0;
+	return io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen);
+}
+
+/* The first bytes of the data a syscall moved: its buffer, or the first
+ * iovec, cut to what the syscall returned. */
+static __always_inline __u64 first_segment(const struct sonde_io_args *a, __u64 ret, __u32 *seg_len)
+{
+	struct iovec iov;
+
+	if (!a->iovcnt) {
+		*seg_len = ret > 0xffffffff ? 0xffffffff : ret;
+		return a->buf;
+	}
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)a->buf))
+		return 0;
+	*seg_len = iov.iov_len < ret ? iov.iov_len : ret;
+	return (__u64)iov.iov_base;
+}
+
+/* Whether the bytes a write moved end with the last chunk of a chunked
+ * body, "0\r\n\r\n". */
+static __always_inline int ends_with_last_chunk(const struct sonde_io_args *a, __u64 ret)
+{
+	char tail[5] = {};
+	__u64 end = 0, left = ret;
+	struct iovec iov;
+	__u32 i;
+
+	if (!a->buf)
+		return 0;
+	if (!a->iovcnt) {
+		end = a->buf + ret;
+	} else {
+#pragma unroll
+		for (i = 0; i < MAX_IOV; i++) {
+			if (i >= a->iovcnt)
+				return 0;
+			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(a->buf + i * sizeof(iov))))
+				return 0;
+			if (left <= iov.iov_len) {
+				if (left < sizeof(tail))
+					return 0;
+				end = (__u64)iov.iov_base + left;
+				break;
+			}
+			left -= iov.iov_len;
+		}
+	}
+	if (!end || ret < sizeof(tail))
+		return 0;
+	if (bpf_probe_read_user(tail, sizeof(tail), (void *)(end - sizeof(tail))))
+		return 0;
+	return tail[0] == '0' && tail[1] == '\r' && tail[2] == '\n' && tail[3] == '\r' && tail[4] == '\n';
+}
+
+static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sonde_io_args *a;
+	__u64 key;
+
+	a = bpf_map_lookup_elem(&io_args, &id);
+	if (!a)
+		return 0;
+	*out = *a;
+	bpf_map_delete_elem(&io_args, &id);
+	if (ret <= 0)
+		return 0;
+	key = conn_key(id >> 32, out->fd);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+static __always_inline int read_exit(long ret)
+{
+	struct sonde_io_args a;
+	struct sonde_conn *c;
+	__u32 seg_len = 0;
+	__u64 data;
+
+	c = io_exit(ret, &a);
+	if (!c)
+		return 0;
+	data = first_segment(&a, ret, &seg_len);
+	if (!data)
+		return 0;
+	request_on_read(c, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
+	return 0;
+}
+
+static __always_inline int write_exit(long ret)
+{
+	struct sonde_io_args a;
+	struct sonde_conn *c;
+	__u32 seg_len = 0;
+	__u64 data = 0;
+
+	c = io_exit(ret, &a);
+	if (!c)
+		return 0;
+	if (c->state == SONDE_CONN_REQUEST) {
+		data = a.buf ? first_segment(&a, ret, &seg_len) : 0;
+		/* Body bytes by sendfile before any head: not HTTP framing we
+		 * know, so the exchange waits for its next event. */
+		if (!data || !response_start(c, data, seg_len))
+			return 0;
+	} else if (c->state != SONDE_CONN_RESPONSE) {
+		return 0;
+	}
+	c->ev.resp_bytes += ret;
+	c->ev.end_ns = bpf_ktime_get_ns();
+	if (c->resp_expected && c->ev.resp_bytes >= c->resp_expected)
+		exchange_emit(c, SONDE_END_FRAMED);
+	else if (c->chunked && ends_with_last_chunk(&a, ret))
+		exchange_emit(c, SONDE_END_FRAMED);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int sonde_enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int sonde_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int sonde_enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2]) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int sonde_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int sonde_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	return read_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int sonde_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	return read_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int sonde_exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	return read_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int sonde_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return read_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int sonde_enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sonde_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int sonde_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2]) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sonde_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], ctx->args[1]);
+}
+
+/* sendfile moves body bytes from a file: counted, never read. */
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int sonde_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	return io_enter(ctx->args[0], 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int sonde_exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	return write_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int sonde_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return write_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int sonde_exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return write_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int sonde_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return write_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int sonde_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
+{
+	return write_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 key = conn_key(bpf_get_current_pid_tgid() >> 32, ctx->args[0]);
+	struct sonde_conn *c;
+
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	if (c->state == SONDE_CONN_RESPONSE)
+		exchange_emit(c, SONDE_END_CLOSE);
+	else if (c->state == SONDE_CONN_REQUEST)
+		stat_inc(SONDE_STAT_UNANSWERED);
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}

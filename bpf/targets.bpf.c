@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Target selection in the kernel: a process whose command name matches an
+ * exe selector is selected at exec, before its first socket syscall, and
+ * children of selected processes are selected at fork (nginx workers are
+ * forks of a selected master, not execs). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+
+SEC("tracepoint/sched/sched_process_exec")
+int sonde_exec(void *ctx)
+{
+	struct sonde_comm_key key = {};
+	struct sonde_target *t;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	t = bpf_map_lookup_elem(&exe_targets, &key);
+	if (t)
+		bpf_map_update_elem(&targets, &tgid, t, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	struct sonde_target *t;
+
+	/* A new thread shares its parent's tgid and entry. */
+	if (child_tgid == parent_tgid)
+		return 0;
+	t = bpf_map_lookup_elem(&targets, &parent_tgid);
+	if (t)
+		bpf_map_update_elem(&targets, &child_tgid, t, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int sonde_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	/* Only the group leader's exit ends the process's selection. */
+	if ((__u32)id == tgid)
+		bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
