@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Histogram bucket bounds. */
+#ifndef SONDE_HISTOGRAM_H
+#define SONDE_HISTOGRAM_H
+
+#include <stddef.h>
+
+/* Fine enough for sub-millisecond services, up to 10 s. */
+extern const double default_buckets[];
+extern const size_t default_buckets_len;
+
+/* Parses "0.0005,0.001,..." into out: finite, positive, strictly
+ * increasing, at most max. Returns 0 or -EINVAL. */
+int buckets_parse(const char *spec, double *out, size_t max, size_t *n);
+/* The index of the first bound >= v, or n for +Inf. Bounds are inclusive
+ * upper limits, as Prometheus's le. */
+size_t bucket_index(const double *bounds, size_t n, double v);
+
+#endif
