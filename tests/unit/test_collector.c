@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The collector fed with exchange events as the kernel builds them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "collector.h"
+#include "histogram.h"
+#include "prom.h"
+#include "routes.h"
+#include "strbuf.h"
+
+struct fixture {
+	struct registry *reg;
+	struct services services;
+	struct collector c;
+	struct strbuf out;
+	uint32_t web;
+};
+
+static int setup(void **state)
+{
+	struct collector_config cfg = {
+		.ns = "microservice", .buckets = default_buckets, .nbuckets = default_buckets_len,
+		.series_cap = 8, .version = "test", .mode = "unit",
+	};
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->reg = registry_new();
+	if (!f->reg || services_intern(&f->services, "web", &f->web) ||
+	    collector_init(&f->c, f->reg, &f->services, &cfg))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	registry_free(f->reg);
+	strbuf_free(&f->out);
+	free(f);
+	return 0;
+}
+
+static void feed(struct fixture *f, uint32_t service, const char *req, const char *resp, uint64_t dur_ns)
+{
+	struct sonde_http_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.service_id = service;
+	ev.start_ns = 1000000;
+	ev.end_ns = ev.start_ns + dur_ns;
+	ev.req_len = (uint16_t)(strlen(req) < SONDE_REQ_CAP ? strlen(req) : SONDE_REQ_CAP);
+	memcpy(ev.req, req, ev.req_len);
+	ev.resp_len = (uint16_t)(strlen(resp) < SONDE_RESP_CAP ? strlen(resp) : SONDE_RESP_CAP);
+	memcpy(ev.resp, resp, ev.resp_len);
+	strcpy(ev.comm, "python3");
+	collector_http(&f->c, &ev);
+}
+
+static const char *render(struct fixture *f)
+{
+	strbuf_free(&f->out);
+	memset(&f->out, 0, sizeof(f->out));
+	assert_int_equal(prom_render(f->reg, &f->out), 0);
+	assert_int_equal(f->out.err, 0);
+	assert_true(strbuf_append(&f->out, "", 1) == 0 && f->out.err == 0);
+	return f->out.data;
+}
+
+static void assert_line(struct fixture *f, const char *line)
+{
+	const char *text = render(f);
+	char *needle;
+
+	assert_true(asprintf(&needle, "\n%s\n", line) > 0);
+	if (!strstr(text, needle))
+		fail_msg("missing line: %s\nin:\n%s", line, text);
+	free(needle);
+}
+
+static void assert_no_text(struct fixture *f, const char *s)
+{
+	if (strstr(render(f), s))
+		fail_msg("unexpected text: %s", s);
+}
+
+static void test_red_counts(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < 3; i++)
+		feed(f, f->web, "GET /api/users/42?secret=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+		     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", 2000000);
+	feed(f, f->web, "POST /api/users/7 HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+	     "HTTP/1.1 503 Service Temporarily Unavailable with a very long reason phrase\r\n", 300000);
+	feed(f, f->web, "GET /missing HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n\r\n", 100000);
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/api/users/{id}\",status=\"200\"} 3");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"POST\","
+		       "endpoint=\"/api/users/{id}\",status=\"503\"} 1");
+	assert_line(f, "microservice_request_duration_seconds_bucket{service=\"web\",protocol=\"http\","
+		       "method=\"GET\",endpoint=\"/api/users/{id}\",status=\"200\",le=\"0.001\"} 0");
+	assert_line(f, "microservice_request_duration_seconds_bucket{service=\"web\",protocol=\"http\","
+		       "method=\"GET\",endpoint=\"/api/users/{id}\",status=\"200\",le=\"0.0025\"} 3");
+	assert_line(f, "microservice_request_duration_seconds_count{service=\"web\",protocol=\"http\","
+		       "method=\"GET\",endpoint=\"/api/users/{id}\",status=\"200\"} 3");
+	/* 4xx are client errors, not server errors. */
+	assert_line(f, "microservice_errors_total{service=\"web\",type=\"http_5xx\"} 1");
+	assert_line(f, "sonde_events_total 5");
+	assert_no_text(f, "secret");
+}
+
+static void test_service_by_comm(void **state)
+{
+	struct fixture *f = *state;
+
+	feed(f, SONDE_SERVICE_BY_COMM, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n", 1000);
+	assert_line(f, "microservice_requests_total{service=\"python3\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/\",status=\"200\"} 1");
+}
+
+static void test_malformed(void **state)
+{
+	struct fixture *f = *state;
+
+	feed(f, f->web, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "HTTP/1.1 200 OK\r\n", 1000);
+	feed(f, f->web, "GET / HTTP/1.1\r\n\r\n", "\x00\x01garbage", 1000);
+	feed(f, f->web, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 2000 OK\r\n", 1000);
+	feed(f, f->web, "BREW /pot HTTP/1.1\r\n\r\n", "HTTP/1.1 418 I'm a teapot\r\n", 1000);
+	assert_line(f, "sonde_parse_failures_total{kind=\"request\"} 1");
+	assert_line(f, "sonde_parse_failures_total{kind=\"response\"} 2");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/\",status=\"unknown\"} 2");
+	assert_line(f, "microservice_errors_total{service=\"web\",type=\"malformed_response\"} 2");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"_OTHER\","
+		       "endpoint=\"/pot\",status=\"418\"} 1");
+}
+
+static void test_truncated_request_line(void **state)
+{
+	struct fixture *f = *state;
+	char req[SONDE_REQ_CAP + 1];
+
+	/* A target longer than the capture: the cut segment is dropped. */
+	strcpy(req, "GET /files/12/");
+	memset(req + strlen(req), 'a', sizeof(req) - 1 - strlen(req));
+	req[SONDE_REQ_CAP] = 0;
+	feed(f, f->web, req, "HTTP/1.1 200 OK\r\n", 1000);
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/files/{id}\",status=\"200\"} 1");
+}
+
+static void test_series_cap(void **state)
+{
+	struct fixture *f = *state;
+	char req[64];
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(req, sizeof(req), "GET /page-%c HTTP/1.1\r\n\r\n", 'a' + i);
+		feed(f, f->web, req, "HTTP/1.1 200 OK\r\n", 1000);
+	}
+	/* The cap of 8 holds; the rest are counted in the overflow series. */
+	assert_line(f, "microservice_requests_total{service=\"__overflow__\",protocol=\"__overflow__\","
+		       "method=\"__overflow__\",endpoint=\"__overflow__\",status=\"__overflow__\"} 12");
+}
+
+static void test_kernel_stats(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t stats[SONDE_STAT_MAX] = { [SONDE_STAT_LOST] = 3, [SONDE_STAT_CONNS] = 9 };
+
+	collector_kernel_stats(&f->c, stats, 4);
+	assert_line(f, "sonde_events_lost_total 3");
+	assert_line(f, "sonde_connections_tracked_total 9");
+	assert_line(f, "sonde_targets 4");
+	assert_line(f, "sonde_build_info{version=\"test\",mode=\"unit\"} 1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_red_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_service_by_comm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_request_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
