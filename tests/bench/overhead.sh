@@ -1,0 +1,97 @@
+#!/bin/bash
+# Overhead benchmark: nginx (one worker, 6-byte body) under wrk -t1 -c16,
+# unobserved and observed by sonde in alternating pairs within one run, so
+# machine noise hits both sides alike. Reports the median throughput ratio,
+# the CPU added per request (whole machine, from /proc/stat, so it includes
+# the BPF programs and the daemon) and the events lost.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PAIRS=${PAIRS:-5}
+DURATION=${DURATION:-5}
+SONDE_ARGS=${SONDE_ARGS:-}
+TMP=$(mktemp -d /tmp/sonde-bench.XXXXXX)
+NGINX_PID= SONDE_PID=
+trap '[ -n "$SONDE_PID" ] && kill $SONDE_PID; [ -n "$NGINX_PID" ] && kill $NGINX_PID; wait 2>/dev/null; rm -rf $TMP' EXIT
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root to load BPF"; exit 1; }
+for c in nginx wrk curl; do command -v $c >/dev/null || { echo "bench: $c missing (make deps)"; exit 1; }; done
+
+port() { local p; while :; do p=$((20000 + RANDOM % 20000)); ss -Htln "sport = :$p" | grep -q . || { echo $p; return; }; done; }
+PORT=$(port)
+SPORT=$(port)
+cat >"$TMP/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $TMP/body;
+	proxy_temp_path $TMP/proxy;
+	fastcgi_temp_path $TMP/fastcgi;
+	uwsgi_temp_path $TMP/uwsgi;
+	scgi_temp_path $TMP/scgi;
+	server { listen 127.0.0.1:$PORT; location / { return 200 "hello\n"; } }
+}
+CONF
+nginx -c "$TMP/nginx.conf" -e "$TMP/error.log" &
+NGINX_PID=$!
+sleep 1
+
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+# Runs wrk; prints "requests req_per_s busy_jiffies".
+load() {
+	local before after out
+	before=$(busy_jiffies)
+	out=$(wrk -t1 -c16 -d"${DURATION}s" "http://127.0.0.1:$PORT/" 2>&1)
+	after=$(busy_jiffies)
+	echo "$(echo "$out" | awk '/requests in/ { print $1 }') $(echo "$out" | awk '/Requests\/sec/ { print $2 }') $((after - before))"
+}
+
+start_sonde() {
+	"$ROOT/build/sonde" --listen "127.0.0.1:$SPORT" --target "port:$PORT=bench" $SONDE_ARGS >"$TMP/sonde.log" 2>&1 &
+	SONDE_PID=$!
+	for i in $(seq 200); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/health")" = 200 ] && return
+		sleep 0.1
+	done
+	echo "bench: sonde did not start"; cat "$TMP/sonde.log"; exit 1
+}
+
+metric() { curl -s "http://127.0.0.1:$SPORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+
+HZ=$(getconf CLK_TCK)
+printf '%-5s %-12s %-12s %-7s %-14s %-14s %-10s %-10s\n' pair unobs_rps obs_rps ratio unobs_us_cpu obs_us_cpu events lost
+ratios=() added=() lost_total=0 events_total=0 requests_total=0
+for pair in $(seq "$PAIRS"); do
+	# Alternate which side runs first.
+	if ((pair % 2)); then
+		read -r ureq urps ujif < <(load)
+		start_sonde
+		read -r oreq orps ojif < <(load)
+	else
+		start_sonde
+		read -r oreq orps ojif < <(load)
+	fi
+	sleep 0.3
+	ev=$(metric sonde_events_total)
+	lost=$(metric sonde_events_lost_total)
+	kill -INT "$SONDE_PID"; wait "$SONDE_PID"; SONDE_PID=
+	if ! ((pair % 2)); then read -r ureq urps ujif < <(load); fi
+	ratio=$(awk -v o="$orps" -v u="$urps" 'BEGIN { printf "%.3f", o / u }')
+	ucpu=$(awk -v j="$ujif" -v r="$ureq" -v hz="$HZ" 'BEGIN { printf "%.2f", j / hz / r * 1e6 }')
+	ocpu=$(awk -v j="$ojif" -v r="$oreq" -v hz="$HZ" 'BEGIN { printf "%.2f", j / hz / r * 1e6 }')
+	printf '%-5s %-12s %-12s %-7s %-14s %-14s %-10s %-10s\n' "$pair" "$urps" "$orps" "$ratio" "$ucpu" "$ocpu" "${ev:-0}" "${lost:-0}"
+	ratios+=("$ratio")
+	added+=("$(awk -v a="$ocpu" -v b="$ucpu" 'BEGIN { printf "%.2f", a - b }')")
+	lost_total=$((lost_total + ${lost:-0}))
+	events_total=$((events_total + ${ev:-0}))
+	requests_total=$((requests_total + oreq))
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo
+echo "throughput ratio (observed/unobserved), median of $PAIRS pairs: $(median "${ratios[@]}")"
+echo "added CPU per request, median: $(median "${added[@]}") us"
+echo "events: $events_total for $requests_total observed requests; lost: $lost_total"

@@ -1,0 +1,160 @@
+# Shared by the integration tests: real servers on loopback ports of their
+# own, a real sonde, scrapes and exact assertions. Sourced, not run.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+SONDE=$ROOT/build/sonde
+TMP=$(mktemp -d /tmp/sonde-test.XXXXXX)
+CHILDREN=()
+SONDE_PID=
+SONDE_PORT=
+
+cleanup() {
+	local p
+	for p in "${CHILDREN[@]}"; do kill "$p" 2>/dev/null; done
+	[ -n "$SONDE_PID" ] && kill "$SONDE_PID" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+	echo "FAIL: $*"
+	[ -f "$TMP/sonde.log" ] && { echo "--- sonde log"; tail -n 30 "$TMP/sonde.log"; }
+	exit 1
+}
+pass() { echo "ok: $*"; }
+
+require_bpf() {
+	[ "$(id -u)" = 0 ] || skip "BPF integration tests need root to load BPF programs"
+	[ -r /sys/kernel/btf/vmlinux ] || skip "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	[ -x "$SONDE" ] || fail "$SONDE is not built"
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do command -v "$c" >/dev/null || fail "$c is not installed (make deps installs it)"; done
+}
+
+# A TCP port nothing listens on now, from the ephemeral range's neighbours.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# Waits for a listener without sending it a request, which would be counted.
+wait_listen() { # port, seconds
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_sonde() {
+	SONDE_PORT=$(free_port)
+	"$SONDE" --listen "127.0.0.1:$SONDE_PORT" "$@" >"$TMP/sonde.log" 2>&1 &
+	SONDE_PID=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$SONDE_PID" 2>/dev/null || fail "sonde exited at start"
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SONDE_PORT/health")" = 200 ] && return 0
+		sleep 0.1
+	done
+	fail "sonde did not become healthy in 30s"
+}
+
+stop_sonde() {
+	kill -TERM "$SONDE_PID"
+	wait "$SONDE_PID"
+	local rc=$?
+	SONDE_PID=
+	[ "$rc" = 0 ] || fail "sonde exited with $rc on SIGTERM, expected 0"
+	pass "sonde exits 0 on SIGTERM"
+}
+
+scrape() {
+	curl -sf "http://127.0.0.1:$SONDE_PORT/metrics" >"$TMP/metrics" || fail "scraping /metrics failed"
+}
+
+# The value of one exact series ("name{labels}"), or "absent".
+metric() {
+	awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "absent" : v) }' "$TMP/metrics"
+}
+
+expect_metric() { # series, value
+	local v
+	v=$(metric "$1")
+	[ "$v" = "$2" ] || fail "$1 = $v, expected $2"
+	pass "$1 = $2"
+}
+
+# Scrapes until a series reaches a value: events arrive within the drain
+# interval, but the machine may be slow.
+wait_metric() { # series, value, seconds
+	local i
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		scrape
+		[ "$(metric "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	scrape
+	expect_metric "$1" "$2"
+}
+
+expect_no_line() { # extended regex, reason
+	if grep -E -- "$1" "$TMP/metrics" >/dev/null; then
+		grep -E -- "$1" "$TMP/metrics" | head -n 5
+		fail "$2"
+	fi
+	pass "$2"
+}
+
+promtool_check() {
+	promtool check metrics <"$TMP/metrics" >"$TMP/promtool.out" 2>&1 \
+		|| { cat "$TMP/promtool.out"; fail "promtool check metrics failed"; }
+	[ -s "$TMP/promtool.out" ] && { cat "$TMP/promtool.out"; fail "promtool check metrics reported problems"; }
+	pass "promtool check metrics is clean"
+}
+
+# nginx with one worker on its own port, as an unmodified service would run.
+start_nginx() { # port
+	local dir=$TMP/nginx
+	# Workers run unprivileged: they must reach the document root.
+	chmod 755 "$TMP"
+	mkdir -p "$dir/www/static"
+	head -c 100000 /dev/urandom >"$dir/www/static/blob.bin"
+	cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 512; }
+http {
+	access_log off;
+	sendfile on;
+	client_body_temp_path $dir/body;
+	proxy_temp_path $dir/proxy;
+	fastcgi_temp_path $dir/fastcgi;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
+	default_type application/octet-stream;
+	server {
+		listen 127.0.0.1:$1;
+		root $dir/www;
+		location = / { return 200 "hello\n"; }
+		location = /unavailable { return 503; }
+		location /api/users/ { return 201 "created\n"; }
+		location /static/ { }
+	}
+}
+CONF
+	nginx -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+	CHILDREN+=($!)
+	wait_listen "$1" 10 || fail "nginx did not start: $(cat "$dir/error.log")"
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "lifecycle.h"
+#include "log.h"
+#include "sonde.skel.h"
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = 0;
+	log_msg(level == LIBBPF_WARN ? LOG_WARN : LOG_DEBUG, "libbpf", "%s", line);
+	return 0;
+}
+
+int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps)
+{
+	struct sonde_bpf *skel;
+	int ret;
+
+	libbpf_set_print(libbpf_log);
+	skel = sonde_bpf__open();
+	if (!skel)
+		return -errno;
+	ret = sonde_bpf__load(skel);
+	if (ret) {
+		log_error("bpf", "loading the BPF programs failed: %s", strerror(-ret));
+		sonde_bpf__destroy(skel);
+		return ret;
+	}
+	maps->config = bpf_map__fd(skel->maps.sonde_config);
+	maps->targets = bpf_map__fd(skel->maps.targets);
+	maps->exe_targets = bpf_map__fd(skel->maps.exe_targets);
+	maps->stats = bpf_map__fd(skel->maps.stats);
+	maps->events = bpf_map__fd(skel->maps.events);
+	*out = skel;
+	return 0;
+}
+
+int lifecycle_attach(struct sonde_bpf *skel)
+{
+	int ret = sonde_bpf__attach(skel);
+
+	if (ret)
+		log_error("bpf", "attaching the BPF programs failed: %s", strerror(-ret));
+	return ret;
+}
+
+void lifecycle_destroy(struct sonde_bpf *skel)
+{
+	sonde_bpf__destroy(skel);
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* sonde: observes the sockets of unmodified services from the kernel and
+ * serves what it sees as Prometheus RED metrics. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "metrics.h"
+#include "options.h"
+#include "probe.h"
+#include "prom.h"
+#include "ringbuf.h"
+#include "server.h"
+#include "stats.h"
+#include "strbuf.h"
+#include "targets.h"
+
+#ifndef SONDE_VERSION
+#define SONDE_VERSION "unknown"
+#endif
+
+#define DRAIN_INTERVAL_MS 10
+#define RESCAN_INTERVAL_NS 1000000000ull
+
+struct daemon {
+	struct sonde_options opts;
+	struct services services;
+	struct registry *reg;
+	struct collector collector;
+	struct targets targets;
+	struct sonde_bpf *skel;
+	struct bpf_maps maps;
+	struct ringbuf ring;
+	struct server server;
+	pthread_mutex_t lock;
+	atomic_int ready;
+};
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void on_event(void *arg, const struct sonde_http_event *ev)
+{
+	struct daemon *d = arg;
+
+	collector_http(&d->collector, ev);
+}
+
+static int render_metrics(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	uint64_t stats[SONDE_STAT_MAX] = { 0 };
+	uint64_t targets = 0;
+	int ret;
+
+	if (atomic_load(&d->ready)) {
+		stats_read(d->maps.stats, stats);
+		targets = targets_count(&d->targets);
+	}
+	pthread_mutex_lock(&d->lock);
+	collector_kernel_stats(&d->collector, stats, targets);
+	ret = prom_render(d->reg, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static int is_ready(void *arg)
+{
+	struct daemon *d = arg;
+
+	return atomic_load(&d->ready);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int run(struct daemon *d)
+{
+	struct collector_config cc = {
+		.ns = d->opts.ns,
+		.buckets = d->opts.buckets,
+		.nbuckets = d->opts.nbuckets,
+		.series_cap = d->opts.series_cap,
+		.version = SONDE_VERSION,
+		.mode = probe_mode(),
+	};
+	struct server_handlers handlers = { .metrics = render_metrics, .ready = is_ready, .arg = d };
+	uint64_t next_scan;
+	char err[256];
+	int ret;
+
+	ret = probe_kernel(err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return 1;
+	}
+	d->reg = registry_new();
+	if (!d->reg || collector_init(&d->collector, d->reg, &d->services, &cc)) {
+		log_error("main", "out of memory");
+		return 1;
+	}
+	/* Serve first, so /health answers 503 while the hooks attach. */
+	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers))
+		return 1;
+	ret = lifecycle_load(&d->skel, &d->maps);
+	if (!ret)
+		ret = targets_init(&d->targets, &d->opts, &d->services, &d->maps);
+	if (!ret)
+		ret = targets_scan(&d->targets);
+	if (!ret)
+		ret = ringbuf_open(&d->ring, d->maps.events, on_event, d);
+	if (!ret)
+		ret = lifecycle_attach(d->skel);
+	if (ret) {
+		log_error("main", "cannot start observing: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	atomic_store(&d->ready, 1);
+	log_info("main", "observing %s in mode %s; metrics at http://%s:%u/metrics",
+		 d->opts.nselectors ? "the selected processes" : "every process", probe_mode(),
+		 d->opts.listen_host, d->opts.listen_port);
+	next_scan = now_ns() + RESCAN_INTERVAL_NS;
+	while (!stopping) {
+		ringbuf_drain(&d->ring, DRAIN_INTERVAL_MS, &d->lock);
+		if (now_ns() >= next_scan && targets_have_port_selectors(&d->targets)) {
+			targets_scan(&d->targets);
+			next_scan = now_ns() + RESCAN_INTERVAL_NS;
+		}
+	}
+	/* What the kernel queued before the signal still counts. */
+	ringbuf_drain(&d->ring, 0, &d->lock);
+	log_info("main", "stopping");
+	ret = 0;
+out:
+	server_stop(&d->server);
+	if (d->ring.rb)
+		ringbuf_close(&d->ring);
+	if (d->skel)
+		lifecycle_destroy(d->skel);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	char err[512];
+	int ret;
+
+	if (options_parse(argc, argv, &d.opts, err, sizeof(err))) {
+		fprintf(stderr, "sonde: %s\n%s", err, options_usage);
+		return 2;
+	}
+	if (d.opts.show_help) {
+		fputs(options_usage, stdout);
+		return 0;
+	}
+	if (d.opts.show_version) {
+		printf("sonde %s\n", SONDE_VERSION);
+		return 0;
+	}
+	log_set_level(d.opts.log_level);
+	pthread_mutex_init(&d.lock, NULL);
+	if (install_signals()) {
+		log_error("main", "cannot install signal handlers");
+		return 1;
+	}
+	ret = run(&d);
+	if (d.reg)
+		registry_free(d.reg);
+	return ret;
+}
