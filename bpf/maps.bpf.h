@@ -35,16 +35,18 @@ enum sonde_conn_state {
 	SONDE_CONN_NOT_HTTP,
 };
 
-/* Arguments of a socket syscall in flight, keyed by thread. */
+/* Arguments of a socket syscall in flight, in the thread's own storage. */
 struct sonde_io_args {
 	__u64 buf;    /* buffer, or the iovec array when iovcnt > 0 */
 	__u32 iovcnt;
 	__u32 fd;
+	__u32 active; /* set at syscall entry, cleared at exit */
+	__u32 pad;
 };
 
 struct sonde_scratch {
 	char buf[2 * SONDE_HEAD_SCAN];
-};
+} __attribute__((aligned(8)));
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -75,11 +77,11 @@ SONDE_MAP struct {
 	__type(value, struct sonde_conn);
 } conns SEC(".maps");
 
-/* LRU: the arguments of a thread that died inside a syscall age out. */
+/* Task storage: no hashing on the hot path, freed with the thread. */
 SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct sonde_io_args);
 } io_args SEC(".maps");
 

@@ -71,15 +71,20 @@ int sonde_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 
 static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 key = conn_key(id >> 32, fd);
-	struct sonde_io_args a = { .buf = buf, .iovcnt = iovcnt, .fd = fd };
+	__u64 key = conn_key(bpf_get_current_pid_tgid() >> 32, fd);
+	struct sonde_io_args *a;
 	struct sonde_conn *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c || c->state == SONDE_CONN_NOT_HTTP)
 		return 0;
-	bpf_map_update_elem(&io_args, &id, &a, BPF_ANY);
+	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!a)
+		return 0;
+	a->buf = buf;
+	a->iovcnt = iovcnt;
+	a->fd = fd;
+	a->active = 1;
 	return 0;
 }
 
@@ -148,18 +153,17 @@ static __always_inline int ends_with_last_chunk(const struct sonde_io_args *a, _
 
 static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct sonde_io_args *a;
 	__u64 key;
 
-	a = bpf_map_lookup_elem(&io_args, &id);
-	if (!a)
+	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
+	if (!a || !a->active)
 		return 0;
 	*out = *a;
-	bpf_map_delete_elem(&io_args, &id);
+	a->active = 0;
 	if (ret <= 0)
 		return 0;
-	key = conn_key(id >> 32, out->fd);
+	key = conn_key(bpf_get_current_pid_tgid() >> 32, out->fd);
 	return bpf_map_lookup_elem(&conns, &key);
 }
 

@@ -37,7 +37,8 @@ enum sonde_exchange_end {
 	SONDE_END_CLOSE = 3,
 };
 
-/* One request and its response, emitted once per request. */
+/* One request and its response, emitted once per request, cut after
+ * the captured request bytes. */
 struct sonde_http_event {
 	__u64 start_ns;   /* first byte of the request read (CLOCK_MONOTONIC) */
 	__u64 end_ns;     /* last byte of the response written */
@@ -54,9 +55,13 @@ struct sonde_http_event {
 	__u8 end;         /* enum sonde_exchange_end */
 	__u8 pad[2];
 	char comm[SONDE_COMM_LEN];
-	char req[SONDE_REQ_CAP];
 	char resp[SONDE_RESP_CAP];
+	/* Last, so an event ends after req_len bytes of it. */
+	char req[SONDE_REQ_CAP];
 };
+
+/* The bytes of an event that carries req_len bytes of request. */
+#define SONDE_EVENT_SIZE(req_len) (__builtin_offsetof(struct sonde_http_event, req) + (req_len))
 
 /* A selected process: the value of the targets map, keyed by tgid. */
 struct sonde_target {
