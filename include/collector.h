@@ -42,7 +42,9 @@ struct collector_config {
 
 int collector_init(struct collector *c, struct registry *reg, const struct services *services,
 		   const struct collector_config *cfg);
-void collector_http(struct collector *c, const struct sonde_http_event *ev);
+/* ev holds size bytes: the event up to its req_len bytes of request. An
+ * event whose lengths disagree with size is counted and skipped. */
+void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size);
 /* Mirrors the kernel's per-CPU counters, summed, and the number of
  * selected processes into the sonde_* families. */
 void collector_kernel_stats(struct collector *c, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets);

@@ -6,17 +6,18 @@
 #define SONDE_RINGBUF_H
 
 #include <pthread.h>
+#include <stddef.h>
 
 struct ring_buffer;
 struct sonde_http_event;
 
-typedef void (*ringbuf_event_fn)(void *arg, const struct sonde_http_event *ev);
+/* size: the bytes of the sample, which ends after ev->req_len bytes of request. */
+typedef void (*ringbuf_event_fn)(void *arg, const struct sonde_http_event *ev, size_t size);
 
 struct ringbuf {
 	struct ring_buffer *rb;
 	ringbuf_event_fn fn;
 	void *arg;
-	unsigned long long malformed;
 };
 
 int ringbuf_open(struct ringbuf *r, int map_fd, ringbuf_event_fn fn, void *arg);

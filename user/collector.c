@@ -142,10 +142,9 @@ static int request_line_prefix(const char *p, size_t n, struct http_head *h)
 	return 0;
 }
 
-void collector_http(struct collector *c, const struct sonde_http_event *ev)
+void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
 {
-	size_t req_len = ev->req_len < SONDE_REQ_CAP ? ev->req_len : SONDE_REQ_CAP;
-	size_t resp_len = ev->resp_len < SONDE_RESP_CAP ? ev->resp_len : SONDE_RESP_CAP;
+	size_t req_len, resp_len;
 	const char *labels[5];
 	char route[ROUTE_MAX], status_buf[8], comm[SONDE_COMM_LEN + 1];
 	struct metric_series *s;
@@ -153,6 +152,13 @@ void collector_http(struct collector *c, const struct sonde_http_event *ev)
 	int status, n;
 
 	series_add(family_series(c->events, NULL), 1);
+	if (size < SONDE_EVENT_SIZE(0) || ev->req_len > SONDE_REQ_CAP || ev->resp_len > SONDE_RESP_CAP ||
+	    SONDE_EVENT_SIZE(ev->req_len) > size) {
+		count_failure(c, "event");
+		return;
+	}
+	req_len = ev->req_len;
+	resp_len = ev->resp_len;
 	memset(&req, 0, sizeof(req));
 	http_parse_head(HTTP_REQUEST, ev->req, req_len, &req);
 	if (!req.start_line_ok &&

@@ -52,11 +52,11 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void on_event(void *arg, const struct sonde_http_event *ev)
+static void on_event(void *arg, const struct sonde_http_event *ev, size_t size)
 {
 	struct daemon *d = arg;
 
-	collector_http(&d->collector, ev);
+	collector_http(&d->collector, ev, size);
 }
 
 static int render_metrics(void *arg, struct strbuf *out)

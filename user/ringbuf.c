@@ -12,11 +12,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct ringbuf *r = ctx;
 
-	if (size < sizeof(struct sonde_http_event)) {
-		r->malformed++;
-		return 0;
-	}
-	r->fn(r->arg, data);
+	r->fn(r->arg, data, size);
 	return 0;
 }
 
@@ -24,7 +20,6 @@ int ringbuf_open(struct ringbuf *r, int map_fd, ringbuf_event_fn fn, void *arg)
 {
 	r->fn = fn;
 	r->arg = arg;
-	r->malformed = 0;
 	r->rb = ring_buffer__new(map_fd, on_sample, r, NULL);
 	if (!r->rb)
 		return -errno;
