@@ -90,13 +90,14 @@ $(BUILD)/tests-asan/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
-	$(CLANG) $(CFLAGS) -O1 -fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) -o $@ -lm
+	$(CLANG) $(CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(LIB_SRCS) -o $@ -lm
 
 unit: $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
-	@tests/run-unit.sh $^
+	@tests/run-all.sh unit
 
 unit-asan: $(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS))
-	@tests/run-unit.sh $^
+	@tests/run-all.sh unit-asan
 
 # Bounded fuzzing: FUZZ_SECONDS per harness.
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
@@ -104,7 +105,7 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | tail -3 || exit 1; done
 
 integration: $(BUILD)/sonde
-	@tests/run-integration.sh
+	@tests/run-all.sh integration
 
 test: $(BUILD)/sonde $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) \
 		$(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS)) $(addprefix $(BUILD)/fuzz/,$(FUZZERS))

@@ -4,7 +4,7 @@
 # errors for 5xx only, routes instead of raw ids, a clean exposition.
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
-require_cmd nginx curl promtool
+require_cmd nginx curl promtool /usr/bin/python3
 
 start_sonde --target exe:nginx=web
 PORT=$(free_port)
@@ -24,6 +24,9 @@ curl -s -X POST -d 'name=ada&role=admin' --config "$TMP/posts.curl" || fail "POS
 # 5 static files of 100 kB: head by writev, body by sendfile.
 for i in $(seq 5); do echo "url = \"$BASE/static/blob.bin\""; echo 'output = "/dev/null"'; done >"$TMP/static.curl"
 curl -s --config "$TMP/static.curl" || fail "static GETs failed"
+
+# A request cut short by its client: nginx closes without answering.
+/usr/bin/python3 -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.sendall(b"GET /cut HTTP/1.1\r\nHost: x"); s.close()' "$PORT"
 
 RT='microservice_requests_total{service="web",protocol="http"'
 DUR='microservice_request_duration_seconds_count{service="web",protocol="http"'
@@ -45,6 +48,7 @@ pass "exactly 5 request series"
 expect_no_line 'endpoint="[^"]*[0-9]{3,}' "no raw ids in endpoint labels"
 expect_no_line 'secret' "no query strings in labels"
 expect_metric 'sonde_events_lost_total' 0
+wait_metric 'sonde_requests_unanswered_total' 1 5
 expect_metric 'sonde_parse_failures_total{kind="request"}' absent
 # The bodies' sizes prove sendfile was followed to the end of each response.
 awk '$1 ~ /^microservice_request_duration_seconds_sum\{.*blob.bin/ { exit !($2 > 0) }' "$TMP/metrics" \

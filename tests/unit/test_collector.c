@@ -64,7 +64,7 @@ static void feed(struct fixture *f, uint32_t service, const char *req, const cha
 	ev.resp_len = (uint16_t)(strlen(resp) < SONDE_RESP_CAP ? strlen(resp) : SONDE_RESP_CAP);
 	memcpy(ev.resp, resp, ev.resp_len);
 	strcpy(ev.comm, "python3");
-	collector_http(&f->c, &ev);
+	collector_http(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
 }
 
 static const char *render(struct fixture *f)
@@ -174,6 +174,27 @@ static void test_series_cap(void **state)
 		       "method=\"__overflow__\",endpoint=\"__overflow__\",status=\"__overflow__\"} 12");
 }
 
+static void test_bad_event_sizes(void **state)
+{
+	struct fixture *f = *state;
+	struct sonde_http_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	strcpy(ev.req, "GET / HTTP/1.1\r\n\r\n");
+	strcpy(ev.resp, "HTTP/1.1 200 OK\r\n");
+	ev.resp_len = 17;
+	ev.req_len = 18;
+	collector_http(&f->c, &ev, SONDE_EVENT_SIZE(10));
+	collector_http(&f->c, &ev, 12);
+	ev.req_len = SONDE_REQ_CAP + 1;
+	collector_http(&f->c, &ev, sizeof(ev));
+	ev.req_len = 18;
+	ev.resp_len = SONDE_RESP_CAP + 1;
+	collector_http(&f->c, &ev, sizeof(ev));
+	assert_line(f, "sonde_parse_failures_total{kind=\"event\"} 4");
+	assert_no_text(f, "microservice_requests_total{");
+}
+
 static void test_kernel_stats(void **state)
 {
 	struct fixture *f = *state;
@@ -194,6 +215,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_request_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_event_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
 	};
 

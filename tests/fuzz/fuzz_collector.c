@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The collector on arbitrary exchange events: whatever the kernel copies
+ * from a socket, including lengths it should never report, is counted or
+ * skipped, never a crash. Routes and the exposition come along. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "histogram.h"
+#include "prom.h"
+#include "routes.h"
+#include "strbuf.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct registry *reg;
+	static struct services services;
+	static struct collector c;
+	static struct route_set routes;
+	static int calls;
+	struct sonde_http_event ev;
+	struct strbuf out = { 0 };
+	uint32_t id;
+
+	if (!reg) {
+		struct collector_config cfg = { .ns = "fuzz", .buckets = default_buckets,
+						.nbuckets = default_buckets_len, .series_cap = 50,
+						.version = "fuzz", .mode = "fuzz" };
+
+		reg = registry_new();
+		services_intern(&services, "svc", &id);
+		collector_init(&c, reg, &services, &cfg);
+		route_set_add(&routes, "/api/users/{id}");
+		route_set_add(&routes, "/a/{x}/b");
+		c.routes = &routes;
+	}
+	/* The event as the ring buffer hands it over: size bytes, lengths as
+	 * they come. */
+	memset(&ev, 0, sizeof(ev));
+	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+	collector_http(&c, &ev, size < sizeof(ev) ? size : sizeof(ev));
+	/* Render now and then so series growth and escaping are exercised. */
+	if (++calls % 64 == 0) {
+		prom_render(reg, &out);
+		strbuf_free(&out);
+	}
+	return 0;
+}
