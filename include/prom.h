@@ -8,11 +8,16 @@
 struct registry;
 struct strbuf;
 
-/* Renders every family, series in creation order then the overflow
- * series. Returns 0 or -ENOMEM. */
+/* Appends every family to out: HELP, TYPE, then its series in creation
+ * order, the overflow series last. Labels with an empty value are left out
+ * (Prometheus reads them as absent); bytes that are not UTF-8 become
+ * U+FFFD, as Prometheus rejects a scrape holding them. Returns 0 or
+ * -ENOMEM. */
 int prom_render(const struct registry *r, struct strbuf *out);
-/* Formats a sample value: integers without exponent or decimals, other
- * values so that they read back exactly, +Inf, -Inf, NaN. */
+/* A sample value: integers without exponent or decimals, other finite
+ * values in the fewest digits that read back exactly, +Inf, -Inf, NaN.
+ * PROM_VALUE_MAX bytes always suffice. */
+#define PROM_VALUE_MAX 32
 void prom_format_value(double v, char *buf, size_t size);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Request targets to bounded route labels. */
+/* HTTP request-targets to route labels of bounded cardinality. */
 #ifndef SONDE_ROUTES_H
 #define SONDE_ROUTES_H
 
@@ -9,27 +9,33 @@
 #define ROUTE_MAX_PATTERNS 256
 #define ROUTE_ID_SEGMENT_MAX 64
 
-/* Writes the route of an HTTP request-target into out: no query or
- * fragment; absolute-form reduced to its path; segments that are all
- * digits, a UUID, a hex string of 16+ characters with a digit, or longer
- * than ROUTE_ID_SEGMENT_MAX bytes become {id}; past ROUTE_MAX_SEGMENTS
- * segments the route ends in /{rest}. A route that does not fit drops its
- * last whole segments. Returns the length, or -EINVAL for a target that is
- * not origin-form, absolute-form or "*", or -ENOSPC when out cannot hold "/". */
+/* Writes the route of a request-target into out, NUL-terminated: query and
+ * fragment dropped; absolute-form reduced to its path; "" becomes "/" and
+ * "*" stays "*"; a segment that is all digits, a UUID, a hex string of 16+
+ * characters with a digit, or longer than ROUTE_ID_SEGMENT_MAX bytes
+ * becomes {id}; past ROUTE_MAX_SEGMENTS segments the route ends in /{rest}.
+ * A route that does not fit keeps only its leading whole segments.
+ * Returns the length; -EINVAL for a target that is not origin-form,
+ * absolute-form or "*", or whose path holds a space or control byte;
+ * -ENOSPC when out_size < 2. */
 int route_from_target(const char *target, size_t len, char *out, size_t out_size);
 
-/* Explicit route patterns such as /api/users/{id}: {name} matches exactly
- * one non-empty segment; the first matching pattern wins. */
+/* Explicit route patterns such as /api/users/{id}: a {name} segment matches
+ * exactly one non-empty path segment, other segments match literally.
+ * Zero-initialised is empty. */
 struct route_set {
 	char *patterns[ROUTE_MAX_PATTERNS];
 	size_t n;
 };
 
-/* Returns 0, -EINVAL for a pattern not starting with '/', -ENOSPC when full,
- * -ENOMEM. */
+/* Returns 0; -EINVAL for a pattern not starting with '/', holding '?', '#',
+ * a space or control byte, or a brace that is not a whole {name} segment
+ * (name: letters, digits, '_'); -ENOSPC when full; -ENOMEM. */
 int route_set_add(struct route_set *rs, const char *pattern);
-/* Copies the first pattern matching the target's path into out and returns
- * its length, or -ENOENT. */
+/* Matches the path of a request-target (query and fragment ignored) against
+ * the patterns in the order added. Copies the first match into out and
+ * returns its length; -ENOENT when none matches or the target is invalid,
+ * -ENOSPC when the match does not fit in out. */
 int route_set_match(const struct route_set *rs, const char *target, size_t len, char *out, size_t out_size);
 void route_set_free(struct route_set *rs);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "histogram.h"
 
@@ -15,12 +16,13 @@ int buckets_parse(const char *spec, double *out, size_t max, size_t *n)
 	size_t count = 0;
 	char *end;
 
-	if (!*p)
-		return -EINVAL;
 	for (;;) {
 		double v = strtod(p, &end);
 
-		if (end == p || !isfinite(v) || v <= 0 || count == max || (count && v <= out[count - 1]))
+		/* strtod alone would take spaces, "inf", "nan" and hex. */
+		if (end == p || strspn(p, "0123456789.eE+-") != (size_t)(end - p))
+			return -EINVAL;
+		if (!isfinite(v) || v <= 0 || count == max || (count && v <= out[count - 1]))
 			return -EINVAL;
 		out[count++] = v;
 		if (!*end)

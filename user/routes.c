@@ -1,66 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "routes.h"
 
-static int is_hex(char c)
+/* ASCII only: request-targets are not subject to the locale. */
+static bool is_digit(char c)
 {
-	return isxdigit((unsigned char)c);
+	return c >= '0' && c <= '9';
 }
 
-static int is_uuid(const char *s, size_t n)
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Spaces and control bytes never occur in a valid target; refusing them
+ * keeps every route a NUL-free, printable label. */
+static bool is_ctl(char c)
+{
+	return (unsigned char)c <= 0x20 || c == 0x7f;
+}
+
+static bool is_uuid(const char *s, size_t n)
 {
 	if (n != 36)
-		return 0;
+		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!is_hex(s[i])) {
-			return 0;
-		}
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !is_hex(s[i]))
+			return false;
 	}
-	return 1;
+	return true;
 }
 
-/* Segments that name one resource among many: labels must not hold them. */
-static int is_id(const char *s, size_t n)
+/* Segments that name one resource among many: as labels they would mint a
+ * series per resource. */
+static bool is_id(const char *s, size_t n)
 {
 	size_t digits = 0, hex = 0;
 
 	if (!n)
-		return 0;
+		return false;
 	if (n > ROUTE_ID_SEGMENT_MAX || is_uuid(s, n))
-		return 1;
+		return true;
 	for (size_t i = 0; i < n; i++) {
-		digits += isdigit((unsigned char)s[i]) != 0;
-		hex += is_hex(s[i]) != 0;
+		digits += is_digit(s[i]);
+		hex += is_hex(s[i]);
 	}
 	return digits == n || (n >= 16 && hex == n && digits);
 }
 
-/* The path of a request-target: absolute-form loses scheme and authority;
- * query and fragment go. Returns -EINVAL for anything else. */
+/* The path of an origin-form or absolute-form target, without query or
+ * fragment; empty when the target has no path. */
 static int target_path(const char *t, size_t len, const char **path, size_t *path_len)
 {
 	size_t i = 0, end;
 
-	if (len && t[0] != '/' && isalpha((unsigned char)t[0])) {
-		while (i < len && (isalnum((unsigned char)t[i]) || t[i] == '+' || t[i] == '-' || t[i] == '.'))
-			i++;
-		if (i + 3 > len || memcmp(t + i, "://", 3))
+	if (len && t[0] != '/') {
+		if (!is_alpha(t[0]))
 			return -EINVAL;
-		i += 3;
-		while (i < len && t[i] != '/' && t[i] != '?' && t[i] != '#')
+		while (i < len && (is_alpha(t[i]) || is_digit(t[i]) || t[i] == '+' || t[i] == '-' || t[i] == '.'))
 			i++;
-	} else if (len && t[0] != '/') {
-		return -EINVAL;
+		if (len - i < 3 || memcmp(t + i, "://", 3))
+			return -EINVAL;
+		for (i += 3; i < len && t[i] != '/' && t[i] != '?' && t[i] != '#'; i++)
+			;
 	}
 	for (end = i; end < len && t[end] != '?' && t[end] != '#'; end++)
-		;
+		if (is_ctl(t[end]))
+			return -EINVAL;
 	*path = t + i;
 	*path_len = end - i;
 	return 0;
@@ -68,47 +85,41 @@ static int target_path(const char *t, size_t len, const char **path, size_t *pat
 
 int route_from_target(const char *target, size_t len, char *out, size_t out_size)
 {
-	const char *path, *seg;
-	size_t path_len, n = 0, i = 0, segments = 0;
+	size_t path_len, i = 0, n = 0, segments = 0;
+	const char *path;
+	int ret;
 
 	if (out_size < 2)
 		return -ENOSPC;
 	if (len == 1 && target[0] == '*') {
-		strcpy(out, "*");
+		memcpy(out, "*", 2);
 		return 1;
 	}
-	if (target_path(target, len, &path, &path_len))
-		return -EINVAL;
-	if (!path_len) {
-		strcpy(out, "/");
-		return 1;
-	}
-	/* path[0] is '/': each round emits "/" and the segment after it. */
+	ret = target_path(target, len, &path, &path_len);
+	if (ret)
+		return ret;
+	/* Each round starts at a '/' and emits it with the segment after it. */
 	while (i < path_len) {
-		size_t seg_len = 0, need;
+		size_t start = ++i, seg_len;
 		const char *text;
 
-		i++;
-		seg = path + i;
-		while (i + seg_len < path_len && seg[seg_len] != '/')
-			seg_len++;
-		i += seg_len;
+		while (i < path_len && path[i] != '/')
+			i++;
+		seg_len = i - start;
+		text = path + start;
 		if (segments == ROUTE_MAX_SEGMENTS) {
 			text = "{rest}";
 			seg_len = 6;
 			i = path_len;
-		} else if (is_id(seg, seg_len)) {
+		} else if (is_id(text, seg_len)) {
 			text = "{id}";
 			seg_len = 4;
-		} else {
-			text = seg;
 		}
-		need = 1 + seg_len;
-		if (n + need + 1 > out_size)
+		if (seg_len + 2 > out_size - n)
 			break;
 		out[n] = '/';
 		memcpy(out + n + 1, text, seg_len);
-		n += need;
+		n += seg_len + 1;
 		segments++;
 	}
 	if (!n)
@@ -117,10 +128,36 @@ int route_from_target(const char *target, size_t len, char *out, size_t out_size
 	return (int)n;
 }
 
+static bool is_name_char(char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '_';
+}
+
+static int pattern_check(const char *p)
+{
+	if (p[0] != '/')
+		return -EINVAL;
+	for (size_t i = 0; p[i]; i++) {
+		if (is_ctl(p[i]) || p[i] == '?' || p[i] == '#' || p[i] == '}')
+			return -EINVAL;
+		if (p[i] != '{')
+			continue;
+		if (p[i - 1] != '/' || !is_name_char(p[i + 1]))
+			return -EINVAL;
+		for (i++; is_name_char(p[i]); i++)
+			;
+		if (p[i] != '}' || (p[i + 1] && p[i + 1] != '/'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int route_set_add(struct route_set *rs, const char *pattern)
 {
-	if (pattern[0] != '/')
-		return -EINVAL;
+	int ret = pattern_check(pattern);
+
+	if (ret)
+		return ret;
 	if (rs->n == ROUTE_MAX_PATTERNS)
 		return -ENOSPC;
 	rs->patterns[rs->n] = strdup(pattern);
@@ -130,24 +167,22 @@ int route_set_add(struct route_set *rs, const char *pattern)
 	return 0;
 }
 
-static int pattern_matches(const char *p, const char *path, size_t len)
+/* pattern_check guarantees every '{' opens a whole segment. */
+static bool pattern_matches(const char *p, const char *path, size_t len)
 {
 	size_t i = 0;
 
 	while (*p && i < len) {
 		if (*p == '{') {
-			const char *close = strchr(p, '}');
 			size_t start = i;
 
-			if (!close)
-				return 0;
 			while (i < len && path[i] != '/')
 				i++;
 			if (i == start)
-				return 0;
-			p = close + 1;
+				return false;
+			p = strchr(p, '}') + 1;
 		} else if (*p++ != path[i++]) {
-			return 0;
+			return false;
 		}
 	}
 	return !*p && i == len;
@@ -165,12 +200,15 @@ int route_set_match(const struct route_set *rs, const char *target, size_t len, 
 		path_len = 1;
 	}
 	for (size_t i = 0; i < rs->n; i++) {
-		size_t plen = strlen(rs->patterns[i]);
+		size_t plen;
 
-		if (plen < out_size && pattern_matches(rs->patterns[i], path, path_len)) {
-			memcpy(out, rs->patterns[i], plen + 1);
-			return (int)plen;
-		}
+		if (!pattern_matches(rs->patterns[i], path, path_len))
+			continue;
+		plen = strlen(rs->patterns[i]);
+		if (plen >= out_size)
+			return -ENOSPC;
+		memcpy(out, rs->patterns[i], plen + 1);
+		return (int)plen;
 	}
 	return -ENOENT;
 }

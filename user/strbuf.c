@@ -1,32 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strbuf.h"
 
+/* Room for extra more bytes and the NUL. */
 static int reserve(struct strbuf *sb, size_t extra)
 {
-	size_t cap;
+	size_t need, cap;
 	char *p;
 
 	if (sb->err)
 		return sb->err;
-	if (sb->len + extra + 1 <= sb->cap)
+	if (extra > SIZE_MAX / 2 - sb->len)
+		goto nomem;
+	need = sb->len + extra + 1;
+	if (need <= sb->cap)
 		return 0;
 	cap = sb->cap ? sb->cap : 256;
-	while (cap < sb->len + extra + 1)
+	while (cap < need)
 		cap *= 2;
 	p = realloc(sb->data, cap);
-	if (!p) {
-		sb->err = -ENOMEM;
-		return sb->err;
-	}
+	if (!p)
+		goto nomem;
 	sb->data = p;
 	sb->cap = cap;
 	return 0;
+nomem:
+	sb->err = -ENOMEM;
+	return sb->err;
 }
 
 int strbuf_append(struct strbuf *sb, const char *p, size_t n)
@@ -49,10 +55,12 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || reserve(sb, (size_t)n)) {
-		sb->err = sb->err ? sb->err : -EINVAL;
+	if (n < 0) {
+		sb->err = -EINVAL;
 		return sb->err;
 	}
+	if (reserve(sb, (size_t)n))
+		return sb->err;
 	va_start(ap, fmt);
 	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -63,7 +71,5 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 void strbuf_free(struct strbuf *sb)
 {
 	free(sb->data);
-	sb->data = NULL;
-	sb->len = sb->cap = 0;
-	sb->err = 0;
+	memset(sb, 0, sizeof(*sb));
 }

@@ -1,218 +1,233 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The registry, histograms and the exposition format, byte for byte and
- * through promtool. */
+/* The registry: series lookup, types, the series cap and its overflow
+ * series, reset, and what registry_add refuses. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "histogram.h"
 #include "metrics.h"
-#include "prom.h"
-#include "strbuf.h"
 
-static void test_buckets_parse(void **state)
+static const char *const labels2[] = { "method", "route" };
+
+static void test_lookup(void **state)
 {
-	double b[4];
-	size_t n = 0;
-
-	(void)state;
-	assert_int_equal(buckets_parse("0.005,0.5,2", b, 4, &n), 0);
-	assert_int_equal(n, 3);
-	assert_true(b[0] == 0.005 && b[2] == 2);
-	assert_int_equal(buckets_parse("", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("1,1", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("2,1", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("0,1", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("1,inf", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("1,,2", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("1,2,", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("1,2,3,4,5", b, 4, &n), -EINVAL);
-	assert_int_equal(buckets_parse("1x", b, 4, &n), -EINVAL);
-}
-
-static void test_bucket_edges(void **state)
-{
-	(void)state;
-	/* le is inclusive: a value equal to a bound counts in that bucket. */
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0.0005), 0);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0.0004), 0);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0.00051), 1);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 10), 13);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 10.5), 14);
-}
-
-static char *render(const struct registry *r)
-{
-	struct strbuf out = { 0 };
-
-	assert_int_equal(prom_render(r, &out), 0);
-	return out.data;
-}
-
-static void test_exposition(void **state)
-{
-	static const char *const labels[] = { "path", "code" };
-	const double bounds[] = { 0.1, 1 };
 	struct registry *r = registry_new();
-	struct metric_family *c, *g, *h;
-	const char *v1[] = { "a\"b\\c\nd", "200" };
-	const char *v2[] = { "/x", "500" };
-	char *text;
+	struct metric_series *a, *b, *c;
+	struct metric_family *f;
+	char method[8] = "GET";
 
 	(void)state;
-	c = registry_add(r, "req_total", "Requests, with a \\ and a\nnewline", METRIC_COUNTER, labels, 2, NULL,
-			 0, 10);
-	g = registry_add(r, "temp", "A gauge", METRIC_GAUGE, NULL, 0, NULL, 0, 10);
-	h = registry_add(r, "dur_seconds", "Durations", METRIC_HISTOGRAM, labels, 2, bounds, 2, 10);
-	registry_add(r, "empty_total", "Nothing yet", METRIC_COUNTER, labels, 2, NULL, 0, 10);
-	series_add(family_series(c, v1), 1);
-	series_add(family_series(c, v1), 2);
-	series_add(family_series(c, v2), 1250);
-	series_set(family_series(g, NULL), 0.0005);
-	series_observe(family_series(h, v2), h, 0.1);
-	series_observe(family_series(h, v2), h, 0.5);
-	series_observe(family_series(h, v2), h, 3);
-	text = render(r);
-	assert_string_equal(text,
-			    "# HELP req_total Requests, with a \\\\ and a\\nnewline\n"
-			    "# TYPE req_total counter\n"
-			    "req_total{path=\"a\\\"b\\\\c\\nd\",code=\"200\"} 3\n"
-			    "req_total{path=\"/x\",code=\"500\"} 1250\n"
-			    "# HELP temp A gauge\n"
-			    "# TYPE temp gauge\n"
-			    "temp 0.0005\n"
-			    "# HELP dur_seconds Durations\n"
-			    "# TYPE dur_seconds histogram\n"
-			    "dur_seconds_bucket{path=\"/x\",code=\"500\",le=\"0.1\"} 1\n"
-			    "dur_seconds_bucket{path=\"/x\",code=\"500\",le=\"1\"} 2\n"
-			    "dur_seconds_bucket{path=\"/x\",code=\"500\",le=\"+Inf\"} 3\n"
-			    "dur_seconds_sum{path=\"/x\",code=\"500\"} 3.6\n"
-			    "dur_seconds_count{path=\"/x\",code=\"500\"} 3\n"
-			    "# HELP empty_total Nothing yet\n"
-			    "# TYPE empty_total counter\n");
-	free(text);
+	f = registry_add(r, "req_total", "Requests", METRIC_COUNTER, labels2, 2, NULL, 0, 10);
+	assert_non_null(f);
+	a = family_series(f, (const char *[]){ method, "/a" });
+	b = family_series(f, (const char *[]){ "GET", "/b" });
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	/* Label values are copied: the caller's buffer may change. */
+	strcpy(method, "PUT");
+	assert_ptr_equal(family_series(f, (const char *[]){ "GET", "/a" }), a);
+	assert_string_equal(series_labels(a)[0], "GET");
+	assert_string_equal(series_labels(a)[1], "/a");
+	/* Values are not run together. */
+	c = family_series(f, (const char *[]){ "GE", "T/a" });
+	assert_ptr_not_equal(c, a);
+	assert_ptr_not_equal(family_series(f, (const char *[]){ "", "" }), c);
+	assert_int_equal(family_size(f), 4);
+	series_add(a, 2);
+	series_add(family_series(f, (const char *[]){ "GET", "/a" }), 1.5);
+	assert_true(series_value(a) == 3.5);
+	assert_true(series_value(b) == 0);
+	/* Creation order. */
+	assert_ptr_equal(family_series_at(f, 0), a);
+	assert_ptr_equal(family_series_at(f, 1), b);
+	assert_ptr_equal(family_series_at(f, 2), c);
 	registry_free(r);
 }
 
-static void test_values(void **state)
+static void test_types(void **state)
 {
-	char buf[40];
+	static const double bounds[] = { 1 };
+	struct metric_series *c, *g, *h;
+	struct registry *r = registry_new();
 
 	(void)state;
-	prom_format_value(1250, buf, sizeof(buf));
-	assert_string_equal(buf, "1250");
-	prom_format_value(2.5, buf, sizeof(buf));
-	assert_string_equal(buf, "2.5");
-	prom_format_value(0.1 + 0.2, buf, sizeof(buf));
-	assert_string_equal(buf, "0.30000000000000004");
-	prom_format_value(1e300, buf, sizeof(buf));
-	assert_string_equal(buf, "1e+300");
-	prom_format_value(1.0 / 0.0, buf, sizeof(buf));
-	assert_string_equal(buf, "+Inf");
-	prom_format_value(-1.0 / 0.0, buf, sizeof(buf));
-	assert_string_equal(buf, "-Inf");
-	prom_format_value(0.0 / 0.0, buf, sizeof(buf));
-	assert_string_equal(buf, "NaN");
+	c = family_series(registry_add(r, "c_total", "C", METRIC_COUNTER, NULL, 0, NULL, 0, 1), NULL);
+	g = family_series(registry_add(r, "g", "G", METRIC_GAUGE, NULL, 0, NULL, 0, 1), NULL);
+	h = family_series(registry_add(r, "h", "H", METRIC_HISTOGRAM, NULL, 0, bounds, 1, 1), NULL);
+	assert_true(c && g && h);
+	series_add(c, 5);
+	series_observe(c, 1);
+	assert_true(series_value(c) == 5);
+	/* A counter kept elsewhere is mirrored with set. */
+	series_set(c, 9);
+	assert_true(series_value(c) == 9);
+	series_set(g, 7);
+	series_add(g, -2.5);
+	series_observe(g, 1);
+	assert_true(series_value(g) == 4.5);
+	series_observe(h, 0.5);
+	series_observe(h, 3);
+	series_add(h, 10);
+	series_set(h, 10);
+	assert_true(series_value(h) == 2);
+	assert_true(series_sum(h) == 3.5);
+	/* A series that could not be allocated is accepted and ignored. */
+	series_add(NULL, 1);
+	series_set(NULL, 1);
+	series_observe(NULL, 1);
+	assert_true(series_value(NULL) == 0);
+	registry_free(r);
 }
 
-static void test_series_cap(void **state)
+static void test_overflow(void **state)
 {
-	static const char *const labels[] = { "k" };
+	static const char *const names[] = { "route" };
+	static const char *const routes[] = { "/a", "/b", "/c", "/d", "/e" };
 	struct registry *r = registry_new();
-	struct metric_family *f = registry_add(r, "x_total", "x", METRIC_COUNTER, labels, 1, NULL, 0, 2);
-	char name[8];
+	const struct metric_series *first, *over;
+	struct metric_family *f;
 
 	(void)state;
-	for (int i = 0; i < 5; i++) {
-		const char *v[] = { name };
-
-		snprintf(name, sizeof(name), "v%d", i);
-		series_add(family_series(f, v), 1);
-	}
+	f = registry_add(r, "x_total", "X", METRIC_COUNTER, names, 1, NULL, 0, 2);
+	assert_non_null(f);
+	for (size_t i = 0; i < 5; i++)
+		series_add(family_series(f, &routes[i]), 1);
 	assert_int_equal(family_size(f), 3);
-	assert_true(series_value(f->overflow) == 3);
-	/* Existing series keep counting after the cap. */
-	const char *v0[] = { "v0" };
-	series_add(family_series(f, v0), 1);
-	assert_true(series_value(family_series(f, v0)) == 2);
+	first = family_series(f, &routes[0]);
+	assert_true(series_value(first) == 1);
+	assert_true(series_value(family_series(f, &routes[1])) == 1);
+	over = family_series_at(f, 2);
+	assert_string_equal(series_labels(over)[0], METRIC_OVERFLOW);
+	assert_true(series_value(over) == 3);
+	/* Existing series keep counting; new ones keep overflowing. */
+	series_add(family_series(f, &routes[0]), 1);
+	assert_true(series_value(first) == 2);
+	assert_ptr_equal(family_series(f, (const char *[]){ "/f" }), over);
+	assert_ptr_equal(family_series(f, (const char *[]){ METRIC_OVERFLOW }), over);
+	assert_int_equal(family_size(f), 3);
+
 	family_reset(f);
 	assert_int_equal(family_size(f), 0);
+	assert_true(series_value(family_series(f, &routes[4])) == 0);
+	assert_int_equal(family_size(f), 1);
+	/* The overflow labels name the overflow series even below the cap. */
+	over = family_series(f, (const char *[]){ METRIC_OVERFLOW });
+	assert_non_null(over);
+	assert_ptr_equal(family_series_at(f, 1), over);
+	assert_int_equal(family_size(f), 2);
 	registry_free(r);
 }
 
-static void test_many_series(void **state)
+/* Enough series to rehash several times; every one is still found. */
+static void test_many(void **state)
 {
-	static const char *const labels[] = { "a", "b" };
+	struct metric_series *kept[5000];
 	struct registry *r = registry_new();
-	struct metric_family *f = registry_add(r, "m_total", "m", METRIC_COUNTER, labels, 2, NULL, 0, 100000);
-	char a[16], b[16];
-	const char *v[] = { a, b };
+	struct metric_family *f;
+	char route[16];
 
 	(void)state;
-	for (int round = 0; round < 2; round++)
-		for (int i = 0; i < 5000; i++) {
-			snprintf(a, sizeof(a), "%d", i / 7);
-			snprintf(b, sizeof(b), "%d", i % 7);
-			series_add(family_series(f, v), 1);
-		}
+	f = registry_add(r, "m_total", "M", METRIC_COUNTER, labels2, 2, NULL, 0, 100000);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(route, sizeof(route), "/r%d", i);
+		kept[i] = family_series(f, (const char *[]){ i % 2 ? "GET" : "POST", route });
+		assert_non_null(kept[i]);
+		series_add(kept[i], i);
+	}
 	assert_int_equal(family_size(f), 5000);
-	/* ("ab","c") and ("a","bc") are different series. */
-	strcpy(a, "1");
-	strcpy(b, "23");
-	series_add(family_series(f, v), 1);
-	strcpy(a, "12");
-	strcpy(b, "3");
-	assert_true(series_value(family_series(f, v)) == 2);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(route, sizeof(route), "/r%d", i);
+		assert_ptr_equal(family_series(f, (const char *[]){ i % 2 ? "GET" : "POST", route }), kept[i]);
+		assert_ptr_equal(family_series_at(f, (size_t)i), kept[i]);
+		assert_true(series_value(kept[i]) == i);
+	}
+	assert_int_equal(family_size(f), 5000);
 	registry_free(r);
 }
 
-static void test_promtool(void **state)
+static void test_reset(void **state)
 {
-	static const char *const labels[] = { "service", "endpoint" };
-	char path[] = "/tmp/sonde-prom-XXXXXX", cmd[128];
-	struct registry *r;
-	struct metric_family *h;
-	const char *v[] = { "web \"one\"", "/api/users/{id}" };
-	char *text;
-	int fd;
+	static const char *const names[] = { "service" };
+	struct registry *r = registry_new();
+	struct metric_family *f;
 
 	(void)state;
-	if (system("command -v promtool >/dev/null 2>&1"))
-		skip();
-	r = registry_new();
-	series_add(family_series(registry_add(r, "ns_requests_total", "Total requests", METRIC_COUNTER, labels, 2,
-					      NULL, 0, 10), v), 7);
-	series_set(family_series(registry_add(r, "ns_up", "Up\nor not", METRIC_GAUGE, NULL, 0, NULL, 0, 10), NULL),
-		   1);
-	h = registry_add(r, "ns_duration_seconds", "Duration", METRIC_HISTOGRAM, labels, 2, default_buckets,
-			 default_buckets_len, 10);
-	series_observe(family_series(h, v), h, 0.003);
-	text = render(r);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), strlen(text));
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
-	assert_int_equal(system(cmd), 0);
-	unlink(path);
-	free(text);
+	f = registry_add(r, "procs", "P", METRIC_GAUGE, names, 1, NULL, 0, 10);
+	series_set(family_series(f, (const char *[]){ "web" }), 3);
+	series_set(family_series(f, (const char *[]){ "db" }), 1);
+	family_reset(f);
+	family_reset(f);
+	assert_int_equal(family_size(f), 0);
+	series_set(family_series(f, (const char *[]){ "db" }), 2);
+	assert_int_equal(family_size(f), 1);
+	assert_true(series_value(family_series_at(f, 0)) == 2);
+	assert_string_equal(series_labels(family_series_at(f, 0))[0], "db");
 	registry_free(r);
+}
+
+static void expect_refused(struct registry *r, const char *name, enum metric_type type,
+			   const char *const *labels, size_t nlabels, const double *bounds, size_t nbounds,
+			   size_t cap)
+{
+	errno = 0;
+	if (registry_add(r, name, "h", type, labels, nlabels, bounds, nbounds, cap))
+		fail_msg("%s accepted", name);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_refused(void **state)
+{
+	static const double bounds[] = { 1, 2 }, unordered[] = { 2, 1 }, nan_bound[] = { 1, 0.0 / 0.0 };
+	struct registry *r = registry_new();
+	struct family_desc d;
+	const struct metric_family *f;
+
+	(void)state;
+	assert_non_null(registry_add(r, "ok_total", "h", METRIC_COUNTER, labels2, 2, NULL, 0, 1));
+	expect_refused(r, "ok_total", METRIC_GAUGE, NULL, 0, NULL, 0, 1);
+	expect_refused(r, "", METRIC_GAUGE, NULL, 0, NULL, 0, 1);
+	expect_refused(r, "1x", METRIC_GAUGE, NULL, 0, NULL, 0, 1);
+	expect_refused(r, "a-b", METRIC_GAUGE, NULL, 0, NULL, 0, 1);
+	expect_refused(r, "zero_cap", METRIC_GAUGE, NULL, 0, NULL, 0, 0);
+	expect_refused(r, "colon_label", METRIC_GAUGE, (const char *[]){ "a:b" }, 1, NULL, 0, 1);
+	expect_refused(r, "reserved", METRIC_GAUGE, (const char *[]){ "__name" }, 1, NULL, 0, 1);
+	expect_refused(r, "twice", METRIC_GAUGE, (const char *[]){ "a", "a" }, 2, NULL, 0, 1);
+	expect_refused(r, "h_le", METRIC_HISTOGRAM, (const char *[]){ "le" }, 1, bounds, 2, 1);
+	expect_refused(r, "h_order", METRIC_HISTOGRAM, NULL, 0, unordered, 2, 1);
+	expect_refused(r, "h_nan", METRIC_HISTOGRAM, NULL, 0, nan_bound, 2, 1);
+	/* Allowed: colons in names, le outside histograms, a histogram of +Inf only. */
+	assert_non_null(registry_add(r, "ns:rule:rate5m", "h", METRIC_GAUGE, (const char *[]){ "le" }, 1, NULL,
+				     0, 1));
+	assert_non_null(registry_add(r, "only_inf", "h", METRIC_HISTOGRAM, NULL, 0, NULL, 0, 1));
+
+	f = registry_first(r);
+	family_describe(f, &d);
+	assert_string_equal(d.name, "ok_total");
+	assert_int_equal(d.type, METRIC_COUNTER);
+	assert_int_equal(d.nlabels, 2);
+	assert_string_equal(d.label_names[1], "route");
+	family_describe(family_next(f), &d);
+	assert_string_equal(d.name, "ns:rule:rate5m");
+	family_describe(family_next(family_next(f)), &d);
+	assert_string_equal(d.name, "only_inf");
+	assert_int_equal(d.nbounds, 0);
+	assert_null(family_next(family_next(family_next(f))));
+	registry_free(r);
+	registry_free(NULL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buckets_parse), cmocka_unit_test(test_bucket_edges),
-		cmocka_unit_test(test_exposition),    cmocka_unit_test(test_values),
-		cmocka_unit_test(test_series_cap),    cmocka_unit_test(test_many_series),
-		cmocka_unit_test(test_promtool),
+		cmocka_unit_test(test_lookup),	 cmocka_unit_test(test_types), cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_many),	 cmocka_unit_test(test_reset), cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
