@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* HTTP/1.x exchange framing on one connection: a request starts at the
- * first read of a connection at rest, its response at the first write after
- * it, and the exchange is emitted, once, when the response's own framing
- * says it is complete, or else when the next request starts or the
- * connection closes. Only the framing is read here; everything that needs
+/* HTTP/1.x exchange framing on one connection: a request starts with the
+ * first bytes received (a server) or sent (a client) on a connection at
+ * rest, its response with the first bytes moving the other way, and the
+ * exchange is emitted, once, when the response's own framing says it is
+ * complete, or else when the next request starts or the connection closes. Only the framing is read here; everything that needs
  * memory or judgement is parsed in user space. */
 #ifndef SONDE_HTTP_BPF_H
 #define SONDE_HTTP_BPF_H
@@ -42,15 +42,6 @@ static __always_inline int looks_like_request(const char *h, __u32 n)
 	return 0;
 }
 
-static __always_inline __u64 wakeup_flag(void)
-{
-	/* No wake-up per event: the collector drains on a timer, and is woken
-	 * only when the ring is filling up. */
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= SONDE_RINGBUF_BYTES / 4)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline void exchange_emit(struct sonde_conn *c, __u8 end)
 {
 	c->ev.end = end;
@@ -69,8 +60,8 @@ static __always_inline void exchange_emit(struct sonde_conn *c, __u8 end)
 	c->state = SONDE_CONN_IDLE;
 }
 
-static __always_inline void request_on_read(struct sonde_conn *c, __u64 data, __u32 seg_len,
-					    __u64 total, __u32 tid)
+static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, __u32 seg_len,
+					     __u64 total, __u32 tid)
 {
 	__u32 off, len;
 
@@ -232,8 +223,8 @@ static long head_scan_word(__u32 w, void *arg)
 	return 0;
 }
 
-/* Starts the response at its first write. Returns 0 when the write is an
- * interim 1xx response, which belongs to the request still being read. */
+/* Starts the response at its first bytes. Returns 0 for an interim 1xx
+ * response, which belongs to the request still in progress. */
 static __always_inline int response_start(struct sonde_conn *c, __u64 data, __u32 seg_len)
 {
 	struct head_scan scan = {};

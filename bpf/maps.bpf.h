@@ -44,6 +44,19 @@ struct sonde_io_args {
 	__u32 pad;
 };
 
+/* A TCP socket of a target, keyed by its struct sock address: what the
+ * softirq-side hooks need to attribute a state change or retransmit. */
+struct sonde_sock {
+	__u32 tgid;
+	__u32 service_id;
+	__u64 start_ns; /* connect start, for outgoing connections */
+	__u64 cgroup_id;
+	__u8 role;
+	__u8 pad[7];
+	struct sonde_peer peer;
+	char comm[SONDE_COMM_LEN];
+};
+
 struct sonde_scratch {
 	char buf[2 * SONDE_HEAD_SCAN];
 } __attribute__((aligned(8)));
@@ -68,6 +81,28 @@ SONDE_MAP struct {
 	__type(key, struct sonde_comm_key);
 	__type(value, struct sonde_target);
 } exe_targets SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SONDE_MAX_CGROUP_TARGETS);
+	__type(key, __u32);
+	__type(value, struct sonde_cgroup_target);
+} cgroup_targets SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SONDE_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct sonde_proc_conns);
+} proc_conns SEC(".maps");
+
+/* LRU: a socket whose close was never seen ages out. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SONDE_MAX_CONNS);
+	__type(key, __u64);
+	__type(value, struct sonde_sock);
+} socks SEC(".maps");
 
 /* LRU: a connection whose close was never seen (the process died) ages out. */
 SONDE_MAP struct {
@@ -110,6 +145,15 @@ static __always_inline void stat_inc(__u32 which)
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	/* No wake-up per event: the collector drains on a timer, and is woken
+	 * only when the ring is filling up. */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= SONDE_RINGBUF_BYTES / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline struct sonde_config *config_get(void)

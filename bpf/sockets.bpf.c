@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Socket syscalls of the targets. A server connection is tracked from its
- * accept; every read and write hook leaves at its first lookup, in the
- * connection map, unless the fd is such a connection, so untargeted
- * processes and files cost one hash lookup. */
+ * accept, a client connection from its connect; every read and write hook
+ * leaves at its first lookup, in the connection map, unless the fd is such
+ * a connection, so untargeted processes and files cost one hash lookup. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
 #include "http.bpf.h"
+#include "select.bpf.h"
+#include "sock.bpf.h"
 
 #define MAX_IOV 8
+#define EINPROGRESS 115
+#define IO_ACTIVE 1
+#define IO_CONNECT 2
 
 static const struct sonde_conn zero_conn;
 
@@ -19,40 +24,53 @@ static __always_inline __u64 conn_key(__u32 tgid, __u32 fd)
 	return (__u64)tgid << 32 | fd;
 }
 
-static __always_inline int on_accept(long ret)
+static __always_inline struct sonde_conn *conn_new(__u32 tgid, __u32 fd, __u32 service, __u8 role,
+						  struct sock *sk)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 service = SONDE_SERVICE_BY_COMM;
-	struct sonde_config *cfg;
+	__u64 key = conn_key(tgid, fd);
 	struct sonde_conn *c;
-	__u64 key;
 
-	if (ret < 0)
-		return 0;
-	cfg = config_get();
-	if (!cfg)
-		return 0;
-	if (cfg->observe_all) {
-		if (tgid == cfg->self_tgid)
-			return 0;
-	} else {
-		struct sonde_target *t = bpf_map_lookup_elem(&targets, &tgid);
-
-		if (!t)
-			return 0;
-		service = t->service_id;
-	}
-	key = conn_key(tgid, ret);
 	if (bpf_map_update_elem(&conns, &key, &zero_conn, BPF_ANY))
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
+	c->ev.type = SONDE_EVENT_HTTP;
 	c->ev.conn_id = bpf_ktime_get_ns();
+	c->ev.cgroup_id = bpf_get_current_cgroup_id();
 	c->ev.service_id = service;
 	c->ev.tgid = tgid;
-	c->ev.fd = ret;
-	c->ev.role = SONDE_ROLE_SERVER;
+	c->ev.fd = fd;
+	c->ev.role = role;
+	sock_peer(sk, &c->ev.peer);
+	return c;
+}
+
+static __always_inline int on_accept(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sonde_proc_conns zero = {}, *pc;
+	struct sonde_conn *c;
+	__u32 service;
+	struct sock *sk;
+
+	if (ret < 0 || !select_current(&service))
+		return 0;
+	sk = fd_sock(ret);
+	if (!sk)
+		return 0;
+	c = conn_new(tgid, ret, service, SONDE_ROLE_SERVER, sk);
+	if (!c)
+		return 0;
+	sock_track(sk, tgid, service, SONDE_ROLE_SERVER, &c->ev.peer, 0);
+	pc = bpf_map_lookup_elem(&proc_conns, &tgid);
+	if (!pc) {
+		zero.service_id = service;
+		bpf_map_update_elem(&proc_conns, &tgid, &zero, BPF_NOEXIST);
+		pc = bpf_map_lookup_elem(&proc_conns, &tgid);
+	}
+	if (pc)
+		__sync_fetch_and_add(&pc->server, 1);
 	stat_inc(SONDE_STAT_CONNS);
 	return 0;
 }
@@ -84,7 +102,7 @@ static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
 	a->buf = buf;
 	a->iovcnt = iovcnt;
 	a->fd = fd;
-	a->active = 1;
+	a->active = IO_ACTIVE;
 	return 0;
 }
 
@@ -157,7 +175,7 @@ static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args
 	__u64 key;
 
 	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
-	if (!a || !a->active)
+	if (!a || a->active != IO_ACTIVE)
 		return 0;
 	*out = *a;
 	a->active = 0;
@@ -167,20 +185,53 @@ static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
+/* Bytes of the response moving: its head starts the response, and its
+ * framing says when it is complete. */
+static __always_inline void exchange_response(struct sonde_conn *c, const struct sonde_io_args *a, long ret)
+{
+	__u32 seg_len = 0;
+	__u64 data;
+
+	if (c->state == SONDE_CONN_REQUEST) {
+		data = a->buf ? first_segment(a, ret, &seg_len) : 0;
+		/* Body bytes by sendfile before any head: not HTTP framing we
+		 * know, so the exchange waits for its next event. */
+		if (!data || !response_start(c, data, seg_len))
+			return;
+	} else if (c->state != SONDE_CONN_RESPONSE) {
+		return;
+	}
+	c->ev.resp_bytes += ret;
+	c->ev.end_ns = bpf_ktime_get_ns();
+	if (c->resp_expected && c->ev.resp_bytes >= c->resp_expected)
+		exchange_emit(c, SONDE_END_FRAMED);
+	else if (c->chunked && ends_with_last_chunk(a, ret))
+		exchange_emit(c, SONDE_END_FRAMED);
+}
+
+static __always_inline void exchange_request_bytes(struct sonde_conn *c, const struct sonde_io_args *a, long ret)
+{
+	__u32 seg_len = 0;
+	__u64 data;
+
+	data = a->buf ? first_segment(a, ret, &seg_len) : 0;
+	if (data)
+		exchange_request(c, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
+}
+
+/* A server reads requests and writes responses; a client the reverse. */
 static __always_inline int read_exit(long ret)
 {
 	struct sonde_io_args a;
 	struct sonde_conn *c;
-	__u32 seg_len = 0;
-	__u64 data;
 
 	c = io_exit(ret, &a);
 	if (!c)
 		return 0;
-	data = first_segment(&a, ret, &seg_len);
-	if (!data)
-		return 0;
-	request_on_read(c, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
+	if (c->ev.role == SONDE_ROLE_SERVER)
+		exchange_request_bytes(c, &a, ret);
+	else
+		exchange_response(c, &a, ret);
 	return 0;
 }
 
@@ -188,27 +239,14 @@ static __always_inline int write_exit(long ret)
 {
 	struct sonde_io_args a;
 	struct sonde_conn *c;
-	__u32 seg_len = 0;
-	__u64 data = 0;
 
 	c = io_exit(ret, &a);
 	if (!c)
 		return 0;
-	if (c->state == SONDE_CONN_REQUEST) {
-		data = a.buf ? first_segment(&a, ret, &seg_len) : 0;
-		/* Body bytes by sendfile before any head: not HTTP framing we
-		 * know, so the exchange waits for its next event. */
-		if (!data || !response_start(c, data, seg_len))
-			return 0;
-	} else if (c->state != SONDE_CONN_RESPONSE) {
-		return 0;
-	}
-	c->ev.resp_bytes += ret;
-	c->ev.end_ns = bpf_ktime_get_ns();
-	if (c->resp_expected && c->ev.resp_bytes >= c->resp_expected)
-		exchange_emit(c, SONDE_END_FRAMED);
-	else if (c->chunked && ends_with_last_chunk(&a, ret))
-		exchange_emit(c, SONDE_END_FRAMED);
+	if (c->ev.role == SONDE_ROLE_SERVER)
+		exchange_response(c, &a, ret);
+	else
+		exchange_request_bytes(c, &a, ret);
 	return 0;
 }
 
@@ -321,10 +359,54 @@ int sonde_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 	return write_exit(ctx->ret);
 }
 
+/* connect's outcome comes from the TCP state hooks; here it only starts
+ * following the connection's bytes, for client requests. */
+SEC("tracepoint/syscalls/sys_enter_connect")
+int sonde_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sonde_io_args *a;
+	__u32 service;
+
+	if (!select_current(&service))
+		return 0;
+	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!a)
+		return 0;
+	a->fd = ctx->args[0];
+	a->buf = service;
+	a->active = IO_CONNECT;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int sonde_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sonde_io_args *a;
+	struct sock *sk;
+	__u32 fd;
+
+	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
+	if (!a || a->active != IO_CONNECT)
+		return 0;
+	a->active = 0;
+	if (ctx->ret != 0 && ctx->ret != -EINPROGRESS)
+		return 0;
+	fd = a->fd;
+	sk = fd_sock(fd);
+	if (!sk || !sock_is_tcp(sk))
+		return 0;
+	if (conn_new(tgid, fd, (__u32)a->buf, SONDE_ROLE_CLIENT, sk))
+		stat_inc(SONDE_STAT_CLIENT_CONNS);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_close")
 int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 key = conn_key(bpf_get_current_pid_tgid() >> 32, ctx->args[0]);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 key = conn_key(tgid, ctx->args[0]);
+	struct sonde_proc_conns *pc;
 	struct sonde_conn *c;
 
 	c = bpf_map_lookup_elem(&conns, &key);
@@ -334,6 +416,11 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 		exchange_emit(c, SONDE_END_CLOSE);
 	else if (c->state == SONDE_CONN_REQUEST)
 		stat_inc(SONDE_STAT_UNANSWERED);
+	if (c->ev.role == SONDE_ROLE_SERVER) {
+		pc = bpf_map_lookup_elem(&proc_conns, &tgid);
+		if (pc)
+			__sync_fetch_and_add(&pc->server, -1);
+	}
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

@@ -45,8 +45,11 @@ int sonde_exit(void *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 
-	/* Only the group leader's exit ends the process's selection. */
-	if ((__u32)id == tgid)
+	/* Only the group leader's exit ends the process: its selection, and
+	 * its open connections, which the kernel closes without close(). */
+	if ((__u32)id == tgid) {
 		bpf_map_delete_elem(&targets, &tgid);
+		bpf_map_delete_elem(&proc_conns, &tgid);
+	}
 	return 0;
 }

@@ -24,6 +24,20 @@
 
 enum sonde_role {
 	SONDE_ROLE_SERVER = 1,
+	SONDE_ROLE_CLIENT = 2,
+};
+
+/* The first field of every ring buffer sample. */
+enum sonde_event_type {
+	SONDE_EVENT_HTTP = 1,
+	SONDE_EVENT_CONN = 2,
+};
+
+/* The remote end of a connection, as the kernel holds it. */
+struct sonde_peer {
+	__u16 family; /* AF_INET or AF_INET6, 0 when unknown */
+	__u16 port;   /* host byte order */
+	__u8 addr[16];
 };
 
 /* Why an exchange was emitted. */
@@ -40,9 +54,12 @@ enum sonde_exchange_end {
 /* One request and its response, emitted once per request, cut after
  * the captured request bytes. */
 struct sonde_http_event {
+	__u32 type;       /* SONDE_EVENT_HTTP */
+	__u32 pad0;
 	__u64 start_ns;   /* first byte of the request read (CLOCK_MONOTONIC) */
 	__u64 end_ns;     /* last byte of the response written */
-	__u64 conn_id;    /* unique per connection: its accept time */
+	__u64 conn_id;    /* unique per connection: its accept or connect time */
+	__u64 cgroup_id;  /* the process's cgroup v2 id when the connection started */
 	__u64 req_bytes;  /* request bytes read, headers and body */
 	__u64 resp_bytes; /* response bytes written, headers and body */
 	__u32 tgid;
@@ -54,6 +71,7 @@ struct sonde_http_event {
 	__u8 role;
 	__u8 end;         /* enum sonde_exchange_end */
 	__u8 pad[2];
+	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
 	char resp[SONDE_RESP_CAP];
 	/* Last, so an event ends after req_len bytes of it. */
@@ -62,6 +80,48 @@ struct sonde_http_event {
 
 /* The bytes of an event that carries req_len bytes of request. */
 #define SONDE_EVENT_SIZE(req_len) (__builtin_offsetof(struct sonde_http_event, req) + (req_len))
+
+enum sonde_conn_what {
+	SONDE_CONN_CONNECTED = 1, /* an outgoing connect completed: duration_ns */
+	SONDE_CONN_FAILED,        /* a connection failed: error is the errno */
+	SONDE_CONN_RETRANSMIT,    /* a segment was retransmitted */
+	SONDE_CONN_CLOSED,        /* a connection closed: bytes_sent, bytes_received */
+};
+
+/* A connection's life: one event per connect, failure, retransmit, close. */
+struct sonde_conn_event {
+	__u32 type;       /* SONDE_EVENT_CONN */
+	__u32 tgid;
+	__u32 service_id;
+	__u8 what;        /* enum sonde_conn_what */
+	__u8 role;
+	__u16 pad;
+	__s32 error;
+	__u32 pad2;
+	__u64 cgroup_id;
+	__u64 duration_ns;
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	struct sonde_peer peer;
+	char comm[SONDE_COMM_LEN];
+};
+
+/* Open server connections of one process, keyed by tgid. */
+struct sonde_proc_conns {
+	__s64 server;
+	__u32 service_id;
+	__u32 pad;
+};
+
+/* A cgroup v2 directory whose processes, and its descendants', are
+ * selected: the value of the cgroup_targets array. */
+struct sonde_cgroup_target {
+	__u64 id;      /* the directory's inode number */
+	__u32 level;   /* its depth below the root */
+	__u32 service_id;
+};
+
+#define SONDE_MAX_CGROUP_TARGETS 16
 
 /* A selected process: the value of the targets map, keyed by tgid. */
 struct sonde_target {
@@ -78,6 +138,8 @@ struct sonde_config {
 	__u32 self_tgid;
 	/* No selector given: every process but sonde itself is observed. */
 	__u32 observe_all;
+	__u32 ncgroups; /* entries of cgroup_targets in use */
+	__u32 pad;
 };
 
 /* Per-CPU counters of the kernel side, summed by the collector. */
@@ -87,6 +149,7 @@ enum sonde_stat {
 	SONDE_STAT_NOT_HTTP,     /* connections whose first bytes were not HTTP/1.x */
 	SONDE_STAT_UNANSWERED,   /* requests whose connection closed before a response */
 	SONDE_STAT_CONNS,        /* server connections accepted and tracked */
+	SONDE_STAT_CLIENT_CONNS, /* outgoing connections made and tracked */
 	SONDE_STAT_MAX,
 };
 

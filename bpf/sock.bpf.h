@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The kernel's view of a target's TCP sockets: the struct sock behind an
+ * fd, its peer, and the socks map that lets softirq-side hooks (state
+ * changes, retransmits) attribute what they see. */
+#ifndef SONDE_SOCK_BPF_H
+#define SONDE_SOCK_BPF_H
+
+#include <bpf/bpf_endian.h>
+#include "maps.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+/* The socket behind one of the current process's fds, which the caller
+ * knows is a socket (accept or connect returned it). */
+static __always_inline struct sock *fd_sock(__u32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	struct socket *sock;
+
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : 0;
+}
+
+static __always_inline int sock_is_tcp(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+static __always_inline void sock_peer(struct sock *sk, struct sonde_peer *p)
+{
+	__u32 addr4;
+
+	p->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	p->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (p->family == AF_INET) {
+		addr4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(p->addr, &addr4, sizeof(addr4));
+	} else if (p->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&p->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline void sock_track(struct sock *sk, __u32 tgid, __u32 service, __u8 role,
+				       const struct sonde_peer *peer, __u64 start_ns)
+{
+	struct sonde_sock s = {
+		.tgid = tgid,
+		.service_id = service,
+		.start_ns = start_ns,
+		.role = role,
+		.peer = *peer,
+		.cgroup_id = bpf_get_current_cgroup_id(),
+	};
+	__u64 key = (__u64)sk;
+
+	bpf_get_current_comm(s.comm, sizeof(s.comm));
+	bpf_map_update_elem(&socks, &key, &s, BPF_ANY);
+}
+
+static __always_inline void conn_event(const struct sonde_sock *s, __u8 what, __s32 error, __u64 duration_ns,
+				       __u64 sent, __u64 received)
+{
+	struct sonde_conn_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(SONDE_STAT_LOST);
+		return;
+	}
+	e->type = SONDE_EVENT_CONN;
+	e->tgid = s->tgid;
+	e->service_id = s->service_id;
+	e->what = what;
+	e->role = s->role;
+	e->pad = 0;
+	e->error = error;
+	e->pad2 = 0;
+	e->cgroup_id = s->cgroup_id;
+	e->duration_ns = duration_ns;
+	e->bytes_sent = sent;
+	e->bytes_received = received;
+	e->peer = s->peer;
+	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, wakeup_flag());
+	stat_inc(SONDE_STAT_EVENTS);
+}
+
+#endif

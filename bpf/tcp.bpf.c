@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* TCP connection lifecycle of the targets' sockets: how long connects take,
+ * why they fail (the errno the kernel sets before closing the socket),
+ * retransmits, and the bytes a connection carried, read from the socket
+ * when it closes. Runs in softirq context too: sockets are found in the
+ * socks map, filled where the process is known (connect, accept). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+#include "select.bpf.h"
+#include "sock.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define ECONNRESET 104
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	__u64 key = (__u64)ctx->skaddr;
+	struct sock *sk = (struct sock *)ctx->skaddr;
+	struct sonde_sock *s;
+	__u32 service;
+	int err;
+
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	if (ctx->newstate == TCP_SYN_SENT) {
+		/* Inside connect(): the process is the current one. */
+		struct sonde_peer peer = { .family = ctx->family, .port = ctx->dport };
+
+		if (!select_current(&service))
+			return 0;
+		/* The context may not be read through a moved pointer. */
+		if (ctx->family == AF_INET)
+			bpf_probe_read_kernel(peer.addr, 4, ctx->daddr);
+		else
+			bpf_probe_read_kernel(peer.addr, 16, ctx->daddr_v6);
+		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer,
+			   bpf_ktime_get_ns());
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	if (ctx->oldstate == TCP_SYN_SENT && ctx->newstate == TCP_ESTABLISHED) {
+		conn_event(s, SONDE_CONN_CONNECTED, 0, bpf_ktime_get_ns() - s->start_ns, 0, 0);
+		return 0;
+	}
+	if (ctx->newstate != TCP_CLOSE)
+		return 0;
+	err = BPF_CORE_READ(sk, sk_err);
+	if (ctx->oldstate == TCP_SYN_SENT) {
+		/* No errno: the process gave up on the connect itself. */
+		if (err)
+			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0);
+	} else {
+		struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+		if (err == ECONNRESET)
+			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0);
+		conn_event(s, SONDE_CONN_CLOSED, 0, 0, BPF_CORE_READ(tp, bytes_acked),
+			   BPF_CORE_READ(tp, bytes_received));
+	}
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int sonde_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
+{
+	__u64 key = (__u64)ctx->skaddr;
+	struct sonde_sock *s = bpf_map_lookup_elem(&socks, &key);
+
+	if (s)
+		conn_event(s, SONDE_CONN_RETRANSMIT, 0, 0, 0, 0);
+	return 0;
+}
