@@ -23,14 +23,15 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-par
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lpthread -lm
 
 BUILD := build
-BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c
+BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c bpf/tcp.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 # Pure modules: no BPF, no threads; unit-tested and fuzzed on their own.
 LIB_SRCS := user/http.c user/routes.c user/histogram.c user/metrics.c user/prom.c \
-	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c
+	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c user/identity.c \
+	user/peers.c user/cgroup.c
 DAEMON_SRCS := user/main.c user/lifecycle.c user/probe.c user/ringbuf.c user/stats.c \
-	user/targets.c user/server.c
+	user/targets.c user/server.c user/processes.c
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS) $(DAEMON_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

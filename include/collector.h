@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Turns the kernel's exchange events into RED metrics and keeps the
+/* Turns the kernel's events into the service metrics and keeps the
  * daemon's own sonde_* metrics. Single-threaded: the caller holds the
  * registry's lock. */
 #ifndef SONDE_COLLECTOR_H
@@ -8,25 +8,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "identity.h"
 #include "metrics.h"
+#include "peers.h"
 #include "services.h"
 #include "sonde.h"
 
 struct route_set;
 
+/* The container and pod of a cgroup, for the identity labels; NULL when
+ * unknown. */
+typedef const struct identity *(*identity_fn)(void *arg, uint64_t cgroup_id, uint32_t tgid);
+
 struct collector {
 	struct registry *reg;
 	const struct services *services;
 	const struct route_set *routes; /* explicit patterns, or NULL */
+	identity_fn identity;
+	void *identity_arg;
+	struct peers *peers;
 	struct metric_family *requests;
 	struct metric_family *duration;
 	struct metric_family *errors;
+	struct metric_family *client_requests;
+	struct metric_family *client_duration;
+	struct metric_family *conn_failures;
+	struct metric_family *connect_duration;
+	struct metric_family *retransmits;
+	struct metric_family *sent_bytes;
+	struct metric_family *received_bytes;
+	struct metric_family *active_connections;
+	struct metric_family *cpu_seconds;
+	struct metric_family *resident_memory;
+	struct metric_family *processes;
 	struct metric_family *events;
 	struct metric_family *lost;
 	struct metric_family *parse_failures;
 	struct metric_family *not_http;
 	struct metric_family *unanswered;
 	struct metric_family *conns;
+	struct metric_family *client_conns;
 	struct metric_family *targets;
 	struct metric_family *build_info;
 };
@@ -36,17 +57,34 @@ struct collector_config {
 	const double *buckets;
 	size_t nbuckets;
 	size_t series_cap;
+	size_t peers_per_service;
 	const char *version;
 	const char *mode;
 };
 
 int collector_init(struct collector *c, struct registry *reg, const struct services *services,
 		   const struct collector_config *cfg);
-/* ev holds size bytes: the event up to its req_len bytes of request. An
- * event whose lengths disagree with size is counted and skipped. */
-void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size);
+void collector_free(struct collector *c);
+/* A ring buffer sample of size bytes: an exchange or a connection event.
+ * A sample whose type or lengths disagree with its size is counted and
+ * skipped. */
+void collector_event(struct collector *c, const void *sample, size_t size);
 /* Mirrors the kernel's per-CPU counters, summed, and the number of
  * selected processes into the sonde_* families. */
 void collector_kernel_stats(struct collector *c, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets);
+
+/* One observed process at scrape time. */
+struct process_sample {
+	const char *service;
+	const struct identity *id; /* or NULL */
+	int64_t server_connections;
+	int has_usage;             /* the resource fields below are set */
+	double cpu_seconds_delta;  /* CPU time since the previous scrape */
+	double resident_bytes;
+};
+
+/* Recomputes the per-service gauges (open connections, memory, process
+ * count) from these samples, and adds their CPU time. */
+void collector_processes(struct collector *c, const struct process_sample *samples, size_t n);
 
 #endif

@@ -3,6 +3,9 @@
 #ifndef SONDE_LIFECYCLE_H
 #define SONDE_LIFECYCLE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct sonde_bpf;
 
 struct bpf_maps {
@@ -11,7 +14,12 @@ struct bpf_maps {
 	int exe_targets;
 	int stats;
 	int events;
+	int proc_conns;
+	int cgroup_targets;
 };
+
+/* The keys of a map with u32 keys, up to max. */
+size_t map_keys_u32(int fd, uint32_t *keys, size_t max);
 
 int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps);
 int lifecycle_attach(struct sonde_bpf *skel);

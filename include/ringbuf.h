@@ -9,10 +9,9 @@
 #include <stddef.h>
 
 struct ring_buffer;
-struct sonde_http_event;
 
-/* size: the bytes of the sample, which ends after ev->req_len bytes of request. */
-typedef void (*ringbuf_event_fn)(void *arg, const struct sonde_http_event *ev, size_t size);
+/* One sample of size bytes, as the kernel wrote it. */
+typedef void (*ringbuf_event_fn)(void *arg, const void *sample, size_t size);
 
 struct ringbuf {
 	struct ring_buffer *rb;

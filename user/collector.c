@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
@@ -9,9 +10,17 @@
 
 #define ROUTE_MAX 256
 
-static const char *const red_labels[] = { "service", "protocol", "method", "endpoint", "status" };
-static const char *const error_labels[] = { "service", "type" };
-static const char *const failure_labels[] = { "kind" };
+/* Every service series ends in the identity labels, empty (and so not
+ * rendered) outside containers. */
+static const char *const red_labels[] = { "service", "protocol", "method", "endpoint", "status",
+					  "container_id", "k8s_pod_uid" };
+static const char *const client_labels[] = { "service", "protocol", "method", "peer", "status",
+					     "container_id", "k8s_pod_uid" };
+static const char *const error_labels[] = { "service", "type", "container_id", "k8s_pod_uid" };
+static const char *const failure_labels[] = { "service", "peer", "reason", "container_id", "k8s_pod_uid" };
+static const char *const peer_labels[] = { "service", "peer", "container_id", "k8s_pod_uid" };
+static const char *const service_labels[] = { "service", "container_id", "k8s_pod_uid" };
+static const char *const kind_labels[] = { "kind" };
 static const char *const build_labels[] = { "version", "mode" };
 
 /* Methods outside this set share one label value, as in the OpenTelemetry
@@ -35,24 +44,53 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 		   const struct collector_config *cfg)
 {
 	const char *build[2] = { cfg->version, cfg->mode };
-	struct metric_series *info;
 
 	memset(c, 0, sizeof(*c));
 	c->reg = reg;
 	c->services = services;
+	c->peers = malloc(sizeof(*c->peers));
+	if (!c->peers)
+		return -ENOMEM;
+	peers_init(c->peers, cfg->peers_per_service);
 	c->requests = add(c, cfg, "requests_total", "Total number of requests", METRIC_COUNTER,
-			  red_labels, 5, 0);
+			  red_labels, 7, 0);
 	c->duration = add(c, cfg, "request_duration_seconds", "Request duration in seconds",
-			  METRIC_HISTOGRAM, red_labels, 5, 0);
+			  METRIC_HISTOGRAM, red_labels, 7, 0);
 	c->errors = add(c, cfg, "errors_total", "Total number of server errors", METRIC_COUNTER,
-			error_labels, 2, 0);
-	c->events = add(c, cfg, "events_total", "Exchange events received from the kernel",
-			METRIC_COUNTER, NULL, 0, 1);
-	c->lost = add(c, cfg, "events_lost_total", "Exchange events dropped because the ring buffer was full",
+			error_labels, 4, 0);
+	c->client_requests = add(c, cfg, "client_requests_total", "Requests the service made",
+				 METRIC_COUNTER, client_labels, 7, 0);
+	c->client_duration = add(c, cfg, "client_request_duration_seconds",
+				 "Duration of requests the service made, in seconds", METRIC_HISTOGRAM,
+				 client_labels, 7, 0);
+	c->conn_failures = add(c, cfg, "connection_failures_total",
+			       "TCP connections that failed: refused, timeout, reset, unreachable",
+			       METRIC_COUNTER, failure_labels, 5, 0);
+	c->connect_duration = add(c, cfg, "tcp_connect_duration_seconds",
+				  "Time for outgoing TCP connects to complete, in seconds", METRIC_HISTOGRAM,
+				  peer_labels, 4, 0);
+	c->retransmits = add(c, cfg, "tcp_retransmits_total", "TCP segments retransmitted", METRIC_COUNTER,
+			     peer_labels, 4, 0);
+	c->sent_bytes = add(c, cfg, "tcp_sent_bytes_total", "TCP payload bytes delivered to peers, counted at close",
+			    METRIC_COUNTER, peer_labels, 4, 0);
+	c->received_bytes = add(c, cfg, "tcp_received_bytes_total",
+				"TCP payload bytes received from peers, counted at close", METRIC_COUNTER,
+				peer_labels, 4, 0);
+	c->active_connections = add(c, cfg, "active_connections", "Server TCP connections open now",
+				    METRIC_GAUGE, service_labels, 3, 0);
+	c->cpu_seconds = add(c, cfg, "process_cpu_seconds_total", "CPU time of the service's processes, in seconds",
+			     METRIC_COUNTER, service_labels, 3, 0);
+	c->resident_memory = add(c, cfg, "process_resident_memory_bytes",
+				 "Resident memory of the service's processes, in bytes", METRIC_GAUGE,
+				 service_labels, 3, 0);
+	c->processes = add(c, cfg, "processes", "Processes of the service observed now", METRIC_GAUGE,
+			   service_labels, 3, 0);
+	c->events = add(c, cfg, "events_total", "Events received from the kernel", METRIC_COUNTER, NULL, 0, 1);
+	c->lost = add(c, cfg, "events_lost_total", "Events dropped because the ring buffer was full",
 		      METRIC_COUNTER, NULL, 0, 1);
 	c->parse_failures = add(c, cfg, "parse_failures_total",
-				"Captured bytes that did not parse as HTTP/1.x, by part", METRIC_COUNTER,
-				failure_labels, 1, 1);
+				"Captured bytes or events that did not parse, by part", METRIC_COUNTER,
+				kind_labels, 1, 1);
 	c->not_http = add(c, cfg, "connections_not_http_total",
 			  "Observed connections whose first bytes were not HTTP/1.x", METRIC_COUNTER, NULL,
 			  0, 1);
@@ -61,19 +99,26 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 			    1);
 	c->conns = add(c, cfg, "connections_tracked_total", "Server connections accepted by targets",
 		       METRIC_COUNTER, NULL, 0, 1);
+	c->client_conns = add(c, cfg, "client_connections_tracked_total", "TCP connections made by targets",
+			      METRIC_COUNTER, NULL, 0, 1);
 	c->targets = add(c, cfg, "targets", "Processes selected for observation", METRIC_GAUGE, NULL,
 			 0, 1);
 	c->build_info = add(c, cfg, "build_info", "sonde build and the hook mode in use", METRIC_GAUGE,
 			    build_labels, 2, 1);
-	if (!c->requests || !c->duration || !c->errors || !c->events || !c->lost ||
-	    !c->parse_failures || !c->not_http || !c->unanswered || !c->conns || !c->targets ||
-	    !c->build_info)
+	if (!c->requests || !c->duration || !c->errors || !c->client_requests || !c->client_duration ||
+	    !c->conn_failures || !c->connect_duration || !c->retransmits || !c->sent_bytes ||
+	    !c->received_bytes || !c->active_connections || !c->cpu_seconds || !c->resident_memory ||
+	    !c->processes || !c->events || !c->lost || !c->parse_failures || !c->not_http ||
+	    !c->unanswered || !c->conns || !c->client_conns || !c->targets || !c->build_info)
 		return -ENOMEM;
-	info = family_series(c->build_info, build);
-	if (!info)
-		return -ENOMEM;
-	series_set(info, 1);
+	series_set(family_series(c->build_info, build), 1);
 	return 0;
+}
+
+void collector_free(struct collector *c)
+{
+	free(c->peers);
+	c->peers = NULL;
 }
 
 static const char *method_label(const char *method)
@@ -142,16 +187,42 @@ static int request_line_prefix(const char *p, size_t n, struct http_head *h)
 	return 0;
 }
 
-void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
+/* The service label of an event: the selector's name, or the command. */
+static const char *service_label(const struct collector *c, uint32_t service_id, const char *comm,
+				 char buf[SONDE_COMM_LEN + 1])
 {
-	size_t req_len, resp_len;
-	const char *labels[5];
-	char route[ROUTE_MAX], status_buf[8], comm[SONDE_COMM_LEN + 1];
+	const char *name = services_name(c->services, service_id);
+
+	if (name)
+		return name;
+	memcpy(buf, comm, SONDE_COMM_LEN);
+	buf[SONDE_COMM_LEN] = 0;
+	return buf[0] ? buf : "unknown";
+}
+
+static void set_identity(const struct collector *c, uint64_t cgroup_id, uint32_t tgid, const char **labels)
+{
+	const struct identity *id = c->identity ? c->identity(c->identity_arg, cgroup_id, tgid) : NULL;
+
+	labels[0] = id ? id->container_id : "";
+	labels[1] = id ? id->pod_uid : "";
+}
+
+static void bump(struct metric_family *f, const char *const *labels, double v)
+{
+	series_add(family_series(f, labels), v);
+}
+
+static void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
+{
+	char route[ROUTE_MAX], status_buf[12], comm[SONDE_COMM_LEN + 1], peer[PEER_LABEL_MAX];
+	int client = ev->role == SONDE_ROLE_CLIENT;
 	struct metric_series *s;
+	const char *labels[7];
 	struct http_head req;
+	size_t req_len, resp_len;
 	int status, n;
 
-	series_add(family_series(c->events, NULL), 1);
 	if (size < SONDE_EVENT_SIZE(0) || ev->req_len > SONDE_REQ_CAP || ev->resp_len > SONDE_RESP_CAP ||
 	    SONDE_EVENT_SIZE(ev->req_len) > size) {
 		count_failure(c, "event");
@@ -166,14 +237,22 @@ void collector_http(struct collector *c, const struct sonde_http_event *ev, size
 		count_failure(c, "request");
 		return;
 	}
-	n = -ENOENT;
-	if (c->routes)
-		n = route_set_match(c->routes, req.target, strlen(req.target), route, sizeof(route));
-	if (n < 0)
-		n = route_from_target(req.target, strlen(req.target), route, sizeof(route));
-	if (n < 0) {
-		count_failure(c, "target");
-		return;
+	labels[0] = service_label(c, ev->service_id, ev->comm, comm);
+	labels[1] = "http";
+	labels[2] = method_label(req.method);
+	if (client) {
+		labels[3] = peers_label(c->peers, labels[0], &ev->peer, false, peer, sizeof(peer));
+	} else {
+		n = -ENOENT;
+		if (c->routes)
+			n = route_set_match(c->routes, req.target, strlen(req.target), route, sizeof(route));
+		if (n < 0)
+			n = route_from_target(req.target, strlen(req.target), route, sizeof(route));
+		if (n < 0) {
+			count_failure(c, "target");
+			return;
+		}
+		labels[3] = route;
 	}
 	status = status_from_prefix(ev->resp, resp_len);
 	if (status < 0) {
@@ -182,28 +261,100 @@ void collector_http(struct collector *c, const struct sonde_http_event *ev, size
 	} else {
 		snprintf(status_buf, sizeof(status_buf), "%d", status);
 	}
-	labels[0] = services_name(c->services, ev->service_id);
-	if (!labels[0]) {
-		memcpy(comm, ev->comm, SONDE_COMM_LEN);
-		comm[SONDE_COMM_LEN] = 0;
-		labels[0] = comm[0] ? comm : "unknown";
-	}
-	labels[1] = "http";
-	labels[2] = method_label(req.method);
-	labels[3] = route;
 	labels[4] = status_buf;
-	s = family_series(c->requests, labels);
-	if (s)
-		series_add(s, 1);
-	s = family_series(c->duration, labels);
-	if (s && ev->end_ns >= ev->start_ns)
-		series_observe(s, c->duration, (double)(ev->end_ns - ev->start_ns) / 1e9);
-	if (status < 0 || status >= 500) {
-		const char *err[2] = { labels[0], status < 0 ? "malformed_response" : "http_5xx" };
+	set_identity(c, ev->cgroup_id, ev->tgid, labels + 5);
+	bump(client ? c->client_requests : c->requests, labels, 1);
+	s = family_series(client ? c->client_duration : c->duration, labels);
+	if (ev->end_ns >= ev->start_ns)
+		series_observe(s, (double)(ev->end_ns - ev->start_ns) / 1e9);
+	if (!client && (status < 0 || status >= 500)) {
+		const char *err[4] = { labels[0], status < 0 ? "malformed_response" : "http_5xx", labels[5],
+				       labels[6] };
 
-		s = family_series(c->errors, err);
-		if (s)
-			series_add(s, 1);
+		bump(c->errors, err, 1);
+	}
+}
+
+static const char *failure_reason(int error)
+{
+	switch (error) {
+	case ECONNREFUSED:
+		return "refused";
+	case ETIMEDOUT:
+		return "timeout";
+	case ECONNRESET:
+		return "reset";
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return "unreachable";
+	default:
+		return "other";
+	}
+}
+
+static void collector_conn(struct collector *c, const struct sonde_conn_event *ev)
+{
+	char comm[SONDE_COMM_LEN + 1], peer[PEER_LABEL_MAX];
+	const char *labels[5];
+
+	labels[0] = service_label(c, ev->service_id, ev->comm, comm);
+	labels[1] = peers_label(c->peers, labels[0], &ev->peer, ev->role == SONDE_ROLE_SERVER, peer, sizeof(peer));
+	set_identity(c, ev->cgroup_id, ev->tgid, labels + 2);
+	switch (ev->what) {
+	case SONDE_CONN_CONNECTED:
+		series_observe(family_series(c->connect_duration, labels), (double)ev->duration_ns / 1e9);
+		break;
+	case SONDE_CONN_FAILED: {
+		const char *f[5] = { labels[0], labels[1], failure_reason(ev->error), labels[2], labels[3] };
+
+		bump(c->conn_failures, f, 1);
+		break;
+	}
+	case SONDE_CONN_RETRANSMIT:
+		bump(c->retransmits, labels, 1);
+		break;
+	case SONDE_CONN_CLOSED:
+		bump(c->sent_bytes, labels, (double)ev->bytes_sent);
+		bump(c->received_bytes, labels, (double)ev->bytes_received);
+		break;
+	default:
+		count_failure(c, "event");
+	}
+}
+
+void collector_event(struct collector *c, const void *sample, size_t size)
+{
+	uint32_t type;
+
+	series_add(family_series(c->events, NULL), 1);
+	if (size < sizeof(type)) {
+		count_failure(c, "event");
+		return;
+	}
+	memcpy(&type, sample, sizeof(type));
+	if (type == SONDE_EVENT_HTTP)
+		collector_http(c, sample, size);
+	else if (type == SONDE_EVENT_CONN && size == sizeof(struct sonde_conn_event))
+		collector_conn(c, sample);
+	else
+		count_failure(c, "event");
+}
+
+void collector_processes(struct collector *c, const struct process_sample *samples, size_t n)
+{
+	family_reset(c->active_connections);
+	family_reset(c->resident_memory);
+	family_reset(c->processes);
+	for (size_t i = 0; i < n; i++) {
+		const struct process_sample *p = &samples[i];
+		const char *labels[3] = { p->service, p->id ? p->id->container_id : "", p->id ? p->id->pod_uid : "" };
+
+		bump(c->active_connections, labels, (double)p->server_connections);
+		if (!p->has_usage)
+			continue;
+		bump(c->processes, labels, 1);
+		bump(c->resident_memory, labels, p->resident_bytes);
+		bump(c->cpu_seconds, labels, p->cpu_seconds_delta);
 	}
 }
 
@@ -213,5 +364,6 @@ void collector_kernel_stats(struct collector *c, const uint64_t stats[SONDE_STAT
 	series_set(family_series(c->not_http, NULL), (double)stats[SONDE_STAT_NOT_HTTP]);
 	series_set(family_series(c->unanswered, NULL), (double)stats[SONDE_STAT_UNANSWERED]);
 	series_set(family_series(c->conns, NULL), (double)stats[SONDE_STAT_CONNS]);
+	series_set(family_series(c->client_conns, NULL), (double)stats[SONDE_STAT_CLIENT_CONNS]);
 	series_set(family_series(c->targets, NULL), (double)targets);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "lifecycle.h"
@@ -43,6 +44,8 @@ int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps)
 	maps->exe_targets = bpf_map__fd(skel->maps.exe_targets);
 	maps->stats = bpf_map__fd(skel->maps.stats);
 	maps->events = bpf_map__fd(skel->maps.events);
+	maps->proc_conns = bpf_map__fd(skel->maps.proc_conns);
+	maps->cgroup_targets = bpf_map__fd(skel->maps.cgroup_targets);
 	*out = skel;
 	return 0;
 }
@@ -59,4 +62,19 @@ int lifecycle_attach(struct sonde_bpf *skel)
 void lifecycle_destroy(struct sonde_bpf *skel)
 {
 	sonde_bpf__destroy(skel);
+}
+
+size_t map_keys_u32(int fd, uint32_t *keys, size_t max)
+{
+	uint32_t key, next;
+	size_t n = 0;
+	int err;
+
+	err = bpf_map_get_next_key(fd, NULL, &key);
+	while (!err && n < max) {
+		keys[n++] = key;
+		err = bpf_map_get_next_key(fd, &key, &next);
+		key = next;
+	}
+	return n;
 }

@@ -14,8 +14,10 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "identity.h"
 #include "options.h"
 #include "probe.h"
+#include "processes.h"
 #include "prom.h"
 #include "ringbuf.h"
 #include "server.h"
@@ -28,6 +30,7 @@
 #endif
 
 #define DRAIN_INTERVAL_MS 10
+#define PEERS_PER_SERVICE 100
 #define RESCAN_INTERVAL_NS 1000000000ull
 
 struct daemon {
@@ -40,6 +43,8 @@ struct daemon {
 	struct bpf_maps maps;
 	struct ringbuf ring;
 	struct server server;
+	struct identity_cache identities;
+	struct processes processes; /* scrape thread only */
 	pthread_mutex_t lock;
 	atomic_int ready;
 };
@@ -52,11 +57,19 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void on_event(void *arg, const struct sonde_http_event *ev, size_t size)
+static void on_event(void *arg, const void *sample, size_t size)
 {
 	struct daemon *d = arg;
 
-	collector_http(&d->collector, ev, size);
+	collector_event(&d->collector, sample, size);
+}
+
+/* Called with the lock held, from the event path. */
+static const struct identity *identity_of(void *arg, uint64_t cgroup_id, uint32_t tgid)
+{
+	struct daemon *d = arg;
+
+	return identity_cached(&d->identities, cgroup_id, tgid);
 }
 
 static int render_metrics(void *arg, struct strbuf *out)
@@ -66,12 +79,16 @@ static int render_metrics(void *arg, struct strbuf *out)
 	uint64_t targets = 0;
 	int ret;
 
+	/* /proc and the maps are read before taking the lock, so a scrape
+	 * holds up the event path only while it renders. */
 	if (atomic_load(&d->ready)) {
 		stats_read(d->maps.stats, stats);
 		targets = targets_count(&d->targets);
+		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors);
 	}
 	pthread_mutex_lock(&d->lock);
 	collector_kernel_stats(&d->collector, stats, targets);
+	collector_processes(&d->collector, d->processes.samples, d->processes.nsamples);
 	ret = prom_render(d->reg, out);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
@@ -110,6 +127,7 @@ static int run(struct daemon *d)
 		.buckets = d->opts.buckets,
 		.nbuckets = d->opts.nbuckets,
 		.series_cap = d->opts.series_cap,
+		.peers_per_service = PEERS_PER_SERVICE,
 		.version = SONDE_VERSION,
 		.mode = probe_mode(),
 	};
@@ -128,6 +146,8 @@ static int run(struct daemon *d)
 		log_error("main", "out of memory");
 		return 1;
 	}
+	d->collector.identity = identity_of;
+	d->collector.identity_arg = d;
 	/* Serve first, so /health answers 503 while the hooks attach. */
 	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers))
 		return 1;
@@ -167,6 +187,8 @@ out:
 		ringbuf_close(&d->ring);
 	if (d->skel)
 		lifecycle_destroy(d->skel);
+	processes_free(&d->processes);
+	collector_free(&d->collector);
 	return ret;
 }
 

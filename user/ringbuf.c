@@ -6,7 +6,6 @@
 
 #include "log.h"
 #include "ringbuf.h"
-#include "sonde.h"
 
 static int on_sample(void *ctx, void *data, size_t size)
 {

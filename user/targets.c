@@ -10,6 +10,7 @@
 
 #include <bpf/bpf.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "sonde.h"
 #include "targets.h"
@@ -201,6 +202,37 @@ static int descends_from(const struct proc_info *procs, size_t n, uint32_t pid, 
 	return pid == root;
 }
 
+/* A cgroup selector: the kernel compares the current process's ancestor
+ * at the directory's depth with the directory's id, so processes that
+ * move in later are selected too. */
+static int select_cgroup(const struct bpf_maps *maps, struct sonde_config *cfg, const char *path,
+			 uint32_t service_id)
+{
+	struct sonde_cgroup_target cg = { .service_id = service_id };
+	char dir[PATH_MAX];
+	uint64_t id;
+	uint32_t level;
+	int ret;
+
+	if (cfg->ncgroups == SONDE_MAX_CGROUP_TARGETS) {
+		log_error("targets", "at most %d cgroup selectors", SONDE_MAX_CGROUP_TARGETS);
+		return -ENOSPC;
+	}
+	ret = cgroup_resolve(path, dir, sizeof(dir), &id, &level);
+	if (ret) {
+		log_error("targets", "cgroup:%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	cg.id = id;
+	cg.level = level;
+	if (bpf_map_update_elem(maps->cgroup_targets, &cfg->ncgroups, &cg, BPF_ANY))
+		return -errno;
+	cfg->ncgroups++;
+	log_info("targets", "observing cgroup %s and below (id %llu, level %u)", dir,
+		 (unsigned long long)cg.id, cg.level);
+	return 0;
+}
+
 int targets_init(struct targets *t, const struct sonde_options *opts, struct services *services,
 		 const struct bpf_maps *maps)
 {
@@ -212,20 +244,19 @@ int targets_init(struct targets *t, const struct sonde_options *opts, struct ser
 	t->opts = opts;
 	t->services = services;
 	t->maps = *maps;
-	if (bpf_map_update_elem(maps->config, &zero, &cfg, BPF_ANY))
-		return -errno;
 	for (size_t i = 0; i < opts->nselectors; i++) {
 		const struct selector *s = &opts->selectors[i];
 		const char *name = s->service[0] ? s->service : NULL;
 
-		if (s->kind == SELECTOR_CGROUP) {
-			log_error("targets", "cgroup selectors are not supported yet: %s", s->value);
-			return -EOPNOTSUPP;
-		}
 		if (s->kind == SELECTOR_EXE && !name)
 			name = s->value;
 		if (name) {
 			ret = services_intern(services, name, &t->selector_service[i]);
+			if (ret)
+				return ret;
+		}
+		if (s->kind == SELECTOR_CGROUP) {
+			ret = select_cgroup(maps, &cfg, s->value, t->selector_service[i]);
 			if (ret)
 				return ret;
 		}
@@ -234,7 +265,7 @@ int targets_init(struct targets *t, const struct sonde_options *opts, struct ser
 			struct sonde_target v = { .service_id = t->selector_service[i] };
 
 			/* The kernel keeps 15 bytes of a command name. */
-			snprintf(key.comm, sizeof(key.comm), "%s", s->value);
+			memcpy(key.comm, s->value, strnlen(s->value, sizeof(key.comm) - 1));
 			if (strlen(s->value) >= sizeof(key.comm))
 				log_warn("targets", "exe:%s matches processes by its first %zu bytes, %s",
 					 s->value, sizeof(key.comm) - 1, key.comm);
@@ -242,6 +273,9 @@ int targets_init(struct targets *t, const struct sonde_options *opts, struct ser
 				return -errno;
 		}
 	}
+	/* Last: the kernel starts selecting once the config is in. */
+	if (bpf_map_update_elem(maps->config, &zero, &cfg, BPF_ANY))
+		return -errno;
 	return 0;
 }
 
@@ -304,13 +338,14 @@ uint64_t targets_count(const struct targets *t)
 	uint64_t n = 0;
 	struct dirent *d;
 	DIR *dir;
+	int err;
 
 	if (t->opts->nselectors) {
-		if (bpf_map_get_next_key(t->maps.targets, NULL, &key))
-			return 0;
-		do {
-			n++;
-		} while (!bpf_map_get_next_key(t->maps.targets, &key, &next) && (key = next, 1));
+		err = bpf_map_get_next_key(t->maps.targets, NULL, &key);
+		for (; !err; n++) {
+			err = bpf_map_get_next_key(t->maps.targets, &key, &next);
+			key = next;
+		}
 		return n;
 	}
 	dir = opendir("/proc");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The collector on arbitrary exchange events: whatever the kernel copies
+/* The collector on arbitrary ring buffer samples: whatever the kernel copies
  * from a socket, including lengths it should never report, is counted or
  * skipped, never a crash. Routes and the exposition come along. */
 #include <stdint.h>
@@ -21,14 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct collector c;
 	static struct route_set routes;
 	static int calls;
-	struct sonde_http_event ev;
+	union {
+		struct sonde_http_event http;
+		struct sonde_conn_event conn;
+	} ev;
 	struct strbuf out = { 0 };
 	uint32_t id;
 
 	if (!reg) {
 		struct collector_config cfg = { .ns = "fuzz", .buckets = default_buckets,
 						.nbuckets = default_buckets_len, .series_cap = 50,
-						.version = "fuzz", .mode = "fuzz" };
+						.peers_per_service = 4, .version = "fuzz", .mode = "fuzz" };
 
 		reg = registry_new();
 		services_intern(&services, "svc", &id);
@@ -41,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * they come. */
 	memset(&ev, 0, sizeof(ev));
 	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
-	collector_http(&c, &ev, size < sizeof(ev) ? size : sizeof(ev));
+	collector_event(&c, &ev, size < sizeof(ev) ? size : sizeof(ev));
 	/* Render now and then so series growth and escaping are exercised. */
 	if (++calls % 64 == 0) {
 		prom_render(reg, &out);

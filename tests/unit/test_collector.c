@@ -27,7 +27,7 @@ static int setup(void **state)
 {
 	struct collector_config cfg = {
 		.ns = "microservice", .buckets = default_buckets, .nbuckets = default_buckets_len,
-		.series_cap = 8, .version = "test", .mode = "unit",
+		.series_cap = 8, .peers_per_service = 2, .version = "test", .mode = "unit",
 	};
 	struct fixture *f = calloc(1, sizeof(*f));
 
@@ -45,6 +45,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	collector_free(&f->c);
 	registry_free(f->reg);
 	strbuf_free(&f->out);
 	free(f);
@@ -56,6 +57,8 @@ static void feed(struct fixture *f, uint32_t service, const char *req, const cha
 	struct sonde_http_event ev;
 
 	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_HTTP;
+	ev.role = SONDE_ROLE_SERVER;
 	ev.service_id = service;
 	ev.start_ns = 1000000;
 	ev.end_ns = ev.start_ns + dur_ns;
@@ -64,7 +67,7 @@ static void feed(struct fixture *f, uint32_t service, const char *req, const cha
 	ev.resp_len = (uint16_t)(strlen(resp) < SONDE_RESP_CAP ? strlen(resp) : SONDE_RESP_CAP);
 	memcpy(ev.resp, resp, ev.resp_len);
 	strcpy(ev.comm, "python3");
-	collector_http(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
 }
 
 static const char *render(struct fixture *f)
@@ -171,7 +174,8 @@ static void test_series_cap(void **state)
 	}
 	/* The cap of 8 holds; the rest are counted in the overflow series. */
 	assert_line(f, "microservice_requests_total{service=\"__overflow__\",protocol=\"__overflow__\","
-		       "method=\"__overflow__\",endpoint=\"__overflow__\",status=\"__overflow__\"} 12");
+		       "method=\"__overflow__\",endpoint=\"__overflow__\",status=\"__overflow__\","
+		       "container_id=\"__overflow__\",k8s_pod_uid=\"__overflow__\"} 12");
 }
 
 static void test_bad_event_sizes(void **state)
@@ -180,18 +184,23 @@ static void test_bad_event_sizes(void **state)
 	struct sonde_http_event ev;
 
 	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_HTTP;
 	strcpy(ev.req, "GET / HTTP/1.1\r\n\r\n");
 	strcpy(ev.resp, "HTTP/1.1 200 OK\r\n");
 	ev.resp_len = 17;
 	ev.req_len = 18;
-	collector_http(&f->c, &ev, SONDE_EVENT_SIZE(10));
-	collector_http(&f->c, &ev, 12);
+	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(10));
+	collector_event(&f->c, &ev, 12);
 	ev.req_len = SONDE_REQ_CAP + 1;
-	collector_http(&f->c, &ev, sizeof(ev));
+	collector_event(&f->c, &ev, sizeof(ev));
 	ev.req_len = 18;
 	ev.resp_len = SONDE_RESP_CAP + 1;
-	collector_http(&f->c, &ev, sizeof(ev));
-	assert_line(f, "sonde_parse_failures_total{kind=\"event\"} 4");
+	collector_event(&f->c, &ev, sizeof(ev));
+	ev.resp_len = 17;
+	ev.type = 99;
+	collector_event(&f->c, &ev, sizeof(ev));
+	collector_event(&f->c, &ev, 2);
+	assert_line(f, "sonde_parse_failures_total{kind=\"event\"} 6");
 	assert_no_text(f, "microservice_requests_total{");
 }
 
