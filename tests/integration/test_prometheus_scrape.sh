@@ -13,7 +13,7 @@ BASE=http://127.0.0.1:$PORT
 for i in $(seq 12); do echo "url = \"$BASE/\""; echo 'output = "/dev/null"'; done >"$TMP/get.curl"
 curl -s --config "$TMP/get.curl" || fail "GETs failed"
 for i in $(seq 3); do curl -s -o /dev/null "$BASE/unavailable"; done
-wait_metric 'sonde_events_total' 15 15
+wait_metric 'microservice_errors_total{service="frontend",type="http_5xx"}' 3 15
 
 PROM_PORT=$(free_port)
 cat >"$TMP/prometheus.yml" <<CONF

@@ -100,7 +100,7 @@ wait_metric() { # series, value, seconds
 	local i
 	for ((i = 0; i < ${3:-10} * 10; i++)); do
 		scrape
-		[ "$(metric "$1")" = "$2" ] && return 0
+		[ "$(metric "$1")" = "$2" ] && { pass "$1 = $2"; return 0; }
 		sleep 0.1
 	done
 	scrape
