@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A span as sonde builds it from one observed exchange. */
+#ifndef SONDE_SPAN_H
+#define SONDE_SPAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "identity.h"
+
+enum span_kind { SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
+
+struct span {
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_id[8]; /* all zero for a root */
+	uint8_t kind;         /* enum span_kind */
+	bool error;
+	uint64_t start_unix_ns;
+	uint64_t end_unix_ns;
+	char name[320];       /* "GET /api/users/{id}" */
+	char method[16];
+	char route[256];      /* server spans */
+	char path[256];       /* url.path: never the query */
+	int status;           /* 0: no HTTP status */
+	char server_address[48];
+	uint16_t server_port;
+	char peer_address[48]; /* the client (server spans) or the server (client spans) */
+	uint16_t peer_port;
+	/* The resource: which process this is. */
+	char service[64];
+	uint32_t pid;
+	struct identity id;
+};
+
+#endif
