@@ -15,6 +15,10 @@
 #include "sonde.h"
 
 struct route_set;
+struct exchange;
+
+/* Called for every exchange that parsed, with what a span needs. */
+typedef void (*exchange_fn)(void *arg, const struct exchange *x);
 
 /* The container and pod of a cgroup, for the identity labels; NULL when
  * unknown. */
@@ -27,6 +31,8 @@ struct collector {
 	identity_fn identity;
 	void *identity_arg;
 	struct peers *peers;
+	exchange_fn on_exchange; /* or NULL: tracing is off */
+	void *exchange_arg;
 	struct metric_family *requests;
 	struct metric_family *duration;
 	struct metric_family *errors;
@@ -50,6 +56,8 @@ struct collector {
 	struct metric_family *client_conns;
 	struct metric_family *targets;
 	struct metric_family *build_info;
+	struct metric_family *spans_exported;
+	struct metric_family *spans_dropped;
 };
 
 struct collector_config {
@@ -72,6 +80,10 @@ void collector_event(struct collector *c, const void *sample, size_t size);
 /* Mirrors the kernel's per-CPU counters, summed, and the number of
  * selected processes into the sonde_* families. */
 void collector_kernel_stats(struct collector *c, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets);
+
+/* The exporter's counters, mirrored at scrape time. */
+void collector_span_stats(struct collector *c, uint64_t exported, uint64_t dropped_queue_full,
+			  uint64_t dropped_export_failed);
 
 /* One observed process at scrape time. */
 struct process_sample {

@@ -12,6 +12,7 @@
 #define HTTP_METHOD_MAX 16       /* with the NUL */
 #define HTTP_TARGET_MAX 512      /* with the NUL */
 #define HTTP_TRACEPARENT_MAX 64  /* with the NUL; the W3C value has 55 characters */
+#define HTTP_HOST_MAX 128        /* with the NUL */
 #define HTTP_HEAD_MAX 16384      /* a longer head is -E2BIG */
 
 enum http_kind { HTTP_REQUEST, HTTP_RESPONSE };
@@ -27,6 +28,7 @@ struct http_head {
 	bool chunked;           /* the last transfer coding is chunked */
 	bool connection_close;  /* Connection: close, or HTTP/1.0 without keep-alive */
 	char traceparent[HTTP_TRACEPARENT_MAX];
+	char host[HTTP_HOST_MAX]; /* the Host header, "" if none or too long */
 };
 
 /* Parses the message head at the start of buf. Lines end in CRLF or a bare

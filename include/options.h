@@ -32,6 +32,8 @@ struct sonde_options {
 	size_t nbuckets;
 	size_t series_cap;
 	enum log_level log_level;
+	const char *otlp_endpoint; /* --otlp-endpoint, or NULL */
+	double slow_threshold;     /* seconds: slower requests are always traced */
 	int show_help;
 	int show_version;
 };

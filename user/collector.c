@@ -7,6 +7,7 @@
 #include "collector.h"
 #include "http.h"
 #include "routes.h"
+#include "tracing.h"
 
 #define ROUTE_MAX 256
 
@@ -22,6 +23,7 @@ static const char *const peer_labels[] = { "service", "peer", "container_id", "k
 static const char *const service_labels[] = { "service", "container_id", "k8s_pod_uid" };
 static const char *const kind_labels[] = { "kind" };
 static const char *const build_labels[] = { "version", "mode" };
+static const char *const reason_labels[] = { "reason" };
 
 /* Methods outside this set share one label value, as in the OpenTelemetry
  * conventions, so junk cannot mint series. */
@@ -105,11 +107,17 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 			 0, 1);
 	c->build_info = add(c, cfg, "build_info", "sonde build and the hook mode in use", METRIC_GAUGE,
 			    build_labels, 2, 1);
+	c->spans_exported = add(c, cfg, "spans_exported_total", "Spans the OTLP receiver accepted",
+				METRIC_COUNTER, NULL, 0, 1);
+	c->spans_dropped = add(c, cfg, "spans_dropped_total",
+			       "Spans dropped: the export queue was full, or the receiver kept failing",
+			       METRIC_COUNTER, reason_labels, 1, 1);
 	if (!c->requests || !c->duration || !c->errors || !c->client_requests || !c->client_duration ||
 	    !c->conn_failures || !c->connect_duration || !c->retransmits || !c->sent_bytes ||
 	    !c->received_bytes || !c->active_connections || !c->cpu_seconds || !c->resident_memory ||
 	    !c->processes || !c->events || !c->lost || !c->parse_failures || !c->not_http ||
-	    !c->unanswered || !c->conns || !c->client_conns || !c->targets || !c->build_info)
+	    !c->unanswered || !c->conns || !c->client_conns || !c->targets || !c->build_info ||
+	    !c->spans_exported || !c->spans_dropped)
 		return -ENOMEM;
 	series_set(family_series(c->build_info, build), 1);
 	return 0;
@@ -273,6 +281,27 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 
 		bump(c->errors, err, 1);
 	}
+	if (c->on_exchange) {
+		const struct identity *id = c->identity ? c->identity(c->identity_arg, ev->cgroup_id, ev->tgid) : NULL;
+		struct exchange x = {
+			.role = ev->role,
+			.service = labels[0],
+			.id = id,
+			.tgid = ev->tgid,
+			.tid = ev->tid,
+			.method = labels[2],
+			.route = client ? "" : route,
+			.target = req.target,
+			.host = req.host,
+			.status = status < 0 ? 0 : status,
+			.start_ns = ev->start_ns,
+			.end_ns = ev->end_ns,
+			.traceparent = req.traceparent,
+			.peer = &ev->peer,
+		};
+
+		c->on_exchange(c->exchange_arg, &x);
+	}
 }
 
 static const char *failure_reason(int error)
@@ -338,6 +367,16 @@ void collector_event(struct collector *c, const void *sample, size_t size)
 		collector_conn(c, sample);
 	else
 		count_failure(c, "event");
+}
+
+void collector_span_stats(struct collector *c, uint64_t exported, uint64_t dropped_queue_full,
+			  uint64_t dropped_export_failed)
+{
+	const char *full[1] = { "queue_full" }, *failed[1] = { "export_failed" };
+
+	series_set(family_series(c->spans_exported, NULL), (double)exported);
+	series_set(family_series(c->spans_dropped, full), (double)dropped_queue_full);
+	series_set(family_series(c->spans_dropped, failed), (double)dropped_export_failed);
 }
 
 void collector_processes(struct collector *c, const struct process_sample *samples, size_t n)

@@ -151,6 +151,9 @@ static int parse_header(const char *p, size_t n, struct http_head *h)
 	} else if (name_is(p, colon, "traceparent") && ve - vs < HTTP_TRACEPARENT_MAX) {
 		memcpy(h->traceparent, v, ve - vs);
 		h->traceparent[ve - vs] = 0;
+	} else if (name_is(p, colon, "host") && ve - vs < HTTP_HOST_MAX) {
+		memcpy(h->host, v, ve - vs);
+		h->host[ve - vs] = 0;
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "collector.h"
+#include "exporter.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
@@ -24,6 +25,7 @@
 #include "stats.h"
 #include "strbuf.h"
 #include "targets.h"
+#include "tracing.h"
 
 #ifndef SONDE_VERSION
 #define SONDE_VERSION "unknown"
@@ -44,12 +46,20 @@ struct daemon {
 	struct ringbuf ring;
 	struct server server;
 	struct identity_cache identities;
+	struct otel_config otel;
+	struct tracing tracing;   /* event path only */
+	struct exporter exporter;
 	struct processes processes; /* scrape thread only */
 	pthread_mutex_t lock;
 	atomic_int ready;
 };
 
 static volatile sig_atomic_t stopping;
+
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
 
 static void on_signal(int sig)
 {
@@ -62,6 +72,20 @@ static void on_event(void *arg, const void *sample, size_t size)
 	struct daemon *d = arg;
 
 	collector_event(&d->collector, sample, size);
+}
+
+static void on_exchange(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	tracing_exchange(&d->tracing, x);
+}
+
+static void on_spans(void *arg, const struct span *spans, size_t n)
+{
+	struct daemon *d = arg;
+
+	exporter_push(&d->exporter, spans, n);
 }
 
 /* Called with the lock held, from the event path. */
@@ -88,6 +112,9 @@ static int render_metrics(void *arg, struct strbuf *out)
 	}
 	pthread_mutex_lock(&d->lock);
 	collector_kernel_stats(&d->collector, stats, targets);
+	collector_span_stats(&d->collector, atomic_load(&d->exporter.exported),
+			     atomic_load(&d->exporter.dropped_queue_full),
+			     atomic_load(&d->exporter.dropped_export_failed));
 	collector_processes(&d->collector, d->processes.samples, d->processes.nsamples);
 	ret = prom_render(d->reg, out);
 	pthread_mutex_unlock(&d->lock);
@@ -148,6 +175,15 @@ static int run(struct daemon *d)
 	}
 	d->collector.identity = identity_of;
 	d->collector.identity_arg = d;
+	if (d->otel.endpoint[0]) {
+		if (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
+		    exporter_start(&d->exporter, &d->otel, SONDE_VERSION)) {
+			log_error("main", "cannot start the span exporter");
+			return 1;
+		}
+		d->collector.on_exchange = on_exchange;
+		d->collector.exchange_arg = d;
+	}
 	/* Serve first, so /health answers 503 while the hooks attach. */
 	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers))
 		return 1;
@@ -172,6 +208,8 @@ static int run(struct daemon *d)
 	next_scan = now_ns() + RESCAN_INTERVAL_NS;
 	while (!stopping) {
 		ringbuf_drain(&d->ring, DRAIN_INTERVAL_MS, &d->lock);
+		if (d->collector.on_exchange)
+			tracing_flush(&d->tracing, now_ns());
 		if (now_ns() >= next_scan && targets_have_port_selectors(&d->targets)) {
 			targets_scan(&d->targets);
 			next_scan = now_ns() + RESCAN_INTERVAL_NS;
@@ -179,6 +217,8 @@ static int run(struct daemon *d)
 	}
 	/* What the kernel queued before the signal still counts. */
 	ringbuf_drain(&d->ring, 0, &d->lock);
+	if (d->collector.on_exchange)
+		tracing_flush(&d->tracing, UINT64_MAX - TRACING_HOLD_NS);
 	log_info("main", "stopping");
 	ret = 0;
 out:
@@ -187,6 +227,8 @@ out:
 		ringbuf_close(&d->ring);
 	if (d->skel)
 		lifecycle_destroy(d->skel);
+	exporter_stop(&d->exporter);
+	tracing_free(&d->tracing);
 	processes_free(&d->processes);
 	collector_free(&d->collector);
 	return ret;
@@ -211,6 +253,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(d.opts.log_level);
+	if (otel_config_load(&d.otel, env, d.opts.otlp_endpoint, d.opts.slow_threshold, err, sizeof(err))) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return 2;
+	}
 	pthread_mutex_init(&d.lock, NULL);
 	if (install_signals()) {
 		log_error("main", "cannot install signal handlers");

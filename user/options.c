@@ -11,14 +11,18 @@
 const char options_usage[] =
 	"usage: sonde [--listen ADDR:PORT] [--namespace NAME] [--target SELECTOR[=SERVICE]]...\n"
 	"             [--buckets B1,B2,...] [--series-cap N] [--log-level LEVEL]\n"
+	"             [--otlp-endpoint URL] [--slow-threshold SECONDS]\n"
 	"  --listen ADDR:PORT      serve /metrics and /health here (default 127.0.0.1:9464)\n"
 	"  --namespace NAME        metric name prefix (default microservice)\n"
 	"  --target SELECTOR[=SERVICE]\n"
-	"                          pid:N, exe:NAME or port:N; repeatable. Without any,\n"
+	"                          pid:N, exe:NAME, port:N or cgroup:PATH; repeatable. Without any,\n"
 	"                          every process but sonde itself is observed\n"
 	"  --buckets LIST          request duration buckets in seconds\n"
 	"  --series-cap N          series per metric family before the overflow series (default 1000)\n"
-	"  --log-level LEVEL       debug, info, warn or error (default info)\n";
+	"  --log-level LEVEL       debug, info, warn or error (default info)\n"
+	"  --otlp-endpoint URL     send spans over OTLP/HTTP to URL/v1/traces (or set\n"
+	"                          OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables)\n"
+	"  --slow-threshold SECS   requests slower than this are traced whatever the sampler (default 1)\n";
 
 void options_defaults(struct sonde_options *o)
 {
@@ -30,6 +34,7 @@ void options_defaults(struct sonde_options *o)
 	o->nbuckets = default_buckets_len;
 	o->series_cap = 1000;
 	o->log_level = LOG_INFO;
+	o->slow_threshold = 1.0;
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -146,6 +151,8 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 		{ "buckets", required_argument, 0, 'b' },
 		{ "series-cap", required_argument, 0, 's' },
 		{ "log-level", required_argument, 0, 'v' },
+		{ "otlp-endpoint", required_argument, 0, 'o' },
+		{ "slow-threshold", required_argument, 0, 'w' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -201,6 +208,19 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 				return -EINVAL;
 			}
 			break;
+		case 'o':
+			o->otlp_endpoint = optarg;
+			break;
+		case 'w': {
+			char *end;
+
+			o->slow_threshold = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->slow_threshold >= 0 && o->slow_threshold <= 86400)) {
+				snprintf(err, errlen, "--slow-threshold %s: expected seconds, 0 to 86400", optarg);
+				return -EINVAL;
+			}
+			break;
+		}
 		case 'h':
 			o->show_help = 1;
 			break;
