@@ -3,15 +3,19 @@
 # unobserved and observed by sonde in alternating pairs within one run, so
 # machine noise hits both sides alike. Reports the median throughput ratio,
 # the CPU added per request (whole machine, from /proc/stat, so it includes
-# the BPF programs and the daemon) and the events lost.
+# the BPF programs and the daemon) and the events lost. OTLP=1 also traces
+# requests to a loopback receiver, every one unless OTEL_TRACES_SAMPLER says
+# otherwise.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PAIRS=${PAIRS:-5}
 DURATION=${DURATION:-5}
 SONDE_ARGS=${SONDE_ARGS:-}
+OTLP=${OTLP:-0}
 TMP=$(mktemp -d /tmp/sonde-bench.XXXXXX)
 NGINX_PID= SONDE_PID=
-trap '[ -n "$SONDE_PID" ] && kill $SONDE_PID; [ -n "$NGINX_PID" ] && kill $NGINX_PID; wait 2>/dev/null; rm -rf $TMP' EXIT
+RECEIVER_PID=
+trap '[ -n "$SONDE_PID" ] && kill $SONDE_PID; [ -n "$NGINX_PID" ] && kill $NGINX_PID; [ -n "$RECEIVER_PID" ] && kill $RECEIVER_PID; wait 2>/dev/null; rm -rf $TMP' EXIT
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root to load BPF"; exit 1; }
 for c in nginx wrk curl; do command -v $c >/dev/null || { echo "bench: $c missing (make deps)"; exit 1; }; done
@@ -37,6 +41,14 @@ http {
 CONF
 nginx -c "$TMP/nginx.conf" -e "$TMP/error.log" &
 NGINX_PID=$!
+if [ "$OTLP" = 1 ]; then
+	RPORT=$(port)
+	/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_receiver.py" "$RPORT" - &
+	RECEIVER_PID=$!
+	export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$RPORT
+	export OTEL_TRACES_SAMPLER=${OTEL_TRACES_SAMPLER:-always_on}
+	echo "tracing to a loopback OTLP receiver, sampler $OTEL_TRACES_SAMPLER ${OTEL_TRACES_SAMPLER_ARG:-}"
+fi
 sleep 1
 
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
@@ -64,7 +76,7 @@ metric() { curl -s "http://127.0.0.1:$SPORT/metrics" | awk -v k="$1" '$1 == k { 
 
 HZ=$(getconf CLK_TCK)
 printf '%-5s %-12s %-12s %-7s %-14s %-14s %-10s %-10s\n' pair unobs_rps obs_rps ratio unobs_us_cpu obs_us_cpu events lost
-ratios=() added=() lost_total=0 events_total=0 requests_total=0
+ratios=() added=() lost_total=0 events_total=0 requests_total=0 spans_out=0 spans_dropped=0
 for pair in $(seq "$PAIRS"); do
 	# Alternate which side runs first.
 	if ((pair % 2)); then
@@ -78,6 +90,8 @@ for pair in $(seq "$PAIRS"); do
 	sleep 0.3
 	ev=$(metric sonde_events_total)
 	lost=$(metric sonde_events_lost_total)
+	spans_out=$((spans_out + $(metric sonde_spans_exported_total)))
+	spans_dropped=$((spans_dropped + $(metric 'sonde_spans_dropped_total{reason="queue_full"}') + $(metric 'sonde_spans_dropped_total{reason="export_failed"}')))
 	kill -INT "$SONDE_PID"; wait "$SONDE_PID"; SONDE_PID=
 	if ! ((pair % 2)); then read -r ureq urps ujif < <(load); fi
 	ratio=$(awk -v o="$orps" -v u="$urps" 'BEGIN { printf "%.3f", o / u }')
@@ -95,3 +109,4 @@ echo
 echo "throughput ratio (observed/unobserved), median of $PAIRS pairs: $(median "${ratios[@]}")"
 echo "added CPU per request, median: $(median "${added[@]}") us"
 echo "events: $events_total for $requests_total observed requests; lost: $lost_total"
+[ "$OTLP" = 1 ] && echo "spans: $spans_out exported, $spans_dropped dropped (counted before sonde stopped)"

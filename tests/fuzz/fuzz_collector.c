@@ -11,8 +11,27 @@
 #include "prom.h"
 #include "routes.h"
 #include "strbuf.h"
+#include "tracing.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *no_env(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+static void no_sink(void *arg, const struct span *spans, size_t n)
+{
+	(void)arg;
+	(void)spans;
+	(void)n;
+}
+
+static void to_tracing(void *arg, const struct exchange *x)
+{
+	tracing_exchange(arg, x);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct services services;
 	static struct collector c;
 	static struct route_set routes;
+	static struct tracing tracing;
 	static int calls;
 	union {
 		struct sonde_http_event http;
@@ -39,14 +59,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		route_set_add(&routes, "/api/users/{id}");
 		route_set_add(&routes, "/a/{x}/b");
 		c.routes = &routes;
+		/* Spans too: traceparent, Host and the peer come from the bytes. */
+		struct otel_config oc;
+		char err[128];
+
+		otel_config_load(&oc, no_env, "http://127.0.0.1:1", 1.0, err, sizeof(err));
+		tracing_init(&tracing, &oc, no_sink, NULL);
+		c.on_exchange = to_tracing;
+		c.exchange_arg = &tracing;
 	}
 	/* The event as the ring buffer hands it over: size bytes, lengths as
 	 * they come. */
 	memset(&ev, 0, sizeof(ev));
 	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
 	collector_event(&c, &ev, size < sizeof(ev) ? size : sizeof(ev));
-	/* Render now and then so series growth and escaping are exercised. */
+	/* Render and flush now and then so series growth, escaping and span
+	 * release are exercised. */
 	if (++calls % 64 == 0) {
+		tracing_flush(&tracing, UINT64_MAX / 2);
 		prom_render(reg, &out);
 		strbuf_free(&out);
 	}

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The HTTP/1.x parser on arbitrary bytes: heads of both kinds, body
- * framing, and the stream fed in two pieces split where the first byte
- * says. */
+ * framing, the stream fed in two pieces split where the first byte says,
+ * and the same bytes as a traceparent value. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "tracecontext.h"
 
 static void count(const struct http_head *h, void *arg)
 {
@@ -28,6 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
+	/* traceparent values come from requests too. */
+	char value[128];
+	struct trace_parent tp;
+
+	memcpy(value, buf, size < sizeof(value) - 1 ? size : sizeof(value) - 1);
+	value[size < sizeof(value) - 1 ? size : sizeof(value) - 1] = 0;
+	traceparent_parse(value, &tp);
 	split = data[0] % size;
 	for (int kind = HTTP_REQUEST; kind <= HTTP_RESPONSE; kind++) {
 		ret = http_parse_head(kind, buf, size, &head);

@@ -26,6 +26,7 @@ static void test_request_head(void **state)
 	assert_int_equal(h.content_length, -1);
 	assert_false(h.connection_close);
 	assert_string_equal(h.traceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+	assert_string_equal(h.host, "a");
 }
 
 static void test_response_head(void **state)

@@ -1,8 +1,11 @@
 """An unmodified-style Python http.server service whose responses exercise
 HTTP/1.1 framing: chunked bodies, a response written in several writes,
-HTTP/1.0 close-delimited bodies, and HEAD."""
+HTTP/1.0 close-delimited bodies, and HEAD. /call/N makes a request of its
+own, to the server on port UPSTREAM_PORT, from the handler's thread."""
+import os
 import sys
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -34,6 +37,15 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.01)
         elif self.path.startswith("/fail/"):
             self.send_error(500, "boom")
+        elif self.path.startswith("/call/"):
+            n = self.path.rsplit("/", 1)[1]
+            url = "http://127.0.0.1:%s/api/users/%s" % (os.environ["UPSTREAM_PORT"], n)
+            with urllib.request.urlopen(url) as upstream:
+                upstream.read()
+            self.send_response(200)
+            self.send_header("Content-Length", "3")
+            self.end_headers()
+            self.wfile.write(b"ok\n")
         else:
             self.send_response(200)
             self.send_header("Content-Length", "3")
