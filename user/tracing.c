@@ -75,6 +75,11 @@ static void split_host(const char *host, char *addr, size_t size, uint16_t *port
 	snprintf(addr, size, "%.*s", (int)n, host);
 }
 
+static int server_error(int status)
+{
+	return status >= 500 || !status;
+}
+
 static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 {
 	const char *q;
@@ -101,7 +106,7 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 		snprintf(s->route, sizeof(s->route), "%s", x->route);
 		snprintf(s->name, sizeof(s->name), "%s %s", x->method, x->route);
 		split_host(x->host, s->server_address, sizeof(s->server_address), &s->server_port);
-		s->error = x->status >= 500 || !x->status;
+		s->error = server_error(x->status);
 		/* The client's ephemeral port says nothing. */
 		s->peer_port = 0;
 	} else {
@@ -112,28 +117,42 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 	}
 }
 
-static int forced(const struct tracing *t, const struct exchange *x, const struct span *s)
+static int slow(const struct tracing *t, const struct exchange *x)
 {
-	return s->error || (t->cfg.slow_ns && x->end_ns - x->start_ns >= t->cfg.slow_ns);
+	return t->cfg.slow_ns && x->end_ns - x->start_ns >= t->cfg.slow_ns;
+}
+
+static int waiting_clients(const struct tracing *t, const struct exchange *x)
+{
+	for (size_t i = 0; i < t->npending; i++)
+		if (t->pending[i].tgid == x->tgid && t->pending[i].tid == x->tid)
+			return 1;
+	return 0;
 }
 
 static void server_exchange(struct tracing *t, const struct exchange *x)
 {
 	struct trace_parent parent;
 	int has_parent = x->traceparent[0] && !traceparent_parse(x->traceparent, &parent);
+	uint8_t trace_id[16];
 	struct span s;
 	int keep;
 	size_t i;
 
+	if (has_parent)
+		memcpy(trace_id, parent.trace_id, sizeof(trace_id));
+	else
+		id_random(&t->ids, trace_id, sizeof(trace_id));
+	keep = sampler_decide(t->cfg.sampler, t->cfg.ratio, trace_id, has_parent ? &parent : NULL) ||
+	       server_error(x->status) || slow(t, x);
+	/* Decided before anything is formatted: a span nobody keeps, with no
+	 * client spans to adopt, costs nothing more. */
+	if (!keep && !waiting_clients(t, x))
+		return;
 	fill(t, &s, x);
-	if (has_parent) {
-		memcpy(s.trace_id, parent.trace_id, sizeof(s.trace_id));
+	memcpy(s.trace_id, trace_id, sizeof(trace_id));
+	if (has_parent)
 		memcpy(s.parent_id, parent.span_id, sizeof(s.parent_id));
-	} else {
-		id_random(&t->ids, s.trace_id, sizeof(s.trace_id));
-	}
-	keep = sampler_decide(t->cfg.sampler, t->cfg.ratio, s.trace_id, has_parent ? &parent : NULL) ||
-	       forced(t, x, &s);
 	if (keep)
 		make_ready(t, &s);
 	/* Adopt the client spans this request made on its thread. */
@@ -178,7 +197,7 @@ void tracing_exchange(struct tracing *t, const struct exchange *x)
 	p->tid = x->tid;
 	p->start_ns = x->start_ns;
 	p->end_ns = x->end_ns;
-	p->error_or_slow = forced(t, x, &p->span);
+	p->error_or_slow = p->span.error || slow(t, x);
 }
 
 void tracing_flush(struct tracing *t, uint64_t now_ns)

@@ -50,6 +50,7 @@ if [ "$OTLP" = 1 ]; then
 	echo "tracing to a loopback OTLP receiver, sampler $OTEL_TRACES_SAMPLER ${OTEL_TRACES_SAMPLER_ARG:-}"
 fi
 sleep 1
+kill -0 "$NGINX_PID" 2>/dev/null || { echo "bench: nginx did not start:"; cat "$TMP/error.log"; exit 1; }
 
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
