@@ -52,7 +52,8 @@ struct sonde_sock {
 	__u64 start_ns; /* connect start, for outgoing connections */
 	__u64 cgroup_id;
 	__u8 role;
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 tid;
 	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
 };

@@ -61,6 +61,7 @@ static __always_inline void sock_track(struct sock *sk, __u32 tgid, __u32 servic
 		.role = role,
 		.peer = *peer,
 		.cgroup_id = bpf_get_current_cgroup_id(),
+		.tid = (__u32)bpf_get_current_pid_tgid(),
 	};
 	__u64 key = (__u64)sk;
 
@@ -84,8 +85,9 @@ static __always_inline void conn_event(const struct sonde_sock *s, __u8 what, __
 	e->role = s->role;
 	e->pad = 0;
 	e->error = error;
-	e->pad2 = 0;
+	e->tid = s->tid;
 	e->cgroup_id = s->cgroup_id;
+	e->ts_ns = bpf_ktime_get_ns();
 	e->duration_ns = duration_ns;
 	e->bytes_sent = sent;
 	e->bytes_received = received;

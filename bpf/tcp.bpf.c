@@ -56,7 +56,7 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->oldstate == TCP_SYN_SENT) {
 		/* No errno: the process gave up on the connect itself. */
 		if (err)
-			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0);
+			conn_event(s, SONDE_CONN_FAILED, err, bpf_ktime_get_ns() - s->start_ns, 0, 0);
 	} else {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
 

@@ -83,7 +83,8 @@ struct sonde_http_event {
 
 enum sonde_conn_what {
 	SONDE_CONN_CONNECTED = 1, /* an outgoing connect completed: duration_ns */
-	SONDE_CONN_FAILED,        /* a connection failed: error is the errno */
+	SONDE_CONN_FAILED,        /* a connection failed: error is the errno; duration_ns
+				   * since the connect started, for outgoing ones */
 	SONDE_CONN_RETRANSMIT,    /* a segment was retransmitted */
 	SONDE_CONN_CLOSED,        /* a connection closed: bytes_sent, bytes_received */
 };
@@ -97,8 +98,9 @@ struct sonde_conn_event {
 	__u8 role;
 	__u16 pad;
 	__s32 error;
-	__u32 pad2;
+	__u32 tid;        /* the thread that connected or accepted */
 	__u64 cgroup_id;
+	__u64 ts_ns;      /* when it happened (CLOCK_MONOTONIC) */
 	__u64 duration_ns;
 	__u64 bytes_sent;
 	__u64 bytes_received;

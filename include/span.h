@@ -26,6 +26,7 @@ struct span {
 	char server_address[48];
 	uint16_t server_port;
 	char peer_address[48]; /* the client (server spans) or the server (client spans) */
+	char error_type[24];   /* a failed connect's reason, "" otherwise */
 	uint16_t peer_port;
 	/* The resource: which process this is. */
 	char service[64];

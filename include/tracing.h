@@ -31,6 +31,7 @@ struct exchange {
 	uint64_t end_ns;
 	const char *traceparent; /* or "" */
 	const struct sonde_peer *peer;
+	const char *error_type;  /* a connect that failed: refused, timeout, ...; else NULL */
 };
 
 typedef void (*span_sink)(void *arg, const struct span *spans, size_t n);

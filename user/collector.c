@@ -337,6 +337,30 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 		const char *f[5] = { labels[0], labels[1], failure_reason(ev->error), labels[2], labels[3] };
 
 		bump(c->conn_failures, f, 1);
+		/* A failed outgoing connect is a CLIENT span in error. */
+		if (c->on_exchange && ev->role == SONDE_ROLE_CLIENT && ev->duration_ns &&
+		    ev->duration_ns <= ev->ts_ns) {
+			const struct identity *id = c->identity ? c->identity(c->identity_arg, ev->cgroup_id, ev->tgid)
+								: NULL;
+			struct exchange x = {
+				.role = SONDE_ROLE_CLIENT,
+				.service = labels[0],
+				.id = id,
+				.tgid = ev->tgid,
+				.tid = ev->tid,
+				.method = "",
+				.route = "",
+				.target = "",
+				.host = "",
+				.start_ns = ev->ts_ns - ev->duration_ns,
+				.end_ns = ev->ts_ns,
+				.traceparent = "",
+				.peer = &ev->peer,
+				.error_type = f[2],
+			};
+
+			c->on_exchange(c->exchange_arg, &x);
+		}
 		break;
 	}
 	case SONDE_CONN_RETRANSMIT:

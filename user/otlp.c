@@ -9,7 +9,7 @@
 #include "otlp.pb-c.h"
 #include "strbuf.h"
 
-#define MAX_SPAN_ATTRS 10
+#define MAX_SPAN_ATTRS 11
 #define MAX_RESOURCE_ATTRS 8
 
 /* An attribute before encoding: a string or an integer. */
@@ -47,7 +47,8 @@ static size_t span_attrs(const struct span *s, struct attr *a)
 {
 	size_t n = 0;
 
-	a[n++] = (struct attr){ .key = "http.request.method", .str = s->method };
+	if (s->method[0])
+		a[n++] = (struct attr){ .key = "http.request.method", .str = s->method };
 	if (s->kind == SPAN_KIND_SERVER && s->route[0])
 		a[n++] = (struct attr){ .key = "http.route", .str = s->route };
 	if (s->path[0])
@@ -64,6 +65,8 @@ static size_t span_attrs(const struct span *s, struct attr *a)
 		a[n++] = (struct attr){ .key = "network.peer.address", .str = s->peer_address };
 	if (s->peer_port)
 		a[n++] = (struct attr){ .key = "network.peer.port", .num = s->peer_port };
+	if (s->error_type[0])
+		a[n++] = (struct attr){ .key = "error.type", .str = s->error_type };
 	return n;
 }
 

@@ -110,10 +110,13 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 		/* The client's ephemeral port says nothing. */
 		s->peer_port = 0;
 	} else {
-		snprintf(s->name, sizeof(s->name), "%s", x->method);
+		/* A connect that failed sent no request: the span is the attempt. */
+		snprintf(s->name, sizeof(s->name), "%s", x->error_type ? "connect" : x->method);
 		snprintf(s->server_address, sizeof(s->server_address), "%s", s->peer_address);
 		s->server_port = x->peer->port;
 		s->error = x->status >= 400 || !x->status;
+		if (x->error_type)
+			snprintf(s->error_type, sizeof(s->error_type), "%s", x->error_type);
 	}
 }
 

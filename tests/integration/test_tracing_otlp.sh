@@ -111,20 +111,26 @@ wait_listen "$CALLER" 10 || fail "the calling server did not start"
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$RPORT OTEL_BSP_SCHEDULE_DELAY=100 \
 	start_sonde --target exe:nginx=web --target "port:$CALLER=caller"
 for i in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$CALLER/call/$i"; done
-wait_spans "$TMP/calls" 9
+# A call to a port where nothing listens: a CLIENT span in error, "connect".
+curl -s -o /dev/null "http://127.0.0.1:$CALLER/dead/1"
+wait_spans "$TMP/calls" 11
 spans "$TMP/calls" >"$TMP/calls.jsonl"
 /usr/bin/python3 - "$TMP/calls.jsonl" <<'PY' || fail "client spans are not children of their server spans"
 import json, sys
 spans = [json.loads(l) for l in open(sys.argv[1])]
 servers = {s["span_id"]: s for s in spans if s["resource"]["service.name"] == "caller" and s["kind"] == 2}
-clients = [s for s in spans if s["resource"]["service.name"] == "caller" and s["kind"] == 3]
-assert len(servers) == 3 and len(clients) == 3, (len(servers), len(clients))
+clients = [s for s in spans if s["resource"]["service.name"] == "caller" and s["kind"] == 3 and s["name"] == "GET"]
+failed = [s for s in spans if s["resource"]["service.name"] == "caller" and s["kind"] == 3 and s["name"] == "connect"]
+assert len(servers) == 4 and len(clients) == 3 and len(failed) == 1, (len(servers), len(clients), len(failed))
+f = failed[0]
+assert f["status"] == 2 and f["attributes"]["error.type"] == "refused", f
+assert servers[f["parent"]]["status"] == 2, "the failed call's server span is an error too"
 for c in clients:
     parent = servers[c["parent"]]
     assert c["trace_id"] == parent["trace_id"], c
     assert parent["start"] <= c["start"] and c["end"] <= parent["end"], (parent, c)
     assert c["name"] == "GET" and c["attributes"]["http.response.status_code"] == "201", c
-assert len({s["trace_id"] for s in servers.values()}) == 3
+assert len({s["trace_id"] for s in servers.values()}) == 4
 PY
-pass "3 CLIENT spans, each the child of the SERVER span that made it"
+pass "3 CLIENT spans, each the child of the SERVER span that made it, and a refused connect as an error"
 stop_sonde

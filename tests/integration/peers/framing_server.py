@@ -1,7 +1,8 @@
 """An unmodified-style Python http.server service whose responses exercise
 HTTP/1.1 framing: chunked bodies, a response written in several writes,
 HTTP/1.0 close-delimited bodies, and HEAD. /call/N makes a request of its
-own, to the server on port UPSTREAM_PORT, from the handler's thread."""
+own, to the server on port UPSTREAM_PORT, from the handler's thread; /dead/N
+tries port 1, where nothing listens, and answers 502."""
 import os
 import sys
 import time
@@ -37,11 +38,16 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.01)
         elif self.path.startswith("/fail/"):
             self.send_error(500, "boom")
-        elif self.path.startswith("/call/"):
+        elif self.path.startswith("/call/") or self.path.startswith("/dead/"):
             n = self.path.rsplit("/", 1)[1]
-            url = "http://127.0.0.1:%s/api/users/%s" % (os.environ["UPSTREAM_PORT"], n)
-            with urllib.request.urlopen(url) as upstream:
-                upstream.read()
+            port = os.environ["UPSTREAM_PORT"] if self.path.startswith("/call/") else "1"
+            url = "http://127.0.0.1:%s/api/users/%s" % (port, n)
+            try:
+                with urllib.request.urlopen(url) as upstream:
+                    upstream.read()
+            except OSError:
+                self.send_error(502, "upstream refused")
+                return
             self.send_response(200)
             self.send_header("Content-Length", "3")
             self.end_headers()
