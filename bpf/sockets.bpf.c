@@ -219,8 +219,9 @@ static __always_inline void exchange_request_bytes(struct sonde_conn *c, const s
 		exchange_request(c, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
 }
 
-/* A server reads requests and writes responses; a client the reverse. */
-static __always_inline int read_exit(long ret)
+/* Bytes a syscall moved on a connection: a server receives requests and
+ * sends responses, a client the reverse. */
+static __always_inline int moved(long ret, int received)
 {
 	struct sonde_io_args a;
 	struct sonde_conn *c;
@@ -228,99 +229,57 @@ static __always_inline int read_exit(long ret)
 	c = io_exit(ret, &a);
 	if (!c)
 		return 0;
-	if (c->ev.role == SONDE_ROLE_SERVER)
+	if ((c->ev.role == SONDE_ROLE_SERVER) == received)
 		exchange_request_bytes(c, &a, ret);
 	else
 		exchange_response(c, &a, ret);
 	return 0;
 }
 
-static __always_inline int write_exit(long ret)
-{
-	struct sonde_io_args a;
-	struct sonde_conn *c;
+/* One program per syscall tracepoint, in four shapes: a buffer, an iovec
+ * array, a msghdr at entry; the byte count at exit. */
+#define ENTER_BUF(call)                                                        \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
+	{                                                                      \
+		return io_enter(ctx->args[0], ctx->args[1], 0);                \
+	}
+#define ENTER_IOV(call)                                                                          \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                                             \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)                            \
+	{                                                                                        \
+		return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2]) : 0;    \
+	}
+#define ENTER_MSG(call)                                                        \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
+	{                                                                      \
+		return msg_enter(ctx->args[0], ctx->args[1]);                  \
+	}
+#define EXIT(call, received)                                                   \
+	SEC("tracepoint/syscalls/sys_exit_" #call)                            \
+	int sonde_exit_##call(struct trace_event_raw_sys_exit *ctx)            \
+	{                                                                      \
+		return moved(ctx->ret, received);                              \
+	}
 
-	c = io_exit(ret, &a);
-	if (!c)
-		return 0;
-	if (c->ev.role == SONDE_ROLE_SERVER)
-		exchange_response(c, &a, ret);
-	else
-		exchange_request_bytes(c, &a, ret);
-	return 0;
-}
+ENTER_BUF(read)
+ENTER_BUF(recvfrom)
+ENTER_IOV(readv)
+ENTER_MSG(recvmsg)
+EXIT(read, 1)
+EXIT(recvfrom, 1)
+EXIT(readv, 1)
+EXIT(recvmsg, 1)
 
-SEC("tracepoint/syscalls/sys_enter_read")
-int sonde_enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return io_enter(ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sonde_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	return io_enter(ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_readv")
-int sonde_enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2]) : 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int sonde_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return msg_enter(ctx->args[0], ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_read")
-int sonde_exit_read(struct trace_event_raw_sys_exit *ctx)
-{
-	return read_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int sonde_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
-{
-	return read_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_readv")
-int sonde_exit_readv(struct trace_event_raw_sys_exit *ctx)
-{
-	return read_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int sonde_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
-{
-	return read_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int sonde_enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return io_enter(ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sonde_enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return io_enter(ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int sonde_enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2]) : 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int sonde_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return msg_enter(ctx->args[0], ctx->args[1]);
-}
+ENTER_BUF(write)
+ENTER_BUF(sendto)
+ENTER_IOV(writev)
+ENTER_MSG(sendmsg)
+EXIT(write, 0)
+EXIT(sendto, 0)
+EXIT(writev, 0)
+EXIT(sendmsg, 0)
 
 /* sendfile moves body bytes from a file: counted, never read. */
 SEC("tracepoint/syscalls/sys_enter_sendfile64")
@@ -329,35 +288,7 @@ int sonde_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 	return io_enter(ctx->args[0], 0, 0);
 }
 
-SEC("tracepoint/syscalls/sys_exit_write")
-int sonde_exit_write(struct trace_event_raw_sys_exit *ctx)
-{
-	return write_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int sonde_exit_sendto(struct trace_event_raw_sys_exit *ctx)
-{
-	return write_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_writev")
-int sonde_exit_writev(struct trace_event_raw_sys_exit *ctx)
-{
-	return write_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int sonde_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
-{
-	return write_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int sonde_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
-{
-	return write_exit(ctx->ret);
-}
+EXIT(sendfile64, 0)
 
 /* connect's outcome comes from the TCP state hooks; here it only starts
  * following the connection's bytes, for client requests. */
