@@ -83,7 +83,7 @@ static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *header
 			atomic_fetch_add(&e->exported, n);
 			goto out;
 		}
-		if (!retryable(code))
+		if (!retryable(code) || attempt == EXPORTER_MAX_ATTEMPTS)
 			break;
 		pthread_mutex_lock(&e->lock);
 		if (!e->stopping)

@@ -14,8 +14,9 @@ OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$DEAD OTEL_BSP_SCHEDULE_DELAY=50 OT
 for i in $(seq 300); do echo "url = \"http://127.0.0.1:$PORT/\""; echo 'output = "/dev/null"'; done >"$TMP/get.curl"
 curl -s --config "$TMP/get.curl" || fail "GETs failed"
 wait_metric 'microservice_requests_total{service="web",protocol="http",method="GET",endpoint="/",status="200"}' 300 15
-# Every span is either refused by the full queue or dropped after retries.
-for ((i = 0; i < 300; i++)); do
+# Every span is either refused by the full queue or dropped after retries
+# (a batch is tried 5 times over 7.5 s of backoff).
+for ((i = 0; i < 600; i++)); do
 	scrape
 	full=$(metric 'sonde_spans_dropped_total{reason="queue_full"}')
 	failed=$(metric 'sonde_spans_dropped_total{reason="export_failed"}')
