@@ -6,7 +6,7 @@
 # Debian packages: the one list. Installed when missing and make runs as root.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libclang-rt-14-dev \
-	protobuf-c-compiler libprotobuf-c-dev
+	protobuf-c-compiler libprotobuf-c-dev libyaml-dev
 TEST_PKGS := nginx-light curl prometheus python3 procps iproute2 protobuf-compiler python3-protobuf
 BENCH_PKGS := wrk
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
@@ -21,7 +21,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ibuild -D_GNU_SOURCE -DSONDE_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -lprotobuf-c -lpthread -lm
+LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -lprotobuf-c -lyaml -lpthread -lm
 
 BUILD := build
 BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c bpf/tcp.bpf.c
@@ -30,7 +30,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no BPF, no threads; unit-tested and fuzzed on their own.
 LIB_SRCS := user/http.c user/routes.c user/histogram.c user/metrics.c user/prom.c \
 	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c user/identity.c \
-	user/peers.c user/cgroup.c user/tracecontext.c user/otel_config.c user/otlp.c user/tracing.c \
+	user/peers.c user/cgroup.c user/config.c user/tracecontext.c user/otel_config.c user/otlp.c user/tracing.c \
 	$(BUILD)/otlp.pb-c.c
 DAEMON_SRCS := user/main.c user/lifecycle.c user/probe.c user/ringbuf.c user/stats.c \
 	user/targets.c user/server.c user/processes.c user/exporter.c
@@ -93,17 +93,17 @@ run: $(BUILD)/sonde
 # Unit tests link the pure modules only, plain and under ASan+UBSan.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O1 $< $(LIB_SRCS) -o $@ -lcmocka -lprotobuf-c -lm
+	$(CC) $(CFLAGS) -O1 $< $(LIB_SRCS) -o $@ -lcmocka -lprotobuf-c -lyaml -lm
 
 $(BUILD)/tests-asan/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka -lprotobuf-c -lm
+		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka -lprotobuf-c -lyaml -lm
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ -lprotobuf-c -lm
+		-fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ -lprotobuf-c -lyaml -lm
 
 unit: $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 	@tests/run-all.sh unit

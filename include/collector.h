@@ -27,7 +27,10 @@ typedef const struct identity *(*identity_fn)(void *arg, uint64_t cgroup_id, uin
 struct collector {
 	struct registry *reg;
 	const struct services *services;
-	const struct route_set *routes; /* explicit patterns, or NULL */
+	/* Explicit route patterns by service id (NULL entries: none); they win
+	 * over the heuristics. */
+	struct route_set *const *routes;
+	size_t nroutes;
 	identity_fn identity;
 	void *identity_arg;
 	struct peers *peers;

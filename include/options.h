@@ -33,6 +33,9 @@ struct sonde_options {
 	size_t series_cap;
 	enum log_level log_level;
 	const char *otlp_endpoint; /* --otlp-endpoint, or NULL */
+	const char *config_path;   /* --config, or NULL */
+	int listen_set;            /* given as flags: they win over the file */
+	int ns_set;
 	double slow_threshold;     /* seconds: slower requests are always traced */
 	int show_help;
 	int show_version;

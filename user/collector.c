@@ -252,8 +252,9 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		labels[3] = peers_label(c->peers, labels[0], &ev->peer, false, peer, sizeof(peer));
 	} else {
 		n = -ENOENT;
-		if (c->routes)
-			n = route_set_match(c->routes, req.target, strlen(req.target), route, sizeof(route));
+		if (ev->service_id < c->nroutes && c->routes[ev->service_id])
+			n = route_set_match(c->routes[ev->service_id], req.target, strlen(req.target), route,
+					    sizeof(route));
 		if (n < 0)
 			n = route_from_target(req.target, strlen(req.target), route, sizeof(route));
 		if (n < 0) {

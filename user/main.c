@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "collector.h"
+#include "config.h"
 #include "exporter.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -19,6 +20,7 @@
 #include "options.h"
 #include "probe.h"
 #include "processes.h"
+#include "routes.h"
 #include "prom.h"
 #include "ringbuf.h"
 #include "server.h"
@@ -46,6 +48,8 @@ struct daemon {
 	struct ringbuf ring;
 	struct server server;
 	struct identity_cache identities;
+	struct config config;
+	struct route_set *routes[SONDE_MAX_SERVICES + 1]; /* by service id */
 	struct otel_config otel;
 	struct tracing tracing;   /* event path only */
 	struct exporter exporter;
@@ -147,6 +151,61 @@ static int install_signals(void)
 	return 0;
 }
 
+/* The file's services' explicit routes, by the service ids the collector sees. */
+static int routes_from_config(struct daemon *d)
+{
+	for (size_t i = 0; i < d->config.nservices; i++) {
+		const struct service_config *svc = &d->config.services[i];
+		uint32_t id;
+
+		if (!svc->nroutes)
+			continue;
+		if (services_intern(&d->services, svc->name, &id))
+			return -ENOSPC;
+		d->routes[id] = calloc(1, sizeof(struct route_set));
+		if (!d->routes[id])
+			return -ENOMEM;
+		for (size_t r = 0; r < svc->nroutes; r++) {
+			if (route_set_add(d->routes[id], svc->routes[r])) {
+				log_error("config", "service %s: route %s is not a pattern sonde can use", svc->name,
+					  svc->routes[r]);
+				return -EINVAL;
+			}
+		}
+	}
+	d->collector.routes = d->routes;
+	d->collector.nroutes = SONDE_MAX_SERVICES + 1;
+	return 0;
+}
+
+/* The file first, the flags over it: services become selectors, ahead of
+ * the --target ones. */
+static int apply_config(struct daemon *d, char *err, size_t errlen)
+{
+	struct sonde_options *o = &d->opts;
+	size_t n;
+
+	if (config_load(o->config_path, &d->config, err, errlen))
+		return -EINVAL;
+	n = d->config.nservices;
+	if (d->config.has_listen && !o->listen_set) {
+		strcpy(o->listen_host, d->config.listen_host);
+		o->listen_port = d->config.listen_port;
+	}
+	if (d->config.has_namespace && !o->ns_set)
+		strcpy(o->ns, d->config.ns);
+	if (n + o->nselectors > SONDE_MAX_SELECTORS) {
+		snprintf(err, errlen, "%s: at most %d services and --target selectors in all", o->config_path,
+			 SONDE_MAX_SELECTORS);
+		return -EINVAL;
+	}
+	memmove(&o->selectors[n], o->selectors, o->nselectors * sizeof(o->selectors[0]));
+	for (size_t i = 0; i < n; i++)
+		o->selectors[i] = d->config.services[i].match;
+	o->nselectors += n;
+	return 0;
+}
+
 static int run(struct daemon *d)
 {
 	struct collector_config cc = {
@@ -175,6 +234,8 @@ static int run(struct daemon *d)
 	}
 	d->collector.identity = identity_of;
 	d->collector.identity_arg = d;
+	if (routes_from_config(d))
+		return 1;
 	if (d->otel.endpoint[0]) {
 		if (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
 		    exporter_start(&d->exporter, &d->otel, SONDE_VERSION)) {
@@ -231,6 +292,13 @@ out:
 	tracing_free(&d->tracing);
 	processes_free(&d->processes);
 	collector_free(&d->collector);
+	for (size_t i = 0; i <= SONDE_MAX_SERVICES; i++) {
+		if (d->routes[i]) {
+			route_set_free(d->routes[i]);
+			free(d->routes[i]);
+		}
+	}
+	config_free(&d->config);
 	return ret;
 }
 
@@ -253,6 +321,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(d.opts.log_level);
+	if (d.opts.config_path && apply_config(&d, err, sizeof(err))) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return 2;
+	}
 	if (otel_config_load(&d.otel, env, d.opts.otlp_endpoint, d.opts.slow_threshold, err, sizeof(err))) {
 		fprintf(stderr, "sonde: %s\n", err);
 		return 2;

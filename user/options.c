@@ -9,9 +9,10 @@
 #include "options.h"
 
 const char options_usage[] =
-	"usage: sonde [--listen ADDR:PORT] [--namespace NAME] [--target SELECTOR[=SERVICE]]...\n"
+	"usage: sonde [--config FILE] [--listen ADDR:PORT] [--namespace NAME] [--target SELECTOR[=SERVICE]]...\n"
 	"             [--buckets B1,B2,...] [--series-cap N] [--log-level LEVEL]\n"
 	"             [--otlp-endpoint URL] [--slow-threshold SECONDS]\n"
+	"  --config FILE           YAML configuration: listen, namespace, services; flags win over it\n"
 	"  --listen ADDR:PORT      serve /metrics and /health here (default 127.0.0.1:9464)\n"
 	"  --namespace NAME        metric name prefix (default microservice)\n"
 	"  --target SELECTOR[=SERVICE]\n"
@@ -145,6 +146,7 @@ static int valid_namespace(const char *ns)
 int options_parse(int argc, char **argv, struct sonde_options *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, 0, 'c' },
 		{ "listen", required_argument, 0, 'l' },
 		{ "namespace", required_argument, 0, 'n' },
 		{ "target", required_argument, 0, 't' },
@@ -165,11 +167,15 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			o->config_path = optarg;
+			break;
 		case 'l':
 			if (parse_listen(optarg, o)) {
 				snprintf(err, errlen, "--listen %s: expected ADDR:PORT", optarg);
 				return -EINVAL;
 			}
+			o->listen_set = 1;
 			break;
 		case 'n':
 			if (!valid_namespace(optarg)) {
@@ -177,6 +183,7 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 				return -EINVAL;
 			}
 			strcpy(o->ns, optarg);
+			o->ns_set = 1;
 			break;
 		case 't':
 			if (o->nselectors == SONDE_MAX_SELECTORS) {

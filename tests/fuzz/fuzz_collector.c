@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct services services;
 	static struct collector c;
 	static struct route_set routes;
+	static struct route_set *by_service[2];
 	static struct tracing tracing;
 	static int calls;
 	union {
@@ -58,7 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		collector_init(&c, reg, &services, &cfg);
 		route_set_add(&routes, "/api/users/{id}");
 		route_set_add(&routes, "/a/{x}/b");
-		c.routes = &routes;
+		by_service[1] = &routes;
+		c.routes = by_service;
+		c.nroutes = 2;
 		/* Spans too: traceparent, Host and the peer come from the bytes. */
 		struct otel_config oc;
 		char err[128];
