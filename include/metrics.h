@@ -28,6 +28,9 @@ void registry_free(struct registry *r);
 struct metric_family *registry_add(struct registry *r, const char *name, const char *help,
 				   enum metric_type type, const char *const *label_names, size_t nlabels,
 				   const double *buckets, size_t nbuckets, size_t series_cap);
+/* The family of that name, or NULL: what survives a configuration reload
+ * is looked up rather than added twice. */
+struct metric_family *registry_find(struct registry *r, const char *name);
 /* The series for these label values (one per label name; NULL when there
  * are none), created on first use. All-METRIC_OVERFLOW values name the
  * overflow series. NULL only on ENOMEM. */

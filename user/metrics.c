@@ -348,6 +348,14 @@ double series_value(const struct metric_series *s)
 	return s->family->type == METRIC_HISTOGRAM ? (double)s->count : s->value;
 }
 
+struct metric_family *registry_find(struct registry *r, const char *name)
+{
+	for (struct metric_family *f = r->first; f; f = f->next)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
 const struct metric_family *registry_first(const struct registry *r)
 {
 	return r->first;
