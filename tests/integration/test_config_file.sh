@@ -36,3 +36,17 @@ out=$("$SONDE" --config "$TMP/bad.yaml" 2>&1); rc=$?
 [ $rc = 2 ] || fail "a bad file exited $rc, expected 2"
 [ "$out" = "sonde: $TMP/bad.yaml:3: match: expected exactly one of pid, exe, port, cgroup" ] || fail "bad file message: $out"
 pass "a bad file is refused with file, line and key, exit 2"
+
+# More of the table, as a user meets it: each bad file refused at start.
+check_bad() { # file text, expected message
+	printf '%b' "$1" >"$TMP/bad.yaml"
+	out=$("$SONDE" --config "$TMP/bad.yaml" 2>&1); rc=$?
+	[ $rc = 2 ] || fail "exit $rc for: $2"
+	[ "$out" = "sonde: $TMP/bad.yaml:$2" ] || fail "expected '$2', got: $out"
+	pass "refused: $2"
+}
+check_bad 'health_checks:\n  - {name: db, type: postgres, url: "http://x/"}\n' '2: url: a postgres check takes dsn'
+check_bad 'health_checks:\n  - name: web\n    type: http\n    url: "http://127.0.0.1/"\n    interval: often\n' \
+	'5: interval: expected a positive duration like 250ms, 5s, 5m or 1h'
+check_bad 'alert_rules:\n  - {name: r, metric: "health:db", threshold: 1}\n' '2: metric: no health check named db'
+check_bad 'notifiers:\n  - {type: pagerduty}\n' '2: routing_key: a pagerduty notifier needs a routing_key'
