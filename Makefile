@@ -6,8 +6,9 @@
 # Debian packages: the one list. Installed when missing and make runs as root.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libclang-rt-14-dev \
-	protobuf-c-compiler libprotobuf-c-dev libyaml-dev
-TEST_PKGS := nginx-light curl prometheus python3 procps iproute2 protobuf-compiler python3-protobuf
+	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev
+TEST_PKGS := nginx-light curl prometheus prometheus-alertmanager redis-server postgresql python3 procps \
+	iproute2 protobuf-compiler python3-protobuf
 BENCH_PKGS := wrk
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
@@ -18,10 +19,12 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 WARN := -Wall -Wextra -Werror
-CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ibuild -D_GNU_SOURCE -DSONDE_VERSION='"$(VERSION)"'
+CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ibuild -I/usr/include/postgresql -D_GNU_SOURCE -DSONDE_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-LDLIBS := -lbpf -lelf -lz -lmicrohttpd -lcurl -lprotobuf-c -lyaml -lpthread -lm
+# What the pure modules link; the daemon adds the kernel and HTTP server side.
+LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lpthread -lm
+LDLIBS := -lbpf -lelf -lz -lmicrohttpd $(LIB_LIBS)
 
 BUILD := build
 BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c bpf/tcp.bpf.c
@@ -31,9 +34,10 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 LIB_SRCS := user/http.c user/routes.c user/histogram.c user/metrics.c user/prom.c \
 	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c user/identity.c \
 	user/peers.c user/cgroup.c user/config.c user/tracecontext.c user/otel_config.c user/otlp.c user/tracing.c \
+	user/check_probes.c user/notify_body.c user/window.c user/business.c user/alerts.c user/health.c user/timefmt.c \
 	$(BUILD)/otlp.pb-c.c
 DAEMON_SRCS := user/main.c user/lifecycle.c user/probe.c user/ringbuf.c user/stats.c \
-	user/targets.c user/server.c user/processes.c user/exporter.c
+	user/targets.c user/server.c user/processes.c user/exporter.c user/checks.c user/notifier.c
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter user/%,$(LIB_SRCS) $(DAEMON_SRCS))) \
 	$(BUILD)/otlp.pb-c.o
 
@@ -93,17 +97,17 @@ run: $(BUILD)/sonde
 # Unit tests link the pure modules only, plain and under ASan+UBSan.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O1 $< $(LIB_SRCS) -o $@ -lcmocka -lprotobuf-c -lyaml -lm
+	$(CC) $(CFLAGS) -O1 $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)
 
 $(BUILD)/tests-asan/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka -lprotobuf-c -lyaml -lm
+		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ -lprotobuf-c -lyaml -lm
+		-fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ $(LIB_LIBS)
 
 unit: $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 	@tests/run-all.sh unit

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The daemon's HTTP endpoints: /metrics and /health. */
+/* The daemon's HTTP endpoints: /metrics, /health, /health/detailed and
+ * /alerts. */
 #ifndef SONDE_SERVER_H
 #define SONDE_SERVER_H
 
@@ -11,8 +12,11 @@ struct MHD_Daemon;
 struct server_handlers {
 	/* Renders the exposition into out; 0 or a negative errno. */
 	int (*metrics)(void *arg, struct strbuf *out);
-	/* Non-zero once every hook is attached. */
-	int (*ready)(void *arg);
+	/* /health (detailed 0) or /health/detailed (1): the JSON document and
+	 * its HTTP status. 0 or a negative errno. */
+	int (*health)(void *arg, int detailed, struct strbuf *out, unsigned int *status);
+	/* /alerts: the active alerts as JSON. */
+	int (*alerts)(void *arg, struct strbuf *out);
 	void *arg;
 };
 

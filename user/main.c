@@ -10,13 +10,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
+#include "alerts.h"
+#include "business.h"
+#include "checks.h"
 #include "collector.h"
 #include "config.h"
 #include "exporter.h"
+#include "health.h"
+#include "identity.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
-#include "identity.h"
+#include "notify.h"
 #include "options.h"
 #include "probe.h"
 #include "processes.h"
@@ -27,6 +34,7 @@
 #include "stats.h"
 #include "strbuf.h"
 #include "targets.h"
+#include "timefmt.h"
 #include "tracing.h"
 
 #ifndef SONDE_VERSION
@@ -36,6 +44,7 @@
 #define DRAIN_INTERVAL_MS 10
 #define PEERS_PER_SERVICE 100
 #define RESCAN_INTERVAL_NS 1000000000ull
+#define EVALUATE_INTERVAL_MS 100
 
 struct daemon {
 	struct sonde_options opts;
@@ -53,12 +62,22 @@ struct daemon {
 	struct otel_config otel;
 	struct tracing tracing;   /* event path only */
 	struct exporter exporter;
-	struct processes processes; /* scrape thread only */
+	struct processes processes; /* under lock */
+	/* What the file's checks, business metrics, rules and notifiers
+	 * become; replaced by a reload. The lock covers all but checks and
+	 * notifier, which run threads of their own. */
+	struct check_families check_families;
+	struct checks *checks;
+	struct notifier *notifier;
+	struct business business;
+	struct alerts alerts;
+	struct health_recent recent;
+	struct metric_family *notifications;
 	pthread_mutex_t lock;
 	atomic_int ready;
 };
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reloading;
 
 static const char *env(const char *name)
 {
@@ -67,8 +86,10 @@ static const char *env(const char *name)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reloading = 1;
+	else
+		stopping = 1;
 }
 
 static void on_event(void *arg, const void *sample, size_t size)
@@ -78,11 +99,23 @@ static void on_event(void *arg, const void *sample, size_t size)
 	collector_event(&d->collector, sample, size);
 }
 
+/* Every parsed exchange, with the lock held. */
 static void on_exchange(void *arg, const struct exchange *x)
 {
 	struct daemon *d = arg;
 
-	tracing_exchange(&d->tracing, x);
+	if (d->otel.endpoint[0])
+		tracing_exchange(&d->tracing, x);
+	business_exchange(&d->business, x);
+	alerts_exchange(&d->alerts, x, &d->business);
+	health_exchange(&d->recent, x);
+}
+
+static void on_notice(void *arg, const struct alert_notice *n)
+{
+	struct daemon *d = arg;
+
+	notifier_push(d->notifier, n);
 }
 
 static void on_spans(void *arg, const struct span *spans, size_t n)
@@ -100,36 +133,108 @@ static const struct identity *identity_of(void *arg, uint64_t cgroup_id, uint32_
 	return identity_cached(&d->identities, cgroup_id, tgid);
 }
 
-static int render_metrics(void *arg, struct strbuf *out)
+/* Brings the scrape-time figures up to date and takes the lock; /proc and
+ * the maps are read before, so a scrape holds up the event path only while
+ * it renders. */
+static void refresh_and_lock(struct daemon *d)
 {
-	struct daemon *d = arg;
 	uint64_t stats[SONDE_STAT_MAX] = { 0 };
 	uint64_t targets = 0;
-	int ret;
 
-	/* /proc and the maps are read before taking the lock, so a scrape
-	 * holds up the event path only while it renders. */
 	if (atomic_load(&d->ready)) {
 		stats_read(d->maps.stats, stats);
 		targets = targets_count(&d->targets);
-		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors);
 	}
 	pthread_mutex_lock(&d->lock);
+	if (atomic_load(&d->ready))
+		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors);
 	collector_kernel_stats(&d->collector, stats, targets);
 	collector_span_stats(&d->collector, atomic_load(&d->exporter.exported),
 			     atomic_load(&d->exporter.dropped_queue_full),
 			     atomic_load(&d->exporter.dropped_export_failed));
 	collector_processes(&d->collector, d->processes.samples, d->processes.nsamples);
+	business_refresh(&d->business, mono_now_ms());
+	family_reset(d->notifications);
+	for (size_t i = 0; i < d->config.nnotifiers; i++) {
+		const struct notifier_stats *st = notifier_stats(d->notifier, i);
+		const char *type = notifier_type_name(d->config.notifiers[i].type);
+		const char *sent[] = { type, "sent" }, *failed[] = { type, "failed" }, *dropped[] = { type, "dropped" };
+
+		if (!st)
+			continue;
+		series_add(family_series(d->notifications, sent), (double)atomic_load(&st->sent));
+		series_add(family_series(d->notifications, failed), (double)atomic_load(&st->failed));
+		series_add(family_series(d->notifications, dropped), (double)atomic_load(&st->dropped));
+	}
+}
+
+static int render_metrics(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	int ret;
+
+	refresh_and_lock(d);
 	ret = prom_render(d->reg, out);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }
 
-static int is_ready(void *arg)
+static int render_health(void *arg, int detailed, struct strbuf *out, unsigned int *status)
 {
 	struct daemon *d = arg;
+	struct check_result checks[CONFIG_MAX_CHECKS];
+	const char *expected[SONDE_MAX_SELECTORS];
+	struct health_inputs in = { .checks = checks, .expected = expected };
+	enum health_status overall;
+	int ret;
 
-	return atomic_load(&d->ready);
+	if (!atomic_load(&d->ready)) {
+		*status = 503;
+		return strbuf_printf(out, "{\"status\":\"starting\"}\n");
+	}
+	pthread_mutex_lock(&d->lock);
+	in.nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
+	pthread_mutex_unlock(&d->lock);
+	overall = health_overall(checks, in.nchecks);
+	*status = overall == HEALTH_UNHEALTHY ? 503 : 200;
+	if (!detailed)
+		return strbuf_printf(out, "{\"status\":\"%s\"}\n", health_status_name(overall));
+	for (size_t i = 0; i < d->opts.nselectors; i++)
+		if (d->opts.selectors[i].service[0])
+			expected[in.nexpected++] = d->opts.selectors[i].service;
+	refresh_and_lock(d);
+	in.collector = &d->collector;
+	in.recent = &d->recent;
+	in.business = &d->business;
+	in.mono_ms = mono_now_ms();
+	in.unix_ms = unix_now_ms();
+	ret = health_detailed_json(&in, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static int render_alerts(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	ret = alerts_json(&d->alerts, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static void evaluate_alerts(struct daemon *d)
+{
+	struct check_result checks[CONFIG_MAX_CHECKS];
+	struct alert_inputs in = { .checks = checks };
+
+	pthread_mutex_lock(&d->lock);
+	in.nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
+	business_refresh(&d->business, mono_now_ms());
+	in.business = &d->business;
+	alerts_evaluate(&d->alerts, mono_now_ms(), unix_now_ms(), &in, on_notice, d);
+	pthread_mutex_unlock(&d->lock);
 }
 
 static uint64_t now_ns(void)
@@ -145,7 +250,7 @@ static int install_signals(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -206,6 +311,159 @@ static int apply_config(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* The checks' results and the notifications sent, as metrics that
+ * survive a reload. */
+static int register_features(struct daemon *d)
+{
+	static const char *const labels[] = { "notifier", "outcome" };
+
+	d->notifications = registry_add(d->reg, "sonde_notifications_total", "Alert notifications by notifier and outcome",
+					METRIC_COUNTER, labels, 2, NULL, 0, 64);
+	if (!d->notifications)
+		return -ENOMEM;
+	return check_families_register(d->reg, d->opts.ns, &d->check_families);
+}
+
+/* Business metrics and alert rules of c, built before they replace the
+ * running ones. Called with the lock held. */
+static int build_rules(struct daemon *d, const struct config *c, struct business *b, struct alerts *a, char *err,
+		       size_t errlen)
+{
+	int ret;
+
+	ret = business_init(b, c->business, c->nbusiness, d->reg, d->opts.ns, d->opts.buckets, d->opts.nbuckets,
+			    err, errlen);
+	if (ret)
+		return ret;
+	ret = alerts_init(a, c->rules, c->nrules, d->opts.buckets, d->opts.nbuckets);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		business_free(b);
+	}
+	return ret;
+}
+
+/* SLA windows and alert states whose definitions did not change carry
+ * over; a firing alert whose rule went away is resolved. */
+static void carry_over(struct daemon *d, struct business *b, struct alerts *a)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		for (size_t j = 0; j < d->business.n; j++) {
+			struct business_metric *old = &d->business.m[j], *new = &b->m[i];
+			struct window w;
+
+			if (memcmp(&old->cfg, &new->cfg, sizeof(new->cfg)))
+				continue;
+			w = new->sla;
+			new->sla = old->sla;
+			old->sla = w;
+		}
+	}
+	for (size_t j = 0; j < d->alerts.n; j++) {
+		struct alert *old = &d->alerts.a[j];
+		int kept = 0;
+
+		for (size_t i = 0; i < a->n && !kept; i++) {
+			struct alert swap;
+
+			if (memcmp(&old->cfg, &a->a[i].cfg, sizeof(old->cfg)))
+				continue;
+			swap = a->a[i];
+			a->a[i] = *old;
+			*old = swap;
+			kept = 1;
+		}
+		if (!kept)
+			alert_retire(old, unix_now_ms(), on_notice, d);
+	}
+}
+
+static void swap_threads(struct daemon *d, struct checks **checks, struct notifier **notifier)
+{
+	struct checks *c = d->checks;
+	struct notifier *n = d->notifier;
+
+	d->checks = *checks;
+	d->notifier = *notifier;
+	*checks = c;
+	*notifier = n;
+}
+
+static int start_threads(struct daemon *d, const struct config *c, struct checks **checks,
+			 struct notifier **notifier)
+{
+	char generator[128];
+
+	snprintf(generator, sizeof(generator), "http://%s:%u/alerts", d->opts.listen_host, d->opts.listen_port);
+	if (checks_start(checks, c->checks, c->nchecks, &d->check_families, &d->lock) ||
+	    notifier_start(notifier, c->notifiers, c->nnotifiers, generator)) {
+		log_error("main", "cannot start the health checks or notifiers");
+		checks_stop(*checks);
+		*checks = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* SIGHUP: checks, business metrics, SLAs, rules and notifiers are
+ * replaced; a file that does not load is refused and the running
+ * configuration stays. Metrics survive: their families are kept. The
+ * services, listen address and namespace are set at start. */
+static void reload(struct daemon *d)
+{
+	struct config *next = calloc(1, sizeof(*next));
+	struct checks *checks = NULL;
+	struct notifier *notifier = NULL;
+	struct business b;
+	struct alerts a;
+	char err[512];
+
+	if (!next)
+		return;
+	if (config_load(d->opts.config_path, next, err, sizeof(err))) {
+		log_error("config", "reload refused, the running configuration stays: %s", err);
+		goto out;
+	}
+	pthread_mutex_lock(&d->lock);
+	if (build_rules(d, next, &b, &a, err, sizeof(err))) {
+		pthread_mutex_unlock(&d->lock);
+		log_error("config", "reload refused, the running configuration stays: %s", err);
+		goto out;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (start_threads(d, next, &checks, &notifier)) {
+		pthread_mutex_lock(&d->lock);
+		business_free(&b);
+		alerts_free(&a);
+		pthread_mutex_unlock(&d->lock);
+		goto out;
+	}
+	pthread_mutex_lock(&d->lock);
+	carry_over(d, &b, &a);
+	business_free(&d->business);
+	alerts_free(&d->alerts);
+	d->business = b;
+	d->alerts = a;
+	memcpy(d->config.checks, next->checks, sizeof(next->checks));
+	d->config.nchecks = next->nchecks;
+	memcpy(d->config.business, next->business, sizeof(next->business));
+	d->config.nbusiness = next->nbusiness;
+	memcpy(d->config.rules, next->rules, sizeof(next->rules));
+	d->config.nrules = next->nrules;
+	memcpy(d->config.notifiers, next->notifiers, sizeof(next->notifiers));
+	d->config.nnotifiers = next->nnotifiers;
+	swap_threads(d, &checks, &notifier);
+	pthread_mutex_unlock(&d->lock);
+	/* The old threads finish outside the lock they may be waiting on. */
+	checks_stop(checks);
+	notifier_stop(notifier);
+	log_info("config", "reloaded %s: %zu checks, %zu business metrics, %zu alert rules, %zu notifiers",
+		 d->opts.config_path, d->config.nchecks, d->config.nbusiness, d->config.nrules, d->config.nnotifiers);
+out:
+	config_free(next);
+	free(next);
+}
+
 static int run(struct daemon *d)
 {
 	struct collector_config cc = {
@@ -217,8 +475,11 @@ static int run(struct daemon *d)
 		.version = SONDE_VERSION,
 		.mode = probe_mode(),
 	};
-	struct server_handlers handlers = { .metrics = render_metrics, .ready = is_ready, .arg = d };
+	struct server_handlers handlers = {
+		.metrics = render_metrics, .health = render_health, .alerts = render_alerts, .arg = d
+	};
 	uint64_t next_scan;
+	int64_t next_eval;
 	char err[256];
 	int ret;
 
@@ -234,20 +495,31 @@ static int run(struct daemon *d)
 	}
 	d->collector.identity = identity_of;
 	d->collector.identity_arg = d;
+	d->collector.on_exchange = on_exchange;
+	d->collector.exchange_arg = d;
 	if (routes_from_config(d))
 		return 1;
-	if (d->otel.endpoint[0]) {
-		if (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
-		    exporter_start(&d->exporter, &d->otel, SONDE_VERSION)) {
-			log_error("main", "cannot start the span exporter");
-			return 1;
-		}
-		d->collector.on_exchange = on_exchange;
-		d->collector.exchange_arg = d;
+	if (register_features(d)) {
+		log_error("main", "out of memory");
+		return 1;
+	}
+	if (build_rules(d, &d->config, &d->business, &d->alerts, err, sizeof(err))) {
+		fprintf(stderr, "sonde: %s: %s\n", d->opts.config_path ? d->opts.config_path : "configuration", err);
+		ret = 2;
+		goto out;
+	}
+	if (d->otel.endpoint[0] && (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
+				    exporter_start(&d->exporter, &d->otel, SONDE_VERSION))) {
+		log_error("main", "cannot start the span exporter");
+		ret = 1;
+		goto out;
 	}
 	/* Serve first, so /health answers 503 while the hooks attach. */
-	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers))
-		return 1;
+	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers) ||
+	    start_threads(d, &d->config, &d->checks, &d->notifier)) {
+		ret = 1;
+		goto out;
+	}
 	ret = lifecycle_load(&d->skel, &d->maps);
 	if (!ret)
 		ret = targets_init(&d->targets, &d->opts, &d->services, &d->maps);
@@ -267,10 +539,22 @@ static int run(struct daemon *d)
 		 d->opts.nselectors ? "the selected processes" : "every process", probe_mode(),
 		 d->opts.listen_host, d->opts.listen_port);
 	next_scan = now_ns() + RESCAN_INTERVAL_NS;
+	next_eval = mono_now_ms();
 	while (!stopping) {
 		ringbuf_drain(&d->ring, DRAIN_INTERVAL_MS, &d->lock);
-		if (d->collector.on_exchange)
+		if (d->otel.endpoint[0])
 			tracing_flush(&d->tracing, now_ns());
+		if (mono_now_ms() >= next_eval) {
+			evaluate_alerts(d);
+			next_eval = mono_now_ms() + EVALUATE_INTERVAL_MS;
+		}
+		if (reloading) {
+			reloading = 0;
+			if (d->opts.config_path)
+				reload(d);
+			else
+				log_warn("config", "SIGHUP ignored: sonde runs without --config");
+		}
 		if (now_ns() >= next_scan && targets_have_port_selectors(&d->targets)) {
 			targets_scan(&d->targets);
 			next_scan = now_ns() + RESCAN_INTERVAL_NS;
@@ -278,7 +562,7 @@ static int run(struct daemon *d)
 	}
 	/* What the kernel queued before the signal still counts. */
 	ringbuf_drain(&d->ring, 0, &d->lock);
-	if (d->collector.on_exchange)
+	if (d->otel.endpoint[0])
 		tracing_flush(&d->tracing, UINT64_MAX - TRACING_HOLD_NS);
 	log_info("main", "stopping");
 	ret = 0;
@@ -288,8 +572,13 @@ out:
 		ringbuf_close(&d->ring);
 	if (d->skel)
 		lifecycle_destroy(d->skel);
+	checks_stop(d->checks);
+	notifier_stop(d->notifier);
 	exporter_stop(&d->exporter);
 	tracing_free(&d->tracing);
+	business_free(&d->business);
+	alerts_free(&d->alerts);
+	health_recent_free(&d->recent);
 	processes_free(&d->processes);
 	collector_free(&d->collector);
 	for (size_t i = 0; i <= SONDE_MAX_SERVICES; i++) {
@@ -334,7 +623,10 @@ int main(int argc, char **argv)
 		log_error("main", "cannot install signal handlers");
 		return 1;
 	}
+	/* Before any thread: checks, notifiers and the exporter use libcurl. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ret = run(&d);
+	curl_global_cleanup();
 	if (d.reg)
 		registry_free(d.reg);
 	return ret;

@@ -14,6 +14,7 @@
 #include "strbuf.h"
 
 static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char json_type[] = "application/json";
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, const char *type,
 			       const char *body, size_t len, enum MHD_ResponseMemoryMode mode)
@@ -36,19 +37,16 @@ static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int co
 	return respond(conn, code, type, body, strlen(body), MHD_RESPMEM_PERSISTENT);
 }
 
-static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *conn)
+/* A rendered document: MHD frees it once sent. */
+static enum MHD_Result serve(struct MHD_Connection *conn, int ret, struct strbuf *out, unsigned int status,
+			     const char *type)
 {
-	struct strbuf out = { 0 };
-	enum MHD_Result ret;
-
-	if (s->handlers.metrics(s->handlers.arg, &out) || out.err) {
-		free(out.data);
+	if (ret || out->err) {
+		strbuf_free(out);
 		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "rendering failed\n");
 	}
-	/* MHD frees the rendered text once it is sent. */
-	ret = respond(conn, MHD_HTTP_OK, exposition_type, out.data ? out.data : "", out.len,
-		      out.data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	return ret;
+	return respond(conn, status, type, out->data ? out->data : "", out->len,
+		       out->data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -56,6 +54,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct server *s = cls;
+	struct strbuf out = { 0 };
+	unsigned int status = MHD_HTTP_OK;
+	int ret;
 
 	(void)version;
 	(void)upload_data;
@@ -65,14 +66,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
 	if (!strcmp(url, "/metrics"))
-		return serve_metrics(s, conn);
-	if (!strcmp(url, "/health")) {
-		if (s->handlers.ready(s->handlers.arg))
-			return respond_text(conn, MHD_HTTP_OK, "application/json", "{\"status\":\"healthy\"}\n");
-		return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json",
-				    "{\"status\":\"starting\"}\n");
+		return serve(conn, s->handlers.metrics(s->handlers.arg, &out), &out, MHD_HTTP_OK, exposition_type);
+	if (!strcmp(url, "/health") || !strcmp(url, "/health/detailed")) {
+		ret = s->handlers.health(s->handlers.arg, url[7] == '/', &out, &status);
+		return serve(conn, ret, &out, status, json_type);
 	}
-	return respond_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found; try /metrics or /health\n");
+	if (!strcmp(url, "/alerts"))
+		return serve(conn, s->handlers.alerts(s->handlers.arg, &out), &out, MHD_HTTP_OK, json_type);
+	return respond_text(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			    "not found; try /metrics, /health, /health/detailed or /alerts\n");
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
