@@ -10,10 +10,36 @@
 #define IDENTITY_CONTAINER_MAX 65 /* 64 hex digits and the NUL */
 #define IDENTITY_POD_MAX 37       /* a UUID and the NUL */
 
+#define K8S_NAME_MAX 128 /* names are DNS labels or subdomains; longer ones are cut */
+
+/* What the Kubernetes API says of a container; "" where it says nothing. */
+struct k8s_meta {
+	char ns[64];
+	char pod[K8S_NAME_MAX];
+	char container[K8S_NAME_MAX];
+	char deployment[K8S_NAME_MAX];
+	char statefulset[K8S_NAME_MAX];
+	char daemonset[K8S_NAME_MAX];
+};
+
 struct identity {
 	char container_id[IDENTITY_CONTAINER_MAX]; /* "" when not in a container */
 	char pod_uid[IDENTITY_POD_MAX];            /* "" when not in a pod */
+	struct k8s_meta k8s;                       /* empty outside a cluster */
 };
+
+/* The identity labels every service family carries, in this order; empty
+ * values are not rendered. */
+#define IDENTITY_LABEL_NAMES                                                                     \
+	"container_id", "k8s_pod_uid", "k8s_namespace_name", "k8s_pod_name", "k8s_container_name", \
+		"k8s_deployment_name", "k8s_statefulset_name", "k8s_daemonset_name"
+#define IDENTITY_NLABELS 8
+
+/* The label values of id (NULL: all empty) into out[IDENTITY_NLABELS]. */
+void identity_labels(const struct identity *id, const char **out);
+/* The name of the workload owning the pod, or NULL: the default service
+ * name of its processes. */
+const char *identity_workload(const struct identity *id);
 
 /* Fills out from one cgroup path (/kubepods.slice/.../cri-containerd-<id>.scope).
  * Returns 1 when something was found, 0 otherwise. */

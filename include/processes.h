@@ -4,6 +4,8 @@
 #ifndef SONDE_PROCESSES_H
 #define SONDE_PROCESSES_H
 
+struct k8s;
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +33,7 @@ struct processes {
  * server connections into p->samples. Reads /proc: call it without the
  * registry's lock, then hand the samples to collector_processes. */
 int processes_collect(struct processes *p, const struct bpf_maps *maps, const struct services *services,
-		      int observe_all);
+		      int observe_all, struct k8s *k8s);
 void processes_free(struct processes *p);
 
 #endif

@@ -14,14 +14,15 @@
 /* Every service series ends in the identity labels, empty (and so not
  * rendered) outside containers. */
 static const char *const red_labels[] = { "service", "protocol", "method", "endpoint", "status",
-					  "container_id", "k8s_pod_uid" };
+					  IDENTITY_LABEL_NAMES };
 static const char *const client_labels[] = { "service", "protocol", "method", "peer", "status",
-					     "container_id", "k8s_pod_uid" };
-static const char *const error_labels[] = { "service", "type", "container_id", "k8s_pod_uid" };
-static const char *const failure_labels[] = { "service", "peer", "reason", "container_id", "k8s_pod_uid" };
-static const char *const peer_labels[] = { "service", "peer", "container_id", "k8s_pod_uid" };
-static const char *const service_labels[] = { "service", "container_id", "k8s_pod_uid" };
+					     IDENTITY_LABEL_NAMES };
+static const char *const error_labels[] = { "service", "type", IDENTITY_LABEL_NAMES };
+static const char *const failure_labels[] = { "service", "peer", "reason", IDENTITY_LABEL_NAMES };
+static const char *const peer_labels[] = { "service", "peer", IDENTITY_LABEL_NAMES };
+static const char *const service_labels[] = { "service", IDENTITY_LABEL_NAMES };
 static const char *const kind_labels[] = { "kind" };
+#define NLABELS(names) (sizeof(names) / sizeof((names)[0]))
 static const char *const build_labels[] = { "version", "mode" };
 static const char *const reason_labels[] = { "reason" };
 
@@ -55,38 +56,38 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 		return -ENOMEM;
 	peers_init(c->peers, cfg->peers_per_service);
 	c->requests = add(c, cfg, "requests_total", "Total number of requests", METRIC_COUNTER,
-			  red_labels, 7, 0);
+			  red_labels, NLABELS(red_labels), 0);
 	c->duration = add(c, cfg, "request_duration_seconds", "Request duration in seconds",
-			  METRIC_HISTOGRAM, red_labels, 7, 0);
+			  METRIC_HISTOGRAM, red_labels, NLABELS(red_labels), 0);
 	c->errors = add(c, cfg, "errors_total", "Total number of server errors", METRIC_COUNTER,
-			error_labels, 4, 0);
+			error_labels, NLABELS(error_labels), 0);
 	c->client_requests = add(c, cfg, "client_requests_total", "Requests the service made",
-				 METRIC_COUNTER, client_labels, 7, 0);
+				 METRIC_COUNTER, client_labels, NLABELS(client_labels), 0);
 	c->client_duration = add(c, cfg, "client_request_duration_seconds",
 				 "Duration of requests the service made, in seconds", METRIC_HISTOGRAM,
-				 client_labels, 7, 0);
+				 client_labels, NLABELS(client_labels), 0);
 	c->conn_failures = add(c, cfg, "connection_failures_total",
 			       "TCP connections that failed: refused, timeout, reset, unreachable",
-			       METRIC_COUNTER, failure_labels, 5, 0);
+			       METRIC_COUNTER, failure_labels, NLABELS(failure_labels), 0);
 	c->connect_duration = add(c, cfg, "tcp_connect_duration_seconds",
 				  "Time for outgoing TCP connects to complete, in seconds", METRIC_HISTOGRAM,
-				  peer_labels, 4, 0);
+				  peer_labels, NLABELS(peer_labels), 0);
 	c->retransmits = add(c, cfg, "tcp_retransmits_total", "TCP segments retransmitted", METRIC_COUNTER,
-			     peer_labels, 4, 0);
+			     peer_labels, NLABELS(peer_labels), 0);
 	c->sent_bytes = add(c, cfg, "tcp_sent_bytes_total", "TCP payload bytes delivered to peers, counted at close",
-			    METRIC_COUNTER, peer_labels, 4, 0);
+			    METRIC_COUNTER, peer_labels, NLABELS(peer_labels), 0);
 	c->received_bytes = add(c, cfg, "tcp_received_bytes_total",
 				"TCP payload bytes received from peers, counted at close", METRIC_COUNTER,
-				peer_labels, 4, 0);
+				peer_labels, NLABELS(peer_labels), 0);
 	c->active_connections = add(c, cfg, "active_connections", "Server TCP connections open now",
-				    METRIC_GAUGE, service_labels, 3, 0);
+				    METRIC_GAUGE, service_labels, NLABELS(service_labels), 0);
 	c->cpu_seconds = add(c, cfg, "process_cpu_seconds_total", "CPU time of the service's processes, in seconds",
-			     METRIC_COUNTER, service_labels, 3, 0);
+			     METRIC_COUNTER, service_labels, NLABELS(service_labels), 0);
 	c->resident_memory = add(c, cfg, "process_resident_memory_bytes",
 				 "Resident memory of the service's processes, in bytes", METRIC_GAUGE,
-				 service_labels, 3, 0);
+				 service_labels, NLABELS(service_labels), 0);
 	c->processes = add(c, cfg, "processes", "Processes of the service observed now", METRIC_GAUGE,
-			   service_labels, 3, 0);
+			   service_labels, NLABELS(service_labels), 0);
 	c->events = add(c, cfg, "events_total", "Events received from the kernel", METRIC_COUNTER, NULL, 0, 1);
 	c->lost = add(c, cfg, "events_lost_total", "Events dropped because the ring buffer was full",
 		      METRIC_COUNTER, NULL, 0, 1);
@@ -195,25 +196,23 @@ static int request_line_prefix(const char *p, size_t n, struct http_head *h)
 	return 0;
 }
 
-/* The service label of an event: the selector's name, or the command. */
-static const char *service_label(const struct collector *c, uint32_t service_id, const char *comm,
-				 char buf[SONDE_COMM_LEN + 1])
+/* The service label of an event: the selector's name, the workload owning
+ * its pod, or the command. */
+static const char *service_label(const struct collector *c, uint32_t service_id, const struct identity *id,
+				 const char *comm, char buf[SONDE_COMM_LEN + 1])
 {
 	const char *name = services_name(c->services, service_id);
 
-	if (name)
+	if (name || (name = identity_workload(id)))
 		return name;
 	memcpy(buf, comm, SONDE_COMM_LEN);
 	buf[SONDE_COMM_LEN] = 0;
 	return buf[0] ? buf : "unknown";
 }
 
-static void set_identity(const struct collector *c, uint64_t cgroup_id, uint32_t tgid, const char **labels)
+static const struct identity *identity_of(const struct collector *c, uint64_t cgroup_id, uint32_t tgid)
 {
-	const struct identity *id = c->identity ? c->identity(c->identity_arg, cgroup_id, tgid) : NULL;
-
-	labels[0] = id ? id->container_id : "";
-	labels[1] = id ? id->pod_uid : "";
+	return c->identity ? c->identity(c->identity_arg, cgroup_id, tgid) : NULL;
 }
 
 static void bump(struct metric_family *f, const char *const *labels, double v)
@@ -225,8 +224,9 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 {
 	char route[ROUTE_MAX], status_buf[12], comm[SONDE_COMM_LEN + 1], peer[PEER_LABEL_MAX];
 	int client = ev->role == SONDE_ROLE_CLIENT;
+	const struct identity *id;
 	struct metric_series *s;
-	const char *labels[7];
+	const char *labels[5 + IDENTITY_NLABELS];
 	struct http_head req;
 	size_t req_len, resp_len;
 	int status, n;
@@ -245,7 +245,8 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		count_failure(c, "request");
 		return;
 	}
-	labels[0] = service_label(c, ev->service_id, ev->comm, comm);
+	id = identity_of(c, ev->cgroup_id, ev->tgid);
+	labels[0] = service_label(c, ev->service_id, id, ev->comm, comm);
 	labels[1] = "http";
 	labels[2] = method_label(req.method);
 	if (client) {
@@ -271,19 +272,18 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		snprintf(status_buf, sizeof(status_buf), "%d", status);
 	}
 	labels[4] = status_buf;
-	set_identity(c, ev->cgroup_id, ev->tgid, labels + 5);
+	identity_labels(id, labels + 5);
 	bump(client ? c->client_requests : c->requests, labels, 1);
 	s = family_series(client ? c->client_duration : c->duration, labels);
 	if (ev->end_ns >= ev->start_ns)
 		series_observe(s, (double)(ev->end_ns - ev->start_ns) / 1e9);
 	if (!client && (status < 0 || status >= 500)) {
-		const char *err[4] = { labels[0], status < 0 ? "malformed_response" : "http_5xx", labels[5],
-				       labels[6] };
+		const char *err[2 + IDENTITY_NLABELS] = { labels[0], status < 0 ? "malformed_response" : "http_5xx" };
 
+		memcpy(err + 2, labels + 5, IDENTITY_NLABELS * sizeof(*err));
 		bump(c->errors, err, 1);
 	}
 	if (c->on_exchange) {
-		const struct identity *id = c->identity ? c->identity(c->identity_arg, ev->cgroup_id, ev->tgid) : NULL;
 		struct exchange x = {
 			.role = ev->role,
 			.service = labels[0],
@@ -325,24 +325,24 @@ static const char *failure_reason(int error)
 static void collector_conn(struct collector *c, const struct sonde_conn_event *ev)
 {
 	char comm[SONDE_COMM_LEN + 1], peer[PEER_LABEL_MAX];
-	const char *labels[5];
+	const struct identity *id = identity_of(c, ev->cgroup_id, ev->tgid);
+	const char *labels[2 + IDENTITY_NLABELS];
 
-	labels[0] = service_label(c, ev->service_id, ev->comm, comm);
+	labels[0] = service_label(c, ev->service_id, id, ev->comm, comm);
 	labels[1] = peers_label(c->peers, labels[0], &ev->peer, ev->role == SONDE_ROLE_SERVER, peer, sizeof(peer));
-	set_identity(c, ev->cgroup_id, ev->tgid, labels + 2);
+	identity_labels(id, labels + 2);
 	switch (ev->what) {
 	case SONDE_CONN_CONNECTED:
 		series_observe(family_series(c->connect_duration, labels), (double)ev->duration_ns / 1e9);
 		break;
 	case SONDE_CONN_FAILED: {
-		const char *f[5] = { labels[0], labels[1], failure_reason(ev->error), labels[2], labels[3] };
+		const char *f[3 + IDENTITY_NLABELS] = { labels[0], labels[1], failure_reason(ev->error) };
 
+		memcpy(f + 3, labels + 2, IDENTITY_NLABELS * sizeof(*f));
 		bump(c->conn_failures, f, 1);
 		/* A failed outgoing connect is a CLIENT span in error. */
 		if (c->on_exchange && ev->role == SONDE_ROLE_CLIENT && ev->duration_ns &&
 		    ev->duration_ns <= ev->ts_ns) {
-			const struct identity *id = c->identity ? c->identity(c->identity_arg, ev->cgroup_id, ev->tgid)
-								: NULL;
 			struct exchange x = {
 				.role = SONDE_ROLE_CLIENT,
 				.service = labels[0],
@@ -411,8 +411,9 @@ void collector_processes(struct collector *c, const struct process_sample *sampl
 	family_reset(c->processes);
 	for (size_t i = 0; i < n; i++) {
 		const struct process_sample *p = &samples[i];
-		const char *labels[3] = { p->service, p->id ? p->id->container_id : "", p->id ? p->id->pod_uid : "" };
+		const char *labels[1 + IDENTITY_NLABELS] = { p->service };
 
+		identity_labels(p->id, labels + 1);
 		bump(c->active_connections, labels, (double)p->server_connections);
 		if (!p->has_usage)
 			continue;

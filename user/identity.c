@@ -132,3 +132,30 @@ const struct identity *identity_cached(struct identity_cache *c, uint64_t cgroup
 	identity_of_pid(pid, &c->slots[i].id);
 	return &c->slots[i].id;
 }
+
+void identity_labels(const struct identity *id, const char **out)
+{
+	static const struct identity none;
+
+	if (!id)
+		id = &none;
+	out[0] = id->container_id;
+	out[1] = id->pod_uid;
+	out[2] = id->k8s.ns;
+	out[3] = id->k8s.pod;
+	out[4] = id->k8s.container;
+	out[5] = id->k8s.deployment;
+	out[6] = id->k8s.statefulset;
+	out[7] = id->k8s.daemonset;
+}
+
+const char *identity_workload(const struct identity *id)
+{
+	if (!id)
+		return NULL;
+	if (id->k8s.deployment[0])
+		return id->k8s.deployment;
+	if (id->k8s.statefulset[0])
+		return id->k8s.statefulset;
+	return id->k8s.daemonset[0] ? id->k8s.daemonset : NULL;
+}

@@ -20,6 +20,7 @@
 #include "exporter.h"
 #include "health.h"
 #include "identity.h"
+#include "k8s.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
@@ -57,6 +58,8 @@ struct daemon {
 	struct ringbuf ring;
 	struct server server;
 	struct identity_cache identities;
+	struct k8s *k8s;            /* NULL outside a cluster */
+	struct identity enriched;   /* event path: the cache's entry with pod metadata */
 	struct config config;
 	struct route_set *routes[SONDE_MAX_SERVICES + 1]; /* by service id */
 	struct otel_config otel;
@@ -73,6 +76,7 @@ struct daemon {
 	struct alerts alerts;
 	struct health_recent recent;
 	struct metric_family *notifications;
+	struct metric_family *k8s_updates;
 	pthread_mutex_t lock;
 	atomic_int ready;
 };
@@ -129,8 +133,13 @@ static void on_spans(void *arg, const struct span *spans, size_t n)
 static const struct identity *identity_of(void *arg, uint64_t cgroup_id, uint32_t tgid)
 {
 	struct daemon *d = arg;
+	const struct identity *id = identity_cached(&d->identities, cgroup_id, tgid);
 
-	return identity_cached(&d->identities, cgroup_id, tgid);
+	if (!d->k8s || !id || !id->pod_uid[0])
+		return id;
+	d->enriched = *id;
+	k8s_enrich(d->k8s, &d->enriched);
+	return &d->enriched;
 }
 
 /* Brings the scrape-time figures up to date and takes the lock; /proc and
@@ -147,13 +156,21 @@ static void refresh_and_lock(struct daemon *d)
 	}
 	pthread_mutex_lock(&d->lock);
 	if (atomic_load(&d->ready))
-		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors);
+		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors, d->k8s);
 	collector_kernel_stats(&d->collector, stats, targets);
 	collector_span_stats(&d->collector, atomic_load(&d->exporter.exported),
 			     atomic_load(&d->exporter.dropped_queue_full),
 			     atomic_load(&d->exporter.dropped_export_failed));
 	collector_processes(&d->collector, d->processes.samples, d->processes.nsamples);
 	business_refresh(&d->business, mono_now_ms());
+	if (d->k8s) {
+		const struct k8s_stats *st = k8s_stats(d->k8s);
+		const char *list[] = { "list" }, *event[] = { "event" }, *error[] = { "error" };
+
+		series_set(family_series(d->k8s_updates, list), (double)atomic_load(&st->lists));
+		series_set(family_series(d->k8s_updates, event), (double)atomic_load(&st->events));
+		series_set(family_series(d->k8s_updates, error), (double)atomic_load(&st->errors));
+	}
 	family_reset(d->notifications);
 	for (size_t i = 0; i < d->config.nnotifiers; i++) {
 		const struct notifier_stats *st = notifier_stats(d->notifier, i);
@@ -315,11 +332,14 @@ static int apply_config(struct daemon *d, char *err, size_t errlen)
  * survive a reload. */
 static int register_features(struct daemon *d)
 {
-	static const char *const labels[] = { "notifier", "outcome" };
+	static const char *const labels[] = { "notifier", "outcome" }, *const kind[] = { "kind" };
 
 	d->notifications = registry_add(d->reg, "sonde_notifications_total", "Alert notifications by notifier and outcome",
 					METRIC_COUNTER, labels, 2, NULL, 0, 64);
-	if (!d->notifications)
+	d->k8s_updates = registry_add(d->reg, "sonde_k8s_updates_total",
+				      "Pod metadata from the Kubernetes API: lists, watch events and errors", METRIC_COUNTER,
+				      kind, 1, NULL, 0, 8);
+	if (!d->notifications || !d->k8s_updates)
 		return -ENOMEM;
 	return check_families_register(d->reg, d->opts.ns, &d->check_families);
 }
@@ -515,6 +535,12 @@ static int run(struct daemon *d)
 		goto out;
 	}
 	/* Serve first, so /health answers 503 while the hooks attach. */
+	ret = k8s_start(&d->k8s, getenv("SONDE_K8S_SA_DIR") ? getenv("SONDE_K8S_SA_DIR") : K8S_SA_DIR);
+	if (ret) {
+		log_error("main", "cannot start the Kubernetes metadata watch: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
 	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers) ||
 	    start_threads(d, &d->config, &d->checks, &d->notifier)) {
 		ret = 1;
@@ -574,6 +600,7 @@ out:
 		lifecycle_destroy(d->skel);
 	checks_stop(d->checks);
 	notifier_stop(d->notifier);
+	k8s_stop(d->k8s);
 	exporter_stop(&d->exporter);
 	tracing_free(&d->tracing);
 	business_free(&d->business);

@@ -10,7 +10,7 @@
 #include "strbuf.h"
 
 #define MAX_SPAN_ATTRS 11
-#define MAX_RESOURCE_ATTRS 8
+#define MAX_RESOURCE_ATTRS 14
 
 /* An attribute before encoding: a string or an integer. */
 struct attr {
@@ -21,8 +21,7 @@ struct attr {
 
 static bool same_resource(const struct span *a, const struct span *b)
 {
-	return a->pid == b->pid && !strcmp(a->service, b->service) &&
-	       !strcmp(a->id.container_id, b->id.container_id) && !strcmp(a->id.pod_uid, b->id.pod_uid);
+	return a->pid == b->pid && !strcmp(a->service, b->service) && !memcmp(&a->id, &b->id, sizeof(a->id));
 }
 
 static size_t resource_attrs(const struct span *s, const struct otlp_host *host, struct attr *a)
@@ -34,8 +33,17 @@ static size_t resource_attrs(const struct span *s, const struct otlp_host *host,
 	a[n++] = (struct attr){ .key = "process.pid", .num = s->pid };
 	if (s->id.container_id[0])
 		a[n++] = (struct attr){ .key = "container.id", .str = s->id.container_id };
-	if (s->id.pod_uid[0])
-		a[n++] = (struct attr){ .key = "k8s.pod.uid", .str = s->id.pod_uid };
+	/* The OpenTelemetry Kubernetes resource conventions. */
+	const char *k8s[][2] = {
+		{ "k8s.pod.uid", s->id.pod_uid }, { "k8s.namespace.name", s->id.k8s.ns },
+		{ "k8s.pod.name", s->id.k8s.pod }, { "k8s.container.name", s->id.k8s.container },
+		{ "k8s.deployment.name", s->id.k8s.deployment }, { "k8s.statefulset.name", s->id.k8s.statefulset },
+		{ "k8s.daemonset.name", s->id.k8s.daemonset },
+	};
+
+	for (size_t i = 0; i < sizeof(k8s) / sizeof(k8s[0]); i++)
+		if (k8s[i][1][0])
+			a[n++] = (struct attr){ .key = k8s[i][0], .str = k8s[i][1] };
 	a[n++] = (struct attr){ .key = "telemetry.sdk.name", .str = "sonde" };
 	a[n++] = (struct attr){ .key = "telemetry.sdk.language", .str = "c" };
 	a[n++] = (struct attr){ .key = "telemetry.sdk.version", .str = host->version };

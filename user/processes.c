@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "identity.h"
+#include "k8s.h"
 #include "processes.h"
 #include "sonde.h"
 
@@ -106,7 +107,7 @@ static struct proc_entry *entry_for(struct proc_entry **list, size_t *n, size_t 
 }
 
 int processes_collect(struct processes *p, const struct bpf_maps *maps, const struct services *services,
-		      int observe_all)
+		      int observe_all, struct k8s *k8s)
 {
 	struct proc_entry *list = NULL, *e;
 	struct cpu_seen *seen = NULL;
@@ -153,14 +154,16 @@ int processes_collect(struct processes *p, const struct bpf_maps *maps, const st
 		struct usage u;
 
 		e = &list[i];
-		if (name)
+		identity_of_pid(e->tgid, &e->id);
+		k8s_enrich(k8s, &e->id);
+		/* Named as the collector names the same process's traffic. */
+		if (name || (name = identity_workload(&e->id)))
 			snprintf(e->service, sizeof(e->service), "%s", name);
 		else
 			comm_of(e->tgid, e->service, sizeof(e->service));
 		if (!e->service[0])
 			continue;
 		ns++;
-		identity_of_pid(e->tgid, &e->id);
 		s->service = e->service;
 		s->id = &e->id;
 		s->server_connections = e->server_connections;

@@ -175,7 +175,10 @@ static void test_series_cap(void **state)
 	/* The cap of 8 holds; the rest are counted in the overflow series. */
 	assert_line(f, "microservice_requests_total{service=\"__overflow__\",protocol=\"__overflow__\","
 		       "method=\"__overflow__\",endpoint=\"__overflow__\",status=\"__overflow__\","
-		       "container_id=\"__overflow__\",k8s_pod_uid=\"__overflow__\"} 12");
+		       "container_id=\"__overflow__\",k8s_pod_uid=\"__overflow__\",k8s_namespace_name=\"__overflow__\","
+		       "k8s_pod_name=\"__overflow__\",k8s_container_name=\"__overflow__\","
+		       "k8s_deployment_name=\"__overflow__\",k8s_statefulset_name=\"__overflow__\","
+		       "k8s_daemonset_name=\"__overflow__\"} 12");
 }
 
 static void test_bad_event_sizes(void **state)
