@@ -181,6 +181,24 @@ static void release_root(struct tracing *t, struct pending_client *p)
 		make_ready(t, &p->span);
 }
 
+/* A request that carries its own traceparent: the client propagates a
+ * context itself, so its span joins that trace, a child of the span the
+ * header names, as the callee's span will be. */
+static int client_in_context(struct tracing *t, const struct exchange *x)
+{
+	struct trace_parent parent;
+	struct span s;
+
+	if (!x->traceparent[0] || traceparent_parse(x->traceparent, &parent))
+		return 0;
+	fill(t, &s, x);
+	memcpy(s.trace_id, parent.trace_id, sizeof(s.trace_id));
+	memcpy(s.parent_id, parent.span_id, sizeof(s.parent_id));
+	if (sampler_decide(t->cfg.sampler, t->cfg.ratio, s.trace_id, &parent) || s.error || slow(t, x))
+		make_ready(t, &s);
+	return 1;
+}
+
 void tracing_exchange(struct tracing *t, const struct exchange *x)
 {
 	struct pending_client *p;
@@ -189,6 +207,8 @@ void tracing_exchange(struct tracing *t, const struct exchange *x)
 		server_exchange(t, x);
 		return;
 	}
+	if (client_in_context(t, x))
+		return;
 	/* Full: the oldest waiting client span leaves as a root. */
 	if (t->npending == TRACING_MAX_PENDING) {
 		release_root(t, &t->pending[0]);

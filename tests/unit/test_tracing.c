@@ -278,6 +278,16 @@ static void test_client_spans_join_their_server(void **state)
 	tracing_flush(t, 1400 + TRACING_HOLD_NS + 1);
 	assert_int_equal(k->n, 4);
 	assert_memory_equal(k->spans[3].parent_id, "\0\0\0\0\0\0\0\0", 8);
+	/* A client sending its own traceparent joins that trace at once. */
+	x = exchange(SONDE_ROLE_CLIENT, 3, 5000, 5100, 200, &peer);
+	x.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	tracing_exchange(t, &x);
+	tracing_flush(t, 5100);
+	assert_int_equal(k->n, 5);
+	assert_memory_equal(k->spans[4].trace_id,
+			    "\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16);
+	assert_memory_equal(k->spans[4].parent_id, "\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8);
+	assert_int_equal(k->spans[4].kind, SPAN_KIND_CLIENT);
 	tracing_free(t);
 	free(t);
 	free(k);
