@@ -1,7 +1,8 @@
 #!/bin/bash
 # Pod metadata from a Kubernetes API: a test API server on loopback (TLS,
 # bearer token) lists the pods of node-1 (a Deployment's and a
-# StatefulSet's), then its watch adds a DaemonSet's pod and says 410 Gone.
+# second Deployment's), then its watch adds a DaemonSet's pod and says 410
+# Gone.
 # Three http.servers run in Kubernetes-shaped cgroups of those pods; their
 # series carry namespace, pod, container and owner, the service defaults to
 # the owner, and after the 410 sonde lists again and goes on.
@@ -62,7 +63,7 @@ mkdir -p "$STATE" "$TMP/sa"
 	echo "["
 	pod_json "$A_UID" checkout-7f9c6d5b8-x2x7q ReplicaSet checkout-7f9c6d5b8 "$A_CID" web 7f9c6d5b8
 	echo ","
-	pod_json "$B_UID" ledger-0 StatefulSet ledger "$B_CID" db
+	pod_json "$B_UID" payments-6c8d9f7b4-q9w2e ReplicaSet payments-6c8d9f7b4 "$B_CID" api 6c8d9f7b4
 	echo "]"
 } >"$STATE/pods.json"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
@@ -86,12 +87,12 @@ pass "sonde lists the pods of its node with the service account's token"
 for i in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$A_PORT/a$i"; done
 for i in 1 2; do curl -s -o /dev/null "http://127.0.0.1:$B_PORT/b$i"; done
 ID_A="container_id=\"$A_CID\",k8s_pod_uid=\"$A_UID\",k8s_namespace_name=\"shop\",k8s_pod_name=\"checkout-7f9c6d5b8-x2x7q\",k8s_container_name=\"web\",k8s_deployment_name=\"checkout\""
-ID_B="container_id=\"$B_CID\",k8s_pod_uid=\"$B_UID\",k8s_namespace_name=\"shop\",k8s_pod_name=\"ledger-0\",k8s_container_name=\"db\",k8s_statefulset_name=\"ledger\""
+ID_B="container_id=\"$B_CID\",k8s_pod_uid=\"$B_UID\",k8s_namespace_name=\"shop\",k8s_pod_name=\"payments-6c8d9f7b4-q9w2e\",k8s_container_name=\"api\",k8s_deployment_name=\"payments\""
 wait_metric "microservice_requests_total{service=\"checkout\",protocol=\"http\",method=\"GET\",endpoint=\"/a3\",status=\"404\",$ID_A}" 1 10
-expect_metric "microservice_requests_total{service=\"ledger\",protocol=\"http\",method=\"GET\",endpoint=\"/b2\",status=\"404\",$ID_B}" 1
+expect_metric "microservice_requests_total{service=\"payments\",protocol=\"http\",method=\"GET\",endpoint=\"/b2\",status=\"404\",$ID_B}" 1
 n=$(grep -c "^microservice_requests_total{service=\"checkout\".*$ID_A} 1$" "$TMP/metrics")
 [ "$n" = 3 ] || fail "expected 3 series of the Deployment's pod, found $n"
-pass "the Deployment's pod: namespace, pod, container and deployment labels; service checkout"
+pass "the Deployments' pods: namespace, pod, container and deployment labels; services checkout and payments"
 expect_no_line '^microservice_requests_total\{service="python3"' "no series named after the command once the owner is known"
 
 # The watch adds a DaemonSet's pod.
