@@ -67,3 +67,17 @@ if command -v systemd-analyze >/dev/null; then
 else
 	echo "note: systemd-analyze is not installed: the unit is not verified"
 fi
+
+# The Dockerfile's runtime stage installs the packages its build stage
+# derives from the binary: the same pipeline, run here on the built binary,
+# must name a package for every library the binary needs.
+[ -x "$ROOT/build/sonde" ] || fail "$ROOT/build/sonde is not built"
+pipeline=$(sed -n '/^RUN ldd build\/sonde/,/runtime-packages/p' "$DEPLOY/Dockerfile" | sed -e 's/^RUN //' -e 's/\\$//' |
+	tr -d '\n' | sed -e 's|>/runtime-packages.*|>"$TMP/runtime-packages"|')
+[ -n "$pipeline" ] || fail "no runtime package pipeline in deploy/Dockerfile"
+(cd "$ROOT" && TMP=$TMP bash -c "$pipeline") || fail "the Dockerfile's package pipeline failed: $pipeline"
+for lib in $(objdump -p "$ROOT/build/sonde" | awk '$1 == "NEEDED" { print $2 }'); do
+	pkg=$(dpkg -S "*/$(uname -m)-linux-gnu/$lib" 2>/dev/null | cut -d: -f1 | head -1)
+	[ -n "$pkg" ] && grep -qx "$pkg" "$TMP/runtime-packages" || fail "$lib ($pkg) is not in the runtime packages"
+done
+pass "the Dockerfile's runtime stage gets a package for each of the $(objdump -p "$ROOT/build/sonde" | grep -c NEEDED) libraries sonde links"
