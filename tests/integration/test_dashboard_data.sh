@@ -25,27 +25,11 @@ health_checks:
 YAML
 start_sonde --config "$TMP/sonde.yaml"
 
-PROM_PORT=$(free_port)
-cat >"$TMP/prometheus.yml" <<CONF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - $ROOT/deploy/prometheus/rules.yaml
-scrape_configs:
-  - job_name: sonde
-    static_configs:
-      - targets: ["127.0.0.1:$SONDE_PORT"]
-CONF
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prometheus.log" 2>&1 &
-CHILDREN+=($!)
-wait_listen "$PROM_PORT" 20 || fail "prometheus did not start"
+start_prometheus "127.0.0.1:$SONDE_PORT" "$ROOT/deploy/prometheus/rules.yaml"
 
 # Traffic only once Prometheus scrapes, over several scrapes, so rates see it.
 for ((i = 0; i < 100; i++)); do
-	curl -s --get "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="sonde"}' |
-		grep -q '"1"\]' && break
+	[ "$(prom_query 'up{job="sonde"}')" = 1 ] && break
 	sleep 0.2
 done
 [ $i -lt 100 ] || fail "Prometheus did not scrape sonde in 20 s"

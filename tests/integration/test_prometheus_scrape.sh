@@ -15,35 +15,19 @@ curl -s --config "$TMP/get.curl" || fail "GETs failed"
 for i in $(seq 3); do curl -s -o /dev/null "$BASE/unavailable"; done
 wait_metric 'microservice_errors_total{service="frontend",type="http_5xx"}' 3 15
 
-PROM_PORT=$(free_port)
-cat >"$TMP/prometheus.yml" <<CONF
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: sonde
-    static_configs:
-      - targets: ["127.0.0.1:$SONDE_PORT"]
-CONF
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prometheus.log" 2>&1 &
-CHILDREN+=($!)
-
-query() { # promql → the first sample's value, or empty
-	curl -s --get "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
-		/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
-}
+start_prometheus "127.0.0.1:$SONDE_PORT"
 got=
 for ((i = 0; i < 600; i++)); do
-	got=$(query 'microservice_requests_total{service="frontend",endpoint="/",status="200"}')
+	got=$(prom_query 'microservice_requests_total{service="frontend",endpoint="/",status="200"}')
 	[ -n "$got" ] && break
 	sleep 0.1
 done
 [ "$got" = 12 ] || { tail -n 20 "$TMP/prometheus.log"; fail "Prometheus answered '$got' for the / requests, expected 12"; }
 pass "Prometheus scraped microservice_requests_total = 12 for GET /"
-got=$(query 'sum(microservice_errors_total{service="frontend"})')
+got=$(prom_query 'sum(microservice_errors_total{service="frontend"})')
 [ "$got" = 3 ] || fail "Prometheus answered '$got' for errors, expected 3"
 pass "Prometheus sees 3 server errors"
-got=$(query 'up{job="sonde"}')
+got=$(prom_query 'up{job="sonde"}')
 [ "$got" = 1 ] || fail "scrape target is not up"
 pass "the scrape target is up"
 stop_sonde

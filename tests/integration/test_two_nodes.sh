@@ -65,32 +65,20 @@ for i in 1 2 3; do
 done
 for i in 1 2; do in_b "$TMP/curl-b" -s -o /dev/null "http://$A:8080/from-b-$i"; done
 
-PROM_PORT=$(free_port)
-cat >"$TMP/prometheus.yml" <<CONF
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: sonde
-    static_configs:
-      - targets: ["$A:9464", "$B:9464"]
-CONF
-in_a prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prometheus.log" 2>&1 &
-CHILDREN+=($!)
-query() { in_a curl -s --get "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
-	python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null; }
+PROM_NETNS=$NS_A
+start_prometheus "$A:9464 $B:9464"
 for ((i = 0; i < 150; i++)); do
-	[ "$(query 'count(up{job="sonde"} == 1)')" = 2 ] && [ "$(query 'sum(microservice_requests_total)')" = 5 ] &&
-		[ "$(query 'sum(microservice_client_requests_total)')" = 5 ] && break
+	[ "$(prom_query 'count(up{job="sonde"} == 1)')" = 2 ] && [ "$(prom_query 'sum(microservice_requests_total)')" = 5 ] &&
+		[ "$(prom_query 'sum(microservice_client_requests_total)')" = 5 ] && break
 	sleep 0.2
 done
-[ $i -lt 150 ] || fail "Prometheus: up $(query 'count(up{job="sonde"} == 1)'), requests $(query 'sum(microservice_requests_total)'), client requests $(query 'sum(microservice_client_requests_total)')"
+[ $i -lt 150 ] || fail "Prometheus: up $(prom_query 'count(up{job="sonde"} == 1)'), requests $(prom_query 'sum(microservice_requests_total)'), client requests $(prom_query 'sum(microservice_client_requests_total)')"
 pass "one Prometheus scrapes both nodes: 5 requests served and 5 made in all"
-[ "$(query "sum(microservice_requests_total{instance=\"$B:9464\",service=\"service-b\"})")" = 3 ] ||
+[ "$(prom_query "sum(microservice_requests_total{instance=\"$B:9464\",service=\"service-b\"})")" = 3 ] ||
 	fail "node B did not count 3 requests to its service"
-[ "$(query "sum(microservice_requests_total{instance=\"$A:9464\",service=\"service-a\"})")" = 2 ] ||
+[ "$(prom_query "sum(microservice_requests_total{instance=\"$A:9464\",service=\"service-a\"})")" = 2 ] ||
 	fail "node A did not count 2 requests to its service"
-[ "$(query "sum(microservice_client_requests_total{instance=\"$A:9464\",service=\"client-a\",peer=\"$B:8080\"})")" = 3 ] ||
+[ "$(prom_query "sum(microservice_client_requests_total{instance=\"$A:9464\",service=\"client-a\",peer=\"$B:8080\"})")" = 3 ] ||
 	fail "node A did not count 3 calls to $B:8080"
 pass "each node counts its own: B served 3, A served 2, A called B 3 times"
 

@@ -160,3 +160,35 @@ CONF
 	CHILDREN+=($!)
 	wait_listen "$1" 10 || fail "nginx did not start: $(cat "$dir/error.log")"
 }
+
+# A real Prometheus scraping the given targets every second, with an
+# optional rule file; PROM_NETNS runs it (and prom_query) in that network
+# namespace. Sets PROM_PORT.
+start_prometheus() { # "host:port ..." [rule file]
+	local t targets=
+	PROM_PORT=$(free_port)
+	for t in $1; do targets="$targets\"$t\", "; done
+	{
+		printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
+		[ -n "${2:-}" ] && printf 'rule_files:\n  - %s\n' "$2"
+		printf 'scrape_configs:\n  - job_name: sonde\n    static_configs:\n      - targets: [%s]\n' "${targets%, }"
+	} >"$TMP/prometheus.yml"
+	prom_exec prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prometheus.log" 2>&1 &
+	CHILDREN+=($!)
+	for ((t = 0; t < 200; t++)); do
+		prom_exec curl -s -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready" && return 0
+		sleep 0.1
+	done
+	fail "prometheus did not start: $(tail -3 "$TMP/prometheus.log")"
+}
+
+prom_exec() {
+	if [ -n "${PROM_NETNS:-}" ]; then nsenter --net="/run/netns/$PROM_NETNS" "$@"; else "$@"; fi
+}
+
+# A PromQL query's first sample value, or "" when there is none.
+prom_query() {
+	prom_exec curl -s --get "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+		/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
