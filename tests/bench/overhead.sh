@@ -110,4 +110,4 @@ echo
 echo "throughput ratio (observed/unobserved), median of $PAIRS pairs: $(median "${ratios[@]}")"
 echo "added CPU per request, median: $(median "${added[@]}") us"
 echo "events: $events_total for $requests_total observed requests; lost: $lost_total"
-[ "$OTLP" = 1 ] && echo "spans: $spans_out exported, $spans_dropped dropped (counted before sonde stopped)"
+if [ "$OTLP" = 1 ]; then echo "spans: $spans_out exported, $spans_dropped dropped (counted before sonde stopped)"; fi
