@@ -65,7 +65,7 @@ struct daemon {
 	struct otel_config otel;
 	struct tracing tracing;   /* event path only */
 	struct exporter exporter;
-	struct processes processes; /* under lock */
+	struct processes processes; /* the HTTP thread's */
 	/* What the file's checks, business metrics, rules and notifiers
 	 * become; replaced by a reload. The lock covers all but checks and
 	 * notifier, which run threads of their own. */
@@ -150,13 +150,13 @@ static void refresh_and_lock(struct daemon *d)
 	uint64_t stats[SONDE_STAT_MAX] = { 0 };
 	uint64_t targets = 0;
 
+	/* One MHD thread serves every request, so d->processes needs no lock. */
 	if (atomic_load(&d->ready)) {
 		stats_read(d->maps.stats, stats);
 		targets = targets_count(&d->targets);
+		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors, d->k8s);
 	}
 	pthread_mutex_lock(&d->lock);
-	if (atomic_load(&d->ready))
-		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors, d->k8s);
 	collector_kernel_stats(&d->collector, stats, targets);
 	collector_span_stats(&d->collector, atomic_load(&d->exporter.exported),
 			     atomic_load(&d->exporter.dropped_queue_full),
