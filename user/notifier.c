@@ -22,8 +22,16 @@
 #ifndef FIRST_BACKOFF_MS
 #define FIRST_BACKOFF_MS 500
 #endif
+#ifndef REQUEST_TIMEOUT_MS
 #define REQUEST_TIMEOUT_MS 5000
+#endif
+#ifndef STOP_GRACE_MS
 #define STOP_GRACE_MS 5000
+#endif
+
+/* A request under way when stop is asked ends within the grace, and later
+ * ones are cut to what is left of it: stopping takes STOP_GRACE_MS at most. */
+_Static_assert(REQUEST_TIMEOUT_MS <= STOP_GRACE_MS, "a request could outlast the stop grace");
 
 struct entry {
 	size_t notifier;
@@ -33,8 +41,8 @@ struct entry {
 struct notifier {
 	pthread_mutex_t mutex;
 	pthread_cond_t wake;
-	int stopping;
-	int64_t give_up_ms; /* monotonic: once stopping, the queue's deadline */
+	int stopping;       /* under mutex */
+	int64_t give_up_ms; /* monotonic, under mutex: once stopping, the queue's deadline */
 	struct entry queue[QUEUE_CAP];
 	size_t head, count;
 	struct notifier_config *cfg;
@@ -45,6 +53,17 @@ struct notifier {
 	CURL *curl;
 };
 
+/* Milliseconds left before the sender must give up: INT64_MAX until stop. */
+static int64_t grace_left(struct notifier *nt)
+{
+	int64_t left;
+
+	pthread_mutex_lock(&nt->mutex);
+	left = nt->stopping ? nt->give_up_ms - mono_now_ms() : INT64_MAX;
+	pthread_mutex_unlock(&nt->mutex);
+	return left;
+}
+
 static size_t discard(char *data, size_t size, size_t n, void *arg)
 {
 	(void)data;
@@ -52,18 +71,28 @@ static size_t discard(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* The HTTP status, or 0 when there was no answer. */
+/* The HTTP status, or 0 when there was no answer (err says why). */
 static long post(struct notifier *nt, const char *url, const char *body, char *err, size_t errlen)
 {
-	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+	int64_t left = grace_left(nt);
+	struct curl_slist *headers;
 	long code = 0;
 	CURLcode res;
 
+	if (left <= 0) {
+		snprintf(err, errlen, "stopping");
+		return 0;
+	}
+	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (!headers) {
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
 	curl_easy_reset(nt->curl);
 	curl_easy_setopt(nt->curl, CURLOPT_URL, url);
 	curl_easy_setopt(nt->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(nt->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(nt->curl, CURLOPT_TIMEOUT_MS, (long)REQUEST_TIMEOUT_MS);
+	curl_easy_setopt(nt->curl, CURLOPT_TIMEOUT_MS, (long)(left < REQUEST_TIMEOUT_MS ? left : REQUEST_TIMEOUT_MS));
 	curl_easy_setopt(nt->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(nt->curl, CURLOPT_USERAGENT, "sonde");
 	curl_easy_setopt(nt->curl, CURLOPT_WRITEFUNCTION, discard);
@@ -76,18 +105,30 @@ static long post(struct notifier *nt, const char *url, const char *body, char *e
 	return code;
 }
 
-/* Sleeps until the backoff passes; 0 early when stopping past the grace. */
+static struct timespec mono_timespec(int64_t ms)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+}
+
+/* Waits ms before the next attempt, less when the stop grace ends first;
+ * 0 when the grace is over and no attempt should follow. */
 static int backoff(struct notifier *nt, int64_t ms)
 {
-	int64_t until = mono_now_ms() + ms;
-	struct timespec ts = { .tv_sec = (time_t)(until / 1000), .tv_nsec = (long)(until % 1000) * 1000000 };
+	int64_t until = mono_now_ms() + ms, end, now;
+	struct timespec ts;
 	int go_on;
 
 	pthread_mutex_lock(&nt->mutex);
-	while (!(nt->stopping && mono_now_ms() >= nt->give_up_ms) && mono_now_ms() < until)
-		if (pthread_cond_timedwait(&nt->wake, &nt->mutex, &ts) == ETIMEDOUT)
+	for (;;) {
+		now = mono_now_ms();
+		end = nt->stopping && nt->give_up_ms < until ? nt->give_up_ms : until;
+		if (now >= end)
 			break;
-	go_on = !(nt->stopping && mono_now_ms() >= nt->give_up_ms);
+		/* A push or the stop wakes it early: the loop looks again. */
+		ts = mono_timespec(end);
+		pthread_cond_timedwait(&nt->wake, &nt->mutex, &ts);
+	}
+	go_on = !(nt->stopping && now >= nt->give_up_ms);
 	pthread_mutex_unlock(&nt->mutex);
 	return go_on;
 }
@@ -98,13 +139,18 @@ static void deliver(struct notifier *nt, const struct entry *e)
 	struct notifier_stats *st = &nt->stats[e->notifier];
 	struct strbuf url = { 0 }, body = { 0 };
 	char err[CURL_ERROR_SIZE] = "";
+	int64_t wait_ms = FIRST_BACKOFF_MS;
 	long code = 0;
+	int ret;
 
-	if (notify_body(cfg, &e->notice, nt->generator, &url, &body)) {
+	ret = notify_body(cfg, &e->notice, nt->generator, &url, &body);
+	if (ret) {
 		atomic_fetch_add(&st->failed, 1);
+		log_error("notify", "%s: %s: cannot build the body: %s", notifier_type_name(cfg->type), e->notice.rule,
+			  strerror(-ret));
 		goto out;
 	}
-	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+	for (int attempt = 1;; attempt++, wait_ms *= 2) {
 		code = post(nt, url.data, body.data, err, sizeof(err));
 		if (code >= 200 && code < 300) {
 			atomic_fetch_add(&st->sent, 1);
@@ -113,16 +159,24 @@ static void deliver(struct notifier *nt, const struct entry *e)
 		/* The receiver refused the body: sending it again will not help. */
 		if (code >= 400 && code < 500 && code != 429)
 			break;
-		if (attempt + 1 < ATTEMPTS && !backoff(nt, (int64_t)FIRST_BACKOFF_MS << attempt))
+		if (attempt == ATTEMPTS)
+			break;
+		if (code)
+			log_debug("notify", "%s %s: HTTP %ld, attempt %d, again in %lld ms",
+				  notifier_type_name(cfg->type), url.data, code, attempt, (long long)wait_ms);
+		else
+			log_debug("notify", "%s %s: %s, attempt %d, again in %lld ms", notifier_type_name(cfg->type),
+				  url.data, err, attempt, (long long)wait_ms);
+		if (!backoff(nt, wait_ms))
 			break;
 	}
 	atomic_fetch_add(&st->failed, 1);
 	if (code)
-		log_warn("notify", "%s %s: %s gave up, HTTP %ld", notifier_type_name(cfg->type), url.data,
-			 e->notice.rule, code);
+		log_warn("notify", "%s %s: %s %s not delivered: HTTP %ld", notifier_type_name(cfg->type), url.data,
+			 e->notice.rule, alert_state_name(e->notice.state), code);
 	else
-		log_warn("notify", "%s %s: %s gave up: %s", notifier_type_name(cfg->type), url.data, e->notice.rule,
-			 err);
+		log_warn("notify", "%s %s: %s %s not delivered: %s", notifier_type_name(cfg->type), url.data,
+			 e->notice.rule, alert_state_name(e->notice.state), err);
 out:
 	strbuf_free(&url);
 	strbuf_free(&body);
@@ -140,6 +194,7 @@ static void *run(void *arg)
 		if (!nt->count)
 			break;
 		if (nt->stopping && mono_now_ms() >= nt->give_up_ms) {
+			log_warn("notify", "stopping: %zu notifications not sent", nt->count);
 			for (; nt->count; nt->count--, nt->head = (nt->head + 1) % QUEUE_CAP)
 				atomic_fetch_add(&nt->stats[nt->queue[nt->head].notifier].failed, 1);
 			break;
@@ -155,6 +210,18 @@ static void *run(void *arg)
 	return NULL;
 }
 
+static void notifier_free(struct notifier *nt)
+{
+	pthread_cond_destroy(&nt->wake);
+	pthread_mutex_destroy(&nt->mutex);
+	curl_easy_cleanup(nt->curl);
+	free(nt->cfg);
+	free(nt->stats);
+	free(nt);
+}
+
+/* Without notifiers there is no thread and *out is NULL, which every
+ * other call accepts. */
 int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator)
 {
 	pthread_condattr_t attr;
@@ -162,36 +229,32 @@ int notifier_start(struct notifier **out, const struct notifier_config *cfg, siz
 	int ret = -ENOMEM;
 
 	*out = NULL;
+	if (!n)
+		return 0;
 	nt = calloc(1, sizeof(*nt));
 	if (!nt)
 		return -ENOMEM;
-	nt->cfg = calloc(n ? n : 1, sizeof(*nt->cfg));
-	nt->stats = calloc(n ? n : 1, sizeof(*nt->stats));
+	pthread_mutex_init(&nt->mutex, NULL);
+	/* The backoff waits on the monotonic clock, as the deadlines are. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&nt->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	nt->cfg = calloc(n, sizeof(*nt->cfg));
+	nt->stats = calloc(n, sizeof(*nt->stats));
 	nt->curl = curl_easy_init();
 	if (!nt->cfg || !nt->stats || !nt->curl)
 		goto fail;
 	memcpy(nt->cfg, cfg, n * sizeof(*cfg));
 	nt->n = n;
 	snprintf(nt->generator, sizeof(nt->generator), "%s", generator ? generator : "");
-	pthread_mutex_init(&nt->mutex, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&nt->wake, &attr);
-	pthread_condattr_destroy(&attr);
 	ret = -pthread_create(&nt->thread, NULL, run, nt);
-	if (ret) {
-		pthread_cond_destroy(&nt->wake);
-		pthread_mutex_destroy(&nt->mutex);
+	if (ret)
 		goto fail;
-	}
 	*out = nt;
 	return 0;
 fail:
-	if (nt->curl)
-		curl_easy_cleanup(nt->curl);
-	free(nt->cfg);
-	free(nt->stats);
-	free(nt);
+	notifier_free(nt);
 	return ret;
 }
 
@@ -230,10 +293,5 @@ void notifier_stop(struct notifier *nt)
 	pthread_cond_broadcast(&nt->wake);
 	pthread_mutex_unlock(&nt->mutex);
 	pthread_join(nt->thread, NULL);
-	pthread_cond_destroy(&nt->wake);
-	pthread_mutex_destroy(&nt->mutex);
-	curl_easy_cleanup(nt->curl);
-	free(nt->cfg);
-	free(nt->stats);
-	free(nt);
+	notifier_free(nt);
 }

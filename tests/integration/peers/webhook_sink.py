@@ -1,9 +1,14 @@
 """A webhook receiver for the tests: `webhook_sink.py PORT OUTFILE` appends
 every POST as one JSON line {"path": ..., "body": <the parsed body>} and
-answers 200. Binds 127.0.0.1."""
+answers 200. A body that is not JSON is kept as {"path", "body": null,
+"raw": <the text>} and answered 400, so a test sees what was wrong.
+Binds 127.0.0.1."""
 import json
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+lock = threading.Lock()
 
 
 class Sink(BaseHTTPRequestHandler):
@@ -11,10 +16,15 @@ class Sink(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(sys.argv[2], "a") as out:
-            out.write(json.dumps({"path": self.path, "body": json.loads(body)}) + "\n")
-        self.send_response(200)
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        try:
+            record, status = {"path": self.path, "body": json.loads(raw)}, 200
+        except ValueError:
+            record, status = {"path": self.path, "body": None, "raw": raw.decode(errors="replace")}, 400
+        # One whole line per request, even when requests overlap.
+        with lock, open(sys.argv[2], "a") as out:
+            out.write(json.dumps(record) + "\n")
+        self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
