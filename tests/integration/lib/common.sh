@@ -173,8 +173,15 @@ start_prometheus() { # "host:port ..." [rule file]
 		[ -n "${2:-}" ] && printf 'rule_files:\n  - %s\n' "$2"
 		printf 'scrape_configs:\n  - job_name: sonde\n    static_configs:\n      - targets: [%s]\n' "${targets%, }"
 	} >"$TMP/prometheus.yml"
-	prom_exec prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-		--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prometheus.log" 2>&1 &
+	# Started directly, not through prom_exec: a backgrounded function is a
+	# subshell, and killing it would leave prometheus running.
+	set -- prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$PROM_PORT"
+	if [ -n "${PROM_NETNS:-}" ]; then
+		nsenter --net="/run/netns/$PROM_NETNS" "$@" >"$TMP/prometheus.log" 2>&1 &
+	else
+		"$@" >"$TMP/prometheus.log" 2>&1 &
+	fi
 	CHILDREN+=($!)
 	for ((t = 0; t < 200; t++)); do
 		prom_exec curl -s -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready" && return 0
