@@ -38,8 +38,8 @@ void window_sample(struct window *w, int64_t now_ms, double value);
 /* The slots within the span ending at now_ms, oldest first; returns how
  * many (at most nslots) were written to out. */
 size_t window_live(const struct window *w, int64_t now_ms, const struct window_slot **out);
-/* The requests of every live slot, summed into total (whose hist must hold
- * nbounds + 1 counts). */
+/* The requests of every live slot, summed into total; its histogram too
+ * when total->hist holds nbounds + 1 counts (NULL: counts only). */
 void window_total(const struct window *w, int64_t now_ms, struct window_slot *total);
 /* The q-quantile of a histogram, interpolated within its bucket as
  * Prometheus's histogram_quantile does; NaN when it is empty. */

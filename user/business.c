@@ -116,9 +116,7 @@ void business_exchange(struct business *b, const struct exchange *x)
 static void refresh_one(struct business_metric *m, int64_t now_ms)
 {
 	struct window_slot total = { 0 };
-	uint64_t none = 0;
 
-	total.hist = &none;
 	window_total(&m->sla, now_ms, &total);
 	if (m->cfg.value_duration) {
 		/* An empty window has broken nothing. */

@@ -136,11 +136,9 @@ static int summarize(const struct health_inputs *in, struct summaries *all)
 		const struct recent_service *r = &in->recent->services[i];
 		struct service_summary *s = summary(all, r->name);
 		struct window_slot total = { 0 };
-		uint64_t none = 0;
 
 		if (!s)
 			return -ENOMEM;
-		total.hist = &none;
 		window_total(&r->window, in->mono_ms, &total);
 		s->recent_requests = total.count;
 		s->recent_errors = total.errors;

@@ -100,14 +100,15 @@ void window_total(const struct window *w, int64_t now_ms, struct window_slot *to
 	size_t n = window_live(w, now_ms, live);
 	uint64_t *hist = total->hist;
 
-	memset(hist, 0, (w->nbounds + 1) * sizeof(*hist));
+	if (hist)
+		memset(hist, 0, (w->nbounds + 1) * sizeof(*hist));
 	memset(total, 0, sizeof(*total));
 	total->hist = hist;
 	for (size_t i = 0; i < n; i++) {
 		total->count += live[i]->count;
 		total->errors += live[i]->errors;
 		total->sum += live[i]->sum;
-		for (size_t b = 0; b <= w->nbounds; b++)
+		for (size_t b = 0; hist && b <= w->nbounds; b++)
 			hist[b] += live[i]->hist[b];
 	}
 }
