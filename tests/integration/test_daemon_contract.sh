@@ -30,6 +30,11 @@ pass "/health answers 503 while attaching, then 200"
 [ "$(curl -s "http://127.0.0.1:$SONDE_PORT/health")" = '{"status":"healthy"}' ] || fail "/health body"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SONDE_PORT/nope")" = 404 ] || fail "unknown path is not 404"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$SONDE_PORT/metrics")" = 405 ] || fail "POST /metrics is not 405"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$SONDE_PORT/alerts")" = 405 ] || fail "POST /alerts is not 405"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$SONDE_PORT/health/detailed")" = 405 ] ||
+	fail "DELETE /health/detailed is not 405"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SONDE_PORT/health/detailed/x")" = 404 ] ||
+	fail "/health/detailed/x is not 404"
 pass "unknown paths 404, other methods 405"
 
 # Observe-all: a server started now is seen without any selector.
