@@ -51,6 +51,10 @@ int checks_start(struct checks **out, const struct check_config *cfg, size_t n,
 /* The latest result of every check, in configuration order; returns how
  * many were written (at most max). */
 size_t checks_snapshot(struct checks *c, struct check_result *out, size_t max);
+/* Makes the status family hold exactly these checks' latest results, so a
+ * check removed by a reload leaves no series behind to keep an alert on
+ * it firing. The caller holds reg_lock. */
+void checks_publish_status(struct checks *c);
 /* Stops and joins the threads, within a timeout of each check; NULL is fine. */
 void checks_stop(struct checks *c);
 

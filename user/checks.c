@@ -136,6 +136,20 @@ int checks_start(struct checks **out, const struct check_config *cfg, size_t n, 
 	return ret;
 }
 
+void checks_publish_status(struct checks *c)
+{
+	family_reset(c->families->status);
+	pthread_mutex_lock(&c->mutex);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct check_thread *t = &c->threads[i];
+		const char *label[] = { t->cfg.name };
+
+		if (t->result.status != HEALTH_UNKNOWN)
+			series_set(family_series(c->families->status, label), health_status_value(t->result.status));
+	}
+	pthread_mutex_unlock(&c->mutex);
+}
+
 size_t checks_snapshot(struct checks *c, struct check_result *out, size_t max)
 {
 	size_t n = 0;

@@ -473,6 +473,7 @@ static void reload(struct daemon *d)
 	memcpy(d->config.notifiers, next->notifiers, sizeof(next->notifiers));
 	d->config.nnotifiers = next->nnotifiers;
 	swap_threads(d, &checks, &notifier);
+	checks_publish_status(d->checks);
 	pthread_mutex_unlock(&d->lock);
 	/* The old threads finish outside the lock they may be waiting on. */
 	checks_stop(checks);

@@ -95,4 +95,7 @@ for ((i = 0; i < 50; i++)); do
 done
 [ $i -lt 50 ] || fail "/health did not return to 200 without the failing check"
 pass "without the failing check /health answers 200"
+scrape | grep -q 'check="ledger"' && fail "the removed check still has a series"
+expect_metric 'microservice_health_check_status{check="db"}' 1
+pass "the removed check's status series is gone, the others stay"
 stop_sonde
