@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -11,16 +12,18 @@
 #include "log.h"
 #include "sonde.skel.h"
 
+/* libbpf hands over a verifier log as one message of many lines: each
+ * line is logged on its own, so none is cut. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
-	size_t n;
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_WARN : LOG_DEBUG;
+	char *text, *line, *save = NULL;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = 0;
-	log_msg(level == LIBBPF_WARN ? LOG_WARN : LOG_DEBUG, "libbpf", "%s", line);
+	if (vasprintf(&text, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_msg(lvl, "libbpf", "%s", line);
+	free(text);
 	return 0;
 }
 
