@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Protocols parsed in user space from the bytes of a connection, both
+ * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL. Each
+ * parser turns a connection into calls (a request and its response) and
+ * never trusts the bytes: bad input is an error, never a crash. */
+#ifndef SONDE_WIRE_H
+#define SONDE_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Which way bytes moved: from the client to the server, or back. */
+enum wire_dir {
+	WIRE_REQUEST = 0,
+	WIRE_RESPONSE = 1,
+};
+
+/* One request and its response. The strings live until the callback
+ * returns. */
+struct wire_call {
+	const char *protocol;    /* "grpc", "http", "redis", "postgresql" */
+	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
+	 * the command, upper case; PostgreSQL: the statement's verb, upper case. */
+	const char *method;
+	const char *target;      /* HTTP/2 and gRPC: :path; else "" */
+	const char *authority;   /* HTTP/2 and gRPC: :authority; else "" */
+	const char *traceparent; /* HTTP/2 and gRPC: the header; else "" */
+	/* HTTP/2: :status; gRPC: grpc-status (-1 when the stream ended without
+	 * one: reset or cut); Redis and PostgreSQL: 0. */
+	int status;
+	bool error;              /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse */
+	/* The error is the server's fault and counts in errors_total: gRPC
+	 * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+	 * DATA_LOSS or no status; HTTP/2 5xx; Redis LOADING, BUSY, MASTERDOWN,
+	 * OOM, TRYAGAIN, CLUSTERDOWN; PostgreSQL SQLSTATE classes 08, 53, 57,
+	 * 58, XX. */
+	bool server_fault;
+	uint64_t start_ns;       /* ts of the bytes that started the request */
+	uint64_t end_ns;         /* ts of the bytes that completed the response */
+};
+
+typedef void (*wire_call_fn)(void *arg, const struct wire_call *call);
+
+/* A parser of one connection. feed gets the bytes of one direction, in
+ * order, with the time they moved; it calls cb for each call completed.
+ * gap says n bytes of that direction moved but were not captured. Both
+ * return 0 or a negative errno (-EBADMSG: not this protocol or out of
+ * sync); after an error the connection's parser is freed, not fed. */
+struct wire_parser {
+	const char *name;
+	void *(*create)(void);
+	void (*destroy)(void *conn);
+	int (*feed)(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
+		    wire_call_fn cb, void *arg);
+	int (*gap)(void *conn, enum wire_dir dir, uint64_t n);
+};
+
+extern const struct wire_parser h2_parser;    /* user/h2.c */
+extern const struct wire_parser resp_parser;  /* user/resp.c */
+extern const struct wire_parser pg_parser;    /* user/pgwire.c */
+
+#endif
