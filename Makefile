@@ -35,7 +35,7 @@ LIB_SRCS := user/http.c user/routes.c user/histogram.c user/metrics.c user/prom.
 	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c user/identity.c \
 	user/peers.c user/cgroup.c user/config.c user/tracecontext.c user/otel_config.c user/otlp.c user/tracing.c \
 	user/check_probes.c user/notify_body.c user/window.c user/business.c user/alerts.c user/health.c user/timefmt.c user/k8s_pods.c \
-	user/h2.c user/hpack.c user/resp.c \
+	user/h2.c user/hpack.c user/resp.c user/pgwire.c \
 	$(BUILD)/otlp.pb-c.c
 DAEMON_SRCS := user/main.c user/lifecycle.c user/probe.c user/ringbuf.c user/stats.c \
 	user/targets.c user/server.c user/processes.c user/exporter.c user/checks.c user/notifier.c user/k8s.c
