@@ -120,7 +120,12 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 [ $i -lt 100 ] || fail "no relist after 410 Gone: $(cat "$STATE/requests.log")"
-grep -q "k8s: 3 pods on this node" "$TMP/sonde.log" || fail "the relist did not find 3 pods"
+# The request reaches the API server before sonde has read the answer.
+for ((i = 0; i < 50; i++)); do
+	grep -q "k8s: 3 pods on this node" "$TMP/sonde.log" && break
+	sleep 0.1
+done
+[ $i -lt 50 ] || fail "the relist did not find 3 pods"
 pass "410 Gone: sonde lists again"
 curl -s -o /dev/null "http://127.0.0.1:$C_PORT/c"
 wait_metric "microservice_requests_total{service=\"agent\",protocol=\"http\",method=\"GET\",endpoint=\"/c\",status=\"404\",$ID_C}" 5 10
