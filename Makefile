@@ -7,8 +7,8 @@
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libclang-rt-14-dev \
 	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev
-TEST_PKGS := nginx-light curl prometheus prometheus-alertmanager redis-server postgresql python3 procps \
-	iproute2 protobuf-compiler python3-protobuf python3-yaml nodejs util-linux libcap2-bin
+TEST_PKGS := nginx-light curl openssl prometheus prometheus-alertmanager redis-server postgresql python3 procps \
+	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml nodejs util-linux libcap2-bin
 BENCH_PKGS := wrk
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
@@ -27,7 +27,7 @@ LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lpthread -lm
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd $(LIB_LIBS)
 
 BUILD := build
-BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c bpf/tcp.bpf.c
+BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c bpf/tcp.bpf.c bpf/tls.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 # Pure modules: no BPF, no threads; unit-tested and fuzzed on their own.
@@ -35,10 +35,10 @@ LIB_SRCS := user/http.c user/routes.c user/histogram.c user/metrics.c user/prom.
 	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c user/identity.c \
 	user/peers.c user/cgroup.c user/config.c user/tracecontext.c user/otel_config.c user/otlp.c user/tracing.c \
 	user/check_probes.c user/notify_body.c user/window.c user/business.c user/alerts.c user/health.c user/timefmt.c user/k8s_pods.c \
-	user/h2.c user/hpack.c user/resp.c user/pgwire.c \
+	user/streams.c user/h2.c user/hpack.c user/resp.c user/pgwire.c \
 	$(BUILD)/otlp.pb-c.c
 DAEMON_SRCS := user/main.c user/lifecycle.c user/probe.c user/ringbuf.c user/stats.c \
-	user/targets.c user/server.c user/processes.c user/exporter.c user/checks.c user/notifier.c user/k8s.c
+	user/targets.c user/tls_probes.c user/server.c user/processes.c user/exporter.c user/checks.c user/notifier.c user/k8s.c
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter user/%,$(LIB_SRCS) $(DAEMON_SRCS))) \
 	$(BUILD)/otlp.pb-c.o
 
@@ -87,7 +87,7 @@ $(BUILD)/otlp.pb-c.c $(BUILD)/otlp.pb-c.h: proto/otlp.proto | deps
 $(BUILD)/otlp.pb-c.o: $(BUILD)/otlp.pb-c.c
 	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
 
-$(BUILD)/user/lifecycle.o: $(BUILD)/sonde.skel.h
+$(BUILD)/user/lifecycle.o $(BUILD)/user/tls_probes.o: $(BUILD)/sonde.skel.h
 
 $(BUILD)/sonde: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)

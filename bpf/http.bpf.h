@@ -169,7 +169,9 @@ struct head_framing {
 
 /* Past a line end at buf[i]: the end of the head, or a header whose
  * value frames the body. Returns 1 at the end of the head. A global
- * function, so the verifier checks it once, not once per call site. */
+ * function, so the verifier checks it once, not once per call site; one
+ * object defines it, the others link to it. */
+#ifdef SONDE_DEFINE_HEAD_SCAN
 __attribute__((noinline)) int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f, __u32 i)
 {
 	static const char cl[] = "content-length:";
@@ -192,6 +194,9 @@ __attribute__((noinline)) int sonde_head_line_end(struct sonde_scratch *sc, stru
 	}
 	return 0;
 }
+#else
+extern int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f, __u32 i);
+#endif
 
 struct head_scan {
 	struct sonde_scratch *sc;

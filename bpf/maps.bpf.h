@@ -25,7 +25,9 @@ struct sonde_conn {
 	__u8 state;          /* enum sonde_conn_state */
 	__u8 chunked;
 	__u8 is_head;
-	__u8 pad[5];
+	__u8 proto;          /* enum sonde_proto, from the client's first bytes */
+	__u8 tls;            /* the bytes on the socket are TLS records */
+	__u8 pad[3];
 };
 
 enum sonde_conn_state {
@@ -35,13 +37,17 @@ enum sonde_conn_state {
 	SONDE_CONN_NOT_HTTP,
 };
 
-/* Arguments of a socket syscall in flight, in the thread's own storage. */
+/* Arguments of a socket syscall in flight, and of a TLS library call
+ * around it, in the thread's own storage. */
 struct sonde_io_args {
 	__u64 buf;    /* buffer, or the iovec array when iovcnt > 0 */
 	__u32 iovcnt;
 	__u32 fd;
 	__u32 active; /* set at syscall entry, cleared at exit */
-	__u32 pad;
+	__u32 tls_fd; /* the socket a syscall inside the TLS call used, plus 1; 0 if none */
+	__u64 tls_ssl;     /* the SSL object of the TLS call in flight, 0 if none */
+	__u64 tls_buf;     /* its plaintext buffer */
+	__u64 tls_len_ptr; /* _ex forms: where the byte count is written */
 };
 
 /* A TCP socket of a target, keyed by its struct sock address: what the
@@ -56,6 +62,21 @@ struct sonde_sock {
 	__u32 tid;
 	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
+};
+
+/* A data event being assembled. The slack lets a masked copy at any
+ * offset below the cap stay inside the value. */
+struct sonde_data_scratch {
+	struct sonde_data_event ev;
+	char slack[2 * SONDE_DATA_CAP];
+};
+
+/* The socket of an SSL object, learnt from a syscall inside a TLS call,
+ * for the calls served from the library's buffer with no syscall. */
+struct sonde_ssl_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
 };
 
 struct sonde_scratch {
@@ -127,6 +148,20 @@ SONDE_MAP struct {
 	__type(key, __u32);
 	__type(value, struct sonde_scratch);
 } scratch SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sonde_data_scratch);
+} data_scratch SEC(".maps");
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SONDE_MAX_CONNS);
+	__type(key, struct sonde_ssl_key);
+	__type(value, __u32);
+} ssl_fds SEC(".maps");
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -7,22 +7,17 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#define SONDE_DEFINE_HEAD_SCAN
 #include "maps.bpf.h"
-#include "http.bpf.h"
+#include "conn.bpf.h"
 #include "select.bpf.h"
 #include "sock.bpf.h"
 
-#define MAX_IOV 8
 #define EINPROGRESS 115
 #define IO_ACTIVE 1
 #define IO_CONNECT 2
 
 static const struct sonde_conn zero_conn;
-
-static __always_inline __u64 conn_key(__u32 tgid, __u32 fd)
-{
-	return (__u64)tgid << 32 | fd;
-}
 
 static __always_inline struct sonde_conn *conn_new(__u32 tgid, __u32 fd, __u32 service, __u8 role,
 						  struct sock *sk)
@@ -96,6 +91,13 @@ static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c || c->state == SONDE_CONN_NOT_HTTP)
 		return 0;
+	if (c->tls) {
+		/* Ciphertext: only tells a TLS call in flight its socket. */
+		a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
+		if (a && a->tls_ssl)
+			a->tls_fd = fd + 1;
+		return 0;
+	}
 	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
 		return 0;
@@ -117,58 +119,6 @@ static __always_inline int msg_enter(__u32 fd, __u64 msg)
 	return io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen);
 }
 
-/* The first bytes of the data a syscall moved: its buffer, or the first
- * iovec, cut to what the syscall returned. */
-static __always_inline __u64 first_segment(const struct sonde_io_args *a, __u64 ret, __u32 *seg_len)
-{
-	struct iovec iov;
-
-	if (!a->iovcnt) {
-		*seg_len = ret > 0xffffffff ? 0xffffffff : ret;
-		return a->buf;
-	}
-	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)a->buf))
-		return 0;
-	*seg_len = iov.iov_len < ret ? iov.iov_len : ret;
-	return (__u64)iov.iov_base;
-}
-
-/* Whether the bytes a write moved end with the last chunk of a chunked
- * body, "0\r\n\r\n". */
-static __always_inline int ends_with_last_chunk(const struct sonde_io_args *a, __u64 ret)
-{
-	char tail[5] = {};
-	__u64 end = 0, left = ret;
-	struct iovec iov;
-	__u32 i;
-
-	if (!a->buf)
-		return 0;
-	if (!a->iovcnt) {
-		end = a->buf + ret;
-	} else {
-#pragma unroll
-		for (i = 0; i < MAX_IOV; i++) {
-			if (i >= a->iovcnt)
-				return 0;
-			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(a->buf + i * sizeof(iov))))
-				return 0;
-			if (left <= iov.iov_len) {
-				if (left < sizeof(tail))
-					return 0;
-				end = (__u64)iov.iov_base + left;
-				break;
-			}
-			left -= iov.iov_len;
-		}
-	}
-	if (!end || ret < sizeof(tail))
-		return 0;
-	if (bpf_probe_read_user(tail, sizeof(tail), (void *)(end - sizeof(tail))))
-		return 0;
-	return tail[0] == '0' && tail[1] == '\r' && tail[2] == '\n' && tail[3] == '\r' && tail[4] == '\n';
-}
-
 static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args *out)
 {
 	struct sonde_io_args *a;
@@ -185,54 +135,15 @@ static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
-/* Bytes of the response moving: its head starts the response, and its
- * framing says when it is complete. */
-static __always_inline void exchange_response(struct sonde_conn *c, const struct sonde_io_args *a, long ret)
-{
-	__u32 seg_len = 0;
-	__u64 data;
-
-	if (c->state == SONDE_CONN_REQUEST) {
-		data = a->buf ? first_segment(a, ret, &seg_len) : 0;
-		/* Body bytes by sendfile before any head: not HTTP framing we
-		 * know, so the exchange waits for its next event. */
-		if (!data || !response_start(c, data, seg_len))
-			return;
-	} else if (c->state != SONDE_CONN_RESPONSE) {
-		return;
-	}
-	c->ev.resp_bytes += ret;
-	c->ev.end_ns = bpf_ktime_get_ns();
-	if (c->resp_expected && c->ev.resp_bytes >= c->resp_expected)
-		exchange_emit(c, SONDE_END_FRAMED);
-	else if (c->chunked && ends_with_last_chunk(a, ret))
-		exchange_emit(c, SONDE_END_FRAMED);
-}
-
-static __always_inline void exchange_request_bytes(struct sonde_conn *c, const struct sonde_io_args *a, long ret)
-{
-	__u32 seg_len = 0;
-	__u64 data;
-
-	data = a->buf ? first_segment(a, ret, &seg_len) : 0;
-	if (data)
-		exchange_request(c, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
-}
-
-/* Bytes a syscall moved on a connection: a server receives requests and
- * sends responses, a client the reverse. */
+/* Bytes a syscall moved on a connection. */
 static __always_inline int moved(long ret, int received)
 {
 	struct sonde_io_args a;
 	struct sonde_conn *c;
 
 	c = io_exit(ret, &a);
-	if (!c)
-		return 0;
-	if ((c->ev.role == SONDE_ROLE_SERVER) == received)
-		exchange_request_bytes(c, &a, ret);
-	else
-		exchange_response(c, &a, ret);
+	if (c)
+		conn_bytes(c, &a, ret, received, 0);
 	return 0;
 }
 
@@ -332,6 +243,33 @@ int sonde_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* A server connection closed by the process that accepted it before any
+ * byte moved, right after it forked: the socket now belongs to the child,
+ * which serves it (PostgreSQL's postmaster and its backends). Returns 1
+ * when the connection moved there. */
+static __always_inline int hand_over(struct sonde_conn *c, __u32 tgid, __u32 fd, struct sonde_proc_conns *pc)
+{
+	struct sonde_proc_conns zero = {}, *cpc;
+	__u32 child;
+	__u64 key;
+
+	if (!pc || !pc->last_child || c->ev.role != SONDE_ROLE_SERVER || c->state != SONDE_CONN_IDLE ||
+	    c->ev.start_ns || c->proto || c->tls)
+		return 0;
+	child = pc->last_child;
+	pc->last_child = 0;
+	c->ev.tgid = child;
+	key = conn_key(child, fd);
+	if (bpf_map_update_elem(&conns, &key, c, BPF_ANY))
+		return 0;
+	zero.service_id = c->ev.service_id;
+	bpf_map_update_elem(&proc_conns, &child, &zero, BPF_NOEXIST);
+	cpc = bpf_map_lookup_elem(&proc_conns, &child);
+	if (cpc)
+		__sync_fetch_and_add(&cpc->server, 1);
+	return 1;
+}
+
 SEC("tracepoint/syscalls/sys_enter_close")
 int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
@@ -343,15 +281,17 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
-	if (c->state == SONDE_CONN_RESPONSE)
-		exchange_emit(c, SONDE_END_CLOSE);
-	else if (c->state == SONDE_CONN_REQUEST)
-		stat_inc(SONDE_STAT_UNANSWERED);
-	if (c->ev.role == SONDE_ROLE_SERVER) {
-		pc = bpf_map_lookup_elem(&proc_conns, &tgid);
-		if (pc)
-			__sync_fetch_and_add(&pc->server, -1);
+	pc = c->ev.role == SONDE_ROLE_SERVER ? bpf_map_lookup_elem(&proc_conns, &tgid) : 0;
+	if (!hand_over(c, tgid, ctx->args[0], pc)) {
+		if (c->proto > SONDE_PROTO_HTTP1)
+			data_emit(c, 0, 0, 0, SONDE_DATA_CLOSE);
+		else if (c->state == SONDE_CONN_RESPONSE)
+			exchange_emit(c, SONDE_END_CLOSE);
+		else if (c->state == SONDE_CONN_REQUEST)
+			stat_inc(SONDE_STAT_UNANSWERED);
 	}
+	if (pc)
+		__sync_fetch_and_add(&pc->server, -1);
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

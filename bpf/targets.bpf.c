@@ -28,6 +28,7 @@ int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
 	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	struct sonde_proc_conns *pc;
 	struct sonde_target *t;
 
 	/* A new thread shares its parent's tgid and entry. */
@@ -36,6 +37,9 @@ int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
 	t = bpf_map_lookup_elem(&targets, &parent_tgid);
 	if (t)
 		bpf_map_update_elem(&targets, &child_tgid, t, BPF_ANY);
+	pc = bpf_map_lookup_elem(&proc_conns, &parent_tgid);
+	if (pc)
+		pc->last_child = child_tgid;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "peers.h"
 #include "services.h"
 #include "sonde.h"
+#include "streams.h"
 
 struct route_set;
 struct exchange;
@@ -34,6 +35,7 @@ struct collector {
 	identity_fn identity;
 	void *identity_arg;
 	struct peers *peers;
+	struct streams streams;  /* HTTP/2, Redis and PostgreSQL connections */
 	exchange_fn on_exchange; /* or NULL: tracing is off */
 	void *exchange_arg;
 	struct metric_family *requests;
@@ -55,6 +57,7 @@ struct collector {
 	struct metric_family *parse_failures;
 	struct metric_family *not_http;
 	struct metric_family *unanswered;
+	struct metric_family *tls_conns;
 	struct metric_family *conns;
 	struct metric_family *client_conns;
 	struct metric_family *targets;

@@ -31,7 +31,24 @@ enum sonde_role {
 enum sonde_event_type {
 	SONDE_EVENT_HTTP = 1,
 	SONDE_EVENT_CONN = 2,
+	SONDE_EVENT_DATA = 3,
 };
+
+/* The protocol of a connection, told by the first bytes its client sent.
+ * HTTP/1.x is framed in the kernel, one event per exchange; the others
+ * need memory to parse (HPACK, pipelines, prepared statements), so their
+ * bytes go to user space as they move. */
+enum sonde_proto {
+	SONDE_PROTO_UNKNOWN = 0,
+	SONDE_PROTO_HTTP1,
+	SONDE_PROTO_HTTP2,
+	SONDE_PROTO_REDIS,
+	SONDE_PROTO_POSTGRES,
+};
+
+/* Bytes of one call's data carried by a data event; more is a gap. A
+ * power of two so the kernel side can mask offsets. */
+#define SONDE_DATA_CAP 8192
 
 /* The remote end of a connection, as the kernel holds it. */
 struct sonde_peer {
@@ -81,6 +98,36 @@ struct sonde_http_event {
 /* The bytes of an event that carries req_len bytes of request. */
 #define SONDE_EVENT_SIZE(req_len) (__builtin_offsetof(struct sonde_http_event, req) + (req_len))
 
+enum sonde_data_flags {
+	SONDE_DATA_SENT = 1,  /* the target wrote these bytes; else it read them */
+	SONDE_DATA_CLOSE = 2, /* the connection closed: no bytes */
+	SONDE_DATA_TLS = 4,   /* plaintext taken from the TLS library */
+};
+
+/* The bytes one read or write moved on a connection of a user-space
+ * parsed protocol, cut after len bytes. */
+struct sonde_data_event {
+	__u32 type;       /* SONDE_EVENT_DATA */
+	__u8 role;
+	__u8 proto;       /* enum sonde_proto */
+	__u8 flags;       /* enum sonde_data_flags */
+	__u8 pad;
+	__u64 ts_ns;      /* when the call returned (CLOCK_MONOTONIC) */
+	__u64 conn_id;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 tid;
+	__u32 fd;
+	__u32 service_id;
+	__u32 total;      /* bytes the call moved */
+	__u32 len;        /* of them, the first len are in data[] */
+	struct sonde_peer peer;
+	char comm[SONDE_COMM_LEN];
+	char data[SONDE_DATA_CAP];
+};
+
+#define SONDE_DATA_EVENT_SIZE(len) (__builtin_offsetof(struct sonde_data_event, data) + (len))
+
 enum sonde_conn_what {
 	SONDE_CONN_CONNECTED = 1, /* an outgoing connect completed: duration_ns */
 	SONDE_CONN_FAILED,        /* a connection failed: error is the errno; duration_ns
@@ -112,7 +159,9 @@ struct sonde_conn_event {
 struct sonde_proc_conns {
 	__s64 server;
 	__u32 service_id;
-	__u32 pad;
+	/* The last process it forked: a server that accepts, then forks a
+	 * process per connection (PostgreSQL) hands the socket over. */
+	__u32 last_child;
 };
 
 /* A cgroup v2 directory whose processes, and its descendants', are
@@ -148,10 +197,11 @@ struct sonde_config {
 enum sonde_stat {
 	SONDE_STAT_EVENTS,       /* exchanges written to the ring buffer */
 	SONDE_STAT_LOST,         /* exchanges dropped: ring buffer full */
-	SONDE_STAT_NOT_HTTP,     /* connections whose first bytes were not HTTP/1.x */
+	SONDE_STAT_NOT_HTTP,     /* connections whose first bytes were no protocol followed */
 	SONDE_STAT_UNANSWERED,   /* requests whose connection closed before a response */
 	SONDE_STAT_CONNS,        /* server connections accepted and tracked */
 	SONDE_STAT_CLIENT_CONNS, /* outgoing connections made and tracked */
+	SONDE_STAT_TLS_CONNS,    /* connections whose plaintext is read from the TLS library */
 	SONDE_STAT_MAX,
 };
 

@@ -5,6 +5,7 @@
 #ifndef SONDE_TARGETS_H
 #define SONDE_TARGETS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lifecycle.h"
@@ -24,6 +25,10 @@ int targets_init(struct targets *t, const struct sonde_options *opts, struct ser
  * periodically for port selectors, whose listeners may come later. */
 int targets_scan(struct targets *t);
 int targets_have_port_selectors(const struct targets *t);
+/* The processes that may hold observed TLS connections: the selected
+ * ones, or every process when observing all or by cgroup (whose members
+ * the kernel tells apart). Returns how many were written. */
+size_t targets_pids(const struct targets *t, uint32_t *pids, size_t max);
 /* Processes selected now (all processes but sonde when observing all). */
 uint64_t targets_count(const struct targets *t);
 

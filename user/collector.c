@@ -7,9 +7,12 @@
 #include "collector.h"
 #include "http.h"
 #include "routes.h"
+#include "streams.h"
 #include "tracing.h"
 
 #define ROUTE_MAX 256
+/* Connections of user-space parsed protocols followed at once. */
+#define STREAMS_MAX 4096
 
 /* Every service series ends in the identity labels, empty (and so not
  * rendered) outside containers. */
@@ -55,6 +58,10 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 	if (!c->peers)
 		return -ENOMEM;
 	peers_init(c->peers, cfg->peers_per_service);
+	if (streams_init(&c->streams, STREAMS_MAX)) {
+		free(c->peers);
+		return -ENOMEM;
+	}
 	c->requests = add(c, cfg, "requests_total", "Total number of requests", METRIC_COUNTER,
 			  red_labels, NLABELS(red_labels), 0);
 	c->duration = add(c, cfg, "request_duration_seconds", "Request duration in seconds",
@@ -95,11 +102,14 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 				"Captured bytes or events that did not parse, by part", METRIC_COUNTER,
 				kind_labels, 1, 1);
 	c->not_http = add(c, cfg, "connections_not_http_total",
-			  "Observed connections whose first bytes were not HTTP/1.x", METRIC_COUNTER, NULL,
+			  "Observed connections whose first bytes were no protocol sonde follows", METRIC_COUNTER, NULL,
 			  0, 1);
 	c->unanswered = add(c, cfg, "requests_unanswered_total",
 			    "Requests whose connection closed before any response", METRIC_COUNTER, NULL, 0,
 			    1);
+	c->tls_conns = add(c, cfg, "tls_connections_total",
+			   "Observed connections that spoke TLS, read through the TLS library's probes",
+			   METRIC_COUNTER, NULL, 0, 1);
 	c->conns = add(c, cfg, "connections_tracked_total", "Server connections accepted by targets",
 		       METRIC_COUNTER, NULL, 0, 1);
 	c->client_conns = add(c, cfg, "client_connections_tracked_total", "TCP connections made by targets",
@@ -117,7 +127,7 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 	    !c->conn_failures || !c->connect_duration || !c->retransmits || !c->sent_bytes ||
 	    !c->received_bytes || !c->active_connections || !c->cpu_seconds || !c->resident_memory ||
 	    !c->processes || !c->events || !c->lost || !c->parse_failures || !c->not_http ||
-	    !c->unanswered || !c->conns || !c->client_conns || !c->targets || !c->build_info ||
+	    !c->unanswered || !c->tls_conns || !c->conns || !c->client_conns || !c->targets || !c->build_info ||
 	    !c->spans_exported || !c->spans_dropped)
 		return -ENOMEM;
 	series_set(family_series(c->build_info, build), 1);
@@ -126,6 +136,7 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 
 void collector_free(struct collector *c)
 {
+	streams_free(&c->streams);
 	free(c->peers);
 	c->peers = NULL;
 }
@@ -220,16 +231,48 @@ static void bump(struct metric_family *f, const char *const *labels, double v)
 	series_add(family_series(f, labels), v);
 }
 
+/* The route of a server request: the service's own patterns first, then
+ * the heuristics. */
+static int server_route(const struct collector *c, uint32_t service_id, const char *target, char route[ROUTE_MAX])
+{
+	int n = -ENOENT;
+
+	if (service_id < c->nroutes && c->routes[service_id])
+		n = route_set_match(c->routes[service_id], target, strlen(target), route, ROUTE_MAX);
+	if (n < 0)
+		n = route_from_target(target, strlen(target), route, ROUTE_MAX);
+	return n;
+}
+
+/* One request, server or client side: its count and duration, and a
+ * server error of error_type unless that is NULL. labels are service,
+ * protocol, method, endpoint or peer, status, then the identity. */
+static void record_request(struct collector *c, int client, const char *const *labels, uint64_t start_ns,
+			   uint64_t end_ns, const char *error_type)
+{
+	struct metric_series *s;
+
+	bump(client ? c->client_requests : c->requests, labels, 1);
+	s = family_series(client ? c->client_duration : c->duration, labels);
+	if (end_ns >= start_ns)
+		series_observe(s, (double)(end_ns - start_ns) / 1e9);
+	if (error_type) {
+		const char *err[2 + IDENTITY_NLABELS] = { labels[0], error_type };
+
+		memcpy(err + 2, labels + 5, IDENTITY_NLABELS * sizeof(*err));
+		bump(c->errors, err, 1);
+	}
+}
+
 static void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
 {
 	char route[ROUTE_MAX], status_buf[12], comm[SONDE_COMM_LEN + 1], peer[PEER_LABEL_MAX];
 	int client = ev->role == SONDE_ROLE_CLIENT;
 	const struct identity *id;
-	struct metric_series *s;
 	const char *labels[5 + IDENTITY_NLABELS];
 	struct http_head req;
 	size_t req_len, resp_len;
-	int status, n;
+	int status;
 
 	if (size < SONDE_EVENT_SIZE(0) || ev->req_len > SONDE_REQ_CAP || ev->resp_len > SONDE_RESP_CAP ||
 	    SONDE_EVENT_SIZE(ev->req_len) > size) {
@@ -252,13 +295,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 	if (client) {
 		labels[3] = peers_label(c->peers, labels[0], &ev->peer, false, peer, sizeof(peer));
 	} else {
-		n = -ENOENT;
-		if (ev->service_id < c->nroutes && c->routes[ev->service_id])
-			n = route_set_match(c->routes[ev->service_id], req.target, strlen(req.target), route,
-					    sizeof(route));
-		if (n < 0)
-			n = route_from_target(req.target, strlen(req.target), route, sizeof(route));
-		if (n < 0) {
+		if (server_route(c, ev->service_id, req.target, route) < 0) {
 			count_failure(c, "target");
 			return;
 		}
@@ -273,16 +310,10 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 	}
 	labels[4] = status_buf;
 	identity_labels(id, labels + 5);
-	bump(client ? c->client_requests : c->requests, labels, 1);
-	s = family_series(client ? c->client_duration : c->duration, labels);
-	if (ev->end_ns >= ev->start_ns)
-		series_observe(s, (double)(ev->end_ns - ev->start_ns) / 1e9);
-	if (!client && (status < 0 || status >= 500)) {
-		const char *err[2 + IDENTITY_NLABELS] = { labels[0], status < 0 ? "malformed_response" : "http_5xx" };
-
-		memcpy(err + 2, labels + 5, IDENTITY_NLABELS * sizeof(*err));
-		bump(c->errors, err, 1);
-	}
+	record_request(c, client, labels, ev->start_ns, ev->end_ns,
+		       client || (status >= 0 && status < 500) ? NULL
+		       : status < 0				 ? "malformed_response"
+								 : "http_5xx");
 	if (c->on_exchange) {
 		struct exchange x = {
 			.role = ev->role,
@@ -376,6 +407,66 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 	}
 }
 
+struct call_context {
+	struct collector *c;
+	const struct sonde_data_event *ev;
+};
+
+/* A call of a protocol parsed in user space: gRPC and HTTP/2 label like
+ * HTTP (the RPC path or the route as endpoint, the status number); Redis
+ * and PostgreSQL take the command or verb as endpoint too, and ok|error
+ * as status. */
+static void collector_call(void *arg, const struct wire_call *w)
+{
+	char route[ROUTE_MAX], status_buf[12], comm[SONDE_COMM_LEN + 1], peer[PEER_LABEL_MAX], error_type[32];
+	const struct call_context *ctx = arg;
+	const struct sonde_data_event *ev = ctx->ev;
+	struct collector *c = ctx->c;
+	int client = ev->role == SONDE_ROLE_CLIENT;
+	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http");
+	const char *labels[5 + IDENTITY_NLABELS];
+	const struct identity *id;
+
+	id = identity_of(c, ev->cgroup_id, ev->tgid);
+	labels[0] = service_label(c, ev->service_id, id, ev->comm, comm);
+	labels[1] = w->protocol;
+	labels[2] = http ? method_label(w->method) : w->method;
+	if (client) {
+		labels[3] = peers_label(c->peers, labels[0], &ev->peer, false, peer, sizeof(peer));
+	} else if (http) {
+		if (server_route(c, ev->service_id, w->target, route) < 0) {
+			count_failure(c, "target");
+			return;
+		}
+		labels[3] = route;
+	} else {
+		labels[3] = grpc ? w->target : w->method;
+	}
+	if ((grpc || http) && w->status >= 0)
+		snprintf(status_buf, sizeof(status_buf), "%d", w->status);
+	else
+		snprintf(status_buf, sizeof(status_buf), "%s", grpc ? "unknown" : w->error ? "error" : "ok");
+	labels[4] = status_buf;
+	identity_labels(id, labels + 5);
+	snprintf(error_type, sizeof(error_type), "%s", http ? "http_5xx" : w->protocol);
+	if (!http)
+		strcat(error_type, "_error");
+	record_request(c, client, labels, w->start_ns, w->end_ns, !client && w->server_fault ? error_type : NULL);
+}
+
+static void collector_data(struct collector *c, const struct sonde_data_event *ev, size_t size)
+{
+	struct call_context ctx = { .c = c, .ev = ev };
+
+	if (size < SONDE_DATA_EVENT_SIZE(0) || ev->len > SONDE_DATA_CAP || ev->len > ev->total ||
+	    SONDE_DATA_EVENT_SIZE(ev->len) > size) {
+		count_failure(c, "event");
+		return;
+	}
+	if (streams_feed(&c->streams, ev, collector_call, &ctx))
+		count_failure(c, streams_protocol(ev->proto));
+}
+
 void collector_event(struct collector *c, const void *sample, size_t size)
 {
 	uint32_t type;
@@ -390,6 +481,8 @@ void collector_event(struct collector *c, const void *sample, size_t size)
 		collector_http(c, sample, size);
 	else if (type == SONDE_EVENT_CONN && size == sizeof(struct sonde_conn_event))
 		collector_conn(c, sample);
+	else if (type == SONDE_EVENT_DATA)
+		collector_data(c, sample, size);
 	else
 		count_failure(c, "event");
 }
@@ -429,6 +522,7 @@ void collector_kernel_stats(struct collector *c, const uint64_t stats[SONDE_STAT
 	series_set(family_series(c->not_http, NULL), (double)stats[SONDE_STAT_NOT_HTTP]);
 	series_set(family_series(c->unanswered, NULL), (double)stats[SONDE_STAT_UNANSWERED]);
 	series_set(family_series(c->conns, NULL), (double)stats[SONDE_STAT_CONNS]);
+	series_set(family_series(c->tls_conns, NULL), (double)stats[SONDE_STAT_TLS_CONNS]);
 	series_set(family_series(c->client_conns, NULL), (double)stats[SONDE_STAT_CLIENT_CONNS]);
 	series_set(family_series(c->targets, NULL), (double)targets);
 }

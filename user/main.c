@@ -36,6 +36,7 @@
 #include "strbuf.h"
 #include "targets.h"
 #include "timefmt.h"
+#include "tls_probes.h"
 #include "tracing.h"
 
 #ifndef SONDE_VERSION
@@ -45,6 +46,8 @@
 #define DRAIN_INTERVAL_MS 10
 #define PEERS_PER_SERVICE 100
 #define RESCAN_INTERVAL_NS 1000000000ull
+/* Processes whose maps are read for TLS libraries at each scan. */
+#define TLS_SCAN_PIDS 16384
 #define EVALUATE_INTERVAL_MS 100
 
 struct daemon {
@@ -66,6 +69,8 @@ struct daemon {
 	struct tracing tracing;   /* event path only */
 	struct exporter exporter;
 	struct processes processes; /* the HTTP thread's */
+	struct tls_probes tls;
+	uint32_t *tls_pids;         /* scratch for the TLS library scan */
 	/* What the file's checks, business metrics, rules and notifiers
 	 * become; replaced by a reload. The lock covers all but checks and
 	 * notifier, which run threads of their own. */
@@ -485,6 +490,20 @@ out:
 	free(next);
 }
 
+/* Attaches the TLS probes to OpenSSL files newly mapped by the processes
+ * that may be observed; the attachments then cover every process. */
+static void tls_scan(struct daemon *d)
+{
+	size_t n;
+
+	if (!d->tls_pids)
+		d->tls_pids = malloc(TLS_SCAN_PIDS * sizeof(*d->tls_pids));
+	if (!d->tls_pids)
+		return;
+	n = targets_pids(&d->targets, d->tls_pids, TLS_SCAN_PIDS);
+	tls_probes_scan(&d->tls, d->tls_pids, n);
+}
+
 static int run(struct daemon *d)
 {
 	struct collector_config cc = {
@@ -556,6 +575,10 @@ static int run(struct daemon *d)
 		ret = ringbuf_open(&d->ring, d->maps.events, on_event, d);
 	if (!ret)
 		ret = lifecycle_attach(d->skel);
+	if (!ret) {
+		tls_probes_init(&d->tls, d->skel);
+		tls_scan(d);
+	}
 	if (ret) {
 		log_error("main", "cannot start observing: %s", strerror(-ret));
 		ret = 1;
@@ -582,8 +605,10 @@ static int run(struct daemon *d)
 			else
 				log_warn("config", "SIGHUP ignored: sonde runs without --config");
 		}
-		if (now_ns() >= next_scan && targets_have_port_selectors(&d->targets)) {
-			targets_scan(&d->targets);
+		if (now_ns() >= next_scan) {
+			if (targets_have_port_selectors(&d->targets))
+				targets_scan(&d->targets);
+			tls_scan(d);
 			next_scan = now_ns() + RESCAN_INTERVAL_NS;
 		}
 	}
@@ -597,6 +622,8 @@ out:
 	server_stop(&d->server);
 	if (d->ring.rb)
 		ringbuf_close(&d->ring);
+	tls_probes_free(&d->tls);
+	free(d->tls_pids);
 	if (d->skel)
 		lifecycle_destroy(d->skel);
 	checks_stop(d->checks);

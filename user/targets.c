@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +357,25 @@ uint64_t targets_count(const struct targets *t)
 			n++;
 	closedir(dir);
 	return n ? n - 1 : 0;
+}
+
+size_t targets_pids(const struct targets *t, uint32_t *pids, size_t max)
+{
+	bool everyone = !t->opts->nselectors;
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dir;
+
+	for (size_t i = 0; i < t->opts->nselectors; i++)
+		everyone |= t->opts->selectors[i].kind == SELECTOR_CGROUP;
+	if (!everyone)
+		return map_keys_u32(t->maps.targets, pids, max);
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (n < max && (d = readdir(dir)))
+		if (isdigit((unsigned char)d->d_name[0]))
+			pids[n++] = (uint32_t)strtoul(d->d_name, NULL, 10);
+	closedir(dir);
+	return n;
 }

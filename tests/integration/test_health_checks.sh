@@ -7,29 +7,14 @@
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd nginx curl python3 redis-server runuser
-PG_BIN=/usr/lib/postgresql/15/bin
-[ -x "$PG_BIN/postgres" ] || fail "PostgreSQL 15 is not installed (make deps installs it)"
 
 NGINX_PORT=$(free_port)
 start_nginx "$NGINX_PORT"
 
 REDIS_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-	>"$TMP/redis.log" 2>&1 &
-CHILDREN+=($!)
-wait_listen "$REDIS_PORT" 10 || fail "redis-server did not start: $(tail -3 "$TMP/redis.log")"
-
-# PostgreSQL refuses to run as root: a cluster of the test's own, as postgres.
+start_redis "$REDIS_PORT"
 PG_PORT=$(free_port)
-PG_DIR=$TMP/pg
-mkdir -p "$PG_DIR"
-chown postgres "$PG_DIR"
-runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres >"$TMP/initdb.log" 2>&1 ||
-	fail "initdb failed: $(tail -3 "$TMP/initdb.log")"
-runuser -u postgres -- "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" -k "$PG_DIR" \
-	-c listen_addresses=127.0.0.1 >"$TMP/pg.log" 2>&1 &
-CHILDREN+=($!)
-wait_listen "$PG_PORT" 30 || fail "postgres did not start: $(tail -3 "$TMP/pg.log")"
+start_postgres "$PG_PORT"
 
 CLOSED_PORT=$(free_port)
 write_config() { # the ledger check's line, or nothing

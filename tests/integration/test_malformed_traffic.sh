@@ -40,7 +40,13 @@ send "GET /big HTTP/1.1\r\nX-Big: $big\r\n\r\n"
 for i in $(seq 5); do curl -s -o /dev/null "http://127.0.0.1:$PORT/after/$i"; done
 
 wait_metric 'microservice_requests_total{service="junk",protocol="http",method="GET",endpoint="/after/{id}",status="200"}' 5 10
-expect_metric 'sonde_connections_not_http_total' 4
+# Binary junk and SSH are no protocol; the TLS hello marks its connection
+# for the TLS library's probes (none come: the server never speaks TLS);
+# the RESP command is followed as Redis until the HTTP reply fails to parse.
+expect_metric 'sonde_connections_not_http_total' 2
+expect_metric 'sonde_tls_connections_total' 1
+expect_metric 'sonde_parse_failures_total{kind="redis"}' 1
+expect_no_line '^microservice_requests_total\{[^}]*protocol="redis"' "the junk RESP command counts no request"
 expect_metric 'microservice_requests_total{service="junk",protocol="http",method="GET",endpoint="/big",status="431"}' 1
 expect_metric 'sonde_events_lost_total' 0
 kill -0 "$SONDE_PID" || fail "sonde died"

@@ -219,6 +219,123 @@ static void test_kernel_stats(void **state)
 	assert_line(f, "sonde_build_info{version=\"test\",mode=\"unit\"} 1");
 }
 
+/* One data event of connection conn_id: len of the bytes captured, of
+ * total moved. */
+static void feed_data(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *bytes,
+		      uint32_t len, uint32_t total)
+{
+	static struct sonde_data_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_DATA;
+	ev.role = role;
+	ev.proto = SONDE_PROTO_REDIS;
+	ev.flags = flags;
+	ev.ts_ns = 1000000 + conn_id;
+	ev.conn_id = conn_id;
+	ev.tgid = 42;
+	ev.service_id = f->web;
+	ev.total = total;
+	ev.len = len;
+	ev.peer.family = 2;
+	ev.peer.port = 6379;
+	memcpy(ev.peer.addr, "\x7f\0\0\1", 4);
+	memcpy(ev.data, bytes, len);
+	strcpy(ev.comm, "redis-server");
+	collector_event(&f->c, &ev, SONDE_DATA_EVENT_SIZE(len));
+}
+
+static void feed_text(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *text)
+{
+	feed_data(f, conn_id, role, flags, text, (uint32_t)strlen(text), (uint32_t)strlen(text));
+}
+
+static void test_data_events(void **state)
+{
+	struct fixture *f = *state;
+	const char set[] = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n";
+
+	/* Server side: two pipelined commands, their replies in one read. */
+	feed_text(f, 1, SONDE_ROLE_SERVER, 0, "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n");
+	feed_text(f, 1, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "$5\r\nvalue\r\n-ERR not an integer\r\n");
+	/* A command whose value was not all captured: a gap, then its end. */
+	feed_data(f, 1, SONDE_ROLE_SERVER, 0, set, sizeof(set) - 1 - 4, sizeof(set) - 1 - 2);
+	feed_text(f, 1, SONDE_ROLE_SERVER, 0, "\r\n");
+	feed_text(f, 1, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "+OK\r\n");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"GET\",endpoint=\"GET\",status=\"ok\"} 1");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"INCR\",endpoint=\"INCR\",status=\"error\"} 1");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"SET\",endpoint=\"SET\",status=\"ok\"} 1");
+	assert_no_text(f, "microservice_errors_total{");
+	/* Client side: the command sent, the reply read; LOADING is the server's fault but a client counts no server errors. */
+	feed_text(f, 2, SONDE_ROLE_CLIENT, SONDE_DATA_SENT, "*1\r\n$4\r\nPING\r\n");
+	feed_text(f, 2, SONDE_ROLE_CLIENT, 0, "+PONG\r\n");
+	assert_line(f, "microservice_client_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",peer=\"127.0.0.1:6379\",status=\"ok\"} 1");
+	/* A server fault counts as an error. */
+	feed_text(f, 1, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
+	feed_text(f, 1, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "-LOADING dataset in memory\r\n");
+	assert_line(f, "microservice_errors_total{service=\"web\",type=\"redis_error\"} 1");
+	/* Junk is counted once; the connection is left alone until it closes. */
+	feed_text(f, 3, SONDE_ROLE_SERVER, 0, "*x\r\n");
+	feed_text(f, 3, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
+	feed_text(f, 3, SONDE_ROLE_SERVER, SONDE_DATA_CLOSE, "");
+	feed_text(f, 3, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
+	feed_text(f, 3, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "+PONG\r\n");
+	assert_line(f, "sonde_parse_failures_total{kind=\"redis\"} 1");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",endpoint=\"PING\",status=\"ok\"} 1");
+}
+
+static void test_bad_data_events(void **state)
+{
+	struct fixture *f = *state;
+	static struct sonde_data_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_DATA;
+	ev.proto = SONDE_PROTO_REDIS;
+	ev.conn_id = 1;
+	ev.len = 10;
+	ev.total = 10;
+	collector_event(&f->c, &ev, SONDE_DATA_EVENT_SIZE(5));
+	ev.len = SONDE_DATA_CAP + 1;
+	ev.total = ev.len;
+	collector_event(&f->c, &ev, sizeof(ev));
+	ev.len = 10;
+	ev.total = 5;
+	collector_event(&f->c, &ev, sizeof(ev));
+	assert_line(f, "sonde_parse_failures_total{kind=\"event\"} 3");
+	ev.total = 10;
+	ev.proto = 99;
+	collector_event(&f->c, &ev, SONDE_DATA_EVENT_SIZE(10));
+	assert_line(f, "sonde_parse_failures_total{kind=\"unknown\"} 1");
+}
+
+/* A full table makes room by dropping the connection used longest ago. */
+static void test_streams_evict(void **state)
+{
+	static struct sonde_data_event ev;
+	struct streams s;
+
+	(void)state;
+	assert_int_equal(streams_init(&s, 4), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_DATA;
+	ev.proto = SONDE_PROTO_REDIS;
+	ev.role = SONDE_ROLE_SERVER;
+	for (uint64_t id = 1; id <= 6; id++) {
+		ev.conn_id = id;
+		assert_int_equal(streams_feed(&s, &ev, NULL, NULL), 0);
+	}
+	assert_int_equal(s.used, 4);
+	assert_int_equal(s.evicted, 2);
+	ev.flags = SONDE_DATA_CLOSE;
+	for (uint64_t id = 1; id <= 6; id++) {
+		ev.conn_id = id;
+		assert_int_equal(streams_feed(&s, &ev, NULL, NULL), 0);
+	}
+	assert_int_equal(s.used, 0);
+	streams_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +346,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_series_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_event_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
+		cmocka_unit_test(test_streams_evict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,13 +124,20 @@ promtool_check() {
 	pass "promtool check metrics is clean"
 }
 
-# nginx with one worker on its own port, as an unmodified service would run.
-start_nginx() { # port
-	local dir=$TMP/nginx
+# nginx with one worker on its own port, as an unmodified service would run;
+# with a second port, the same server over TLS there, with a self-signed
+# certificate made for the test.
+start_nginx() { # port [tls port]
+	local dir=$TMP/nginx tls=
 	# Workers run unprivileged: they must reach the document root.
 	chmod 755 "$TMP"
 	mkdir -p "$dir/www/static"
 	head -c 100000 /dev/urandom >"$dir/www/static/blob.bin"
+	if [ -n "${2:-}" ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" \
+			-days 1 -subj /CN=localhost >/dev/null 2>&1 || fail "openssl could not make a certificate"
+		tls="listen 127.0.0.1:$2 ssl; ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem;"
+	fi
 	cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -148,6 +155,7 @@ http {
 	default_type application/octet-stream;
 	server {
 		listen 127.0.0.1:$1;
+		$tls
 		root $dir/www;
 		location = / { return 200 "hello\n"; }
 		location = /unavailable { return 503; }
@@ -159,6 +167,42 @@ CONF
 	nginx -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
 	CHILDREN+=($!)
 	wait_listen "$1" 10 || fail "nginx did not start: $(cat "$dir/error.log")"
+}
+
+# redis-server on its own port, nothing saved. Sets REDIS_PID.
+start_redis() { # port
+	redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+		>"$TMP/redis.log" 2>&1 &
+	REDIS_PID=$!
+	CHILDREN+=($REDIS_PID)
+	wait_listen "$1" 10 || fail "redis-server did not start: $(tail -3 "$TMP/redis.log")"
+}
+
+# A PostgreSQL 15 cluster of the test's own, run as postgres (it refuses
+# root), trusting local connections. Sets PG_BIN and PG_DIR.
+start_postgres() { # port
+	PG_BIN=/usr/lib/postgresql/15/bin
+	PG_DIR=$TMP/pg
+	chmod 755 "$TMP"
+	[ -x "$PG_BIN/postgres" ] || fail "PostgreSQL 15 is not installed (make deps installs it)"
+	mkdir -p "$PG_DIR"
+	chown postgres "$PG_DIR"
+	runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres >"$TMP/initdb.log" 2>&1 ||
+		fail "initdb failed: $(tail -3 "$TMP/initdb.log")"
+	runuser -u postgres -- "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$1" -k "$PG_DIR" \
+		-c listen_addresses=127.0.0.1 >"$TMP/pg.log" 2>&1 &
+	CHILDREN+=($!)
+	wait_listen "$1" 30 || fail "postgres did not start: $(tail -3 "$TMP/pg.log")"
+}
+
+# Waits until sonde has attached its TLS probes to some OpenSSL library.
+wait_tls_attached() { # seconds
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		grep -q 'tls: attached to .*libssl' "$TMP/sonde.log" && return 0
+		sleep 0.1
+	done
+	fail "sonde did not attach to libssl in $1 s"
 }
 
 # A real Prometheus scraping the given targets every second, with an

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The protocol of a connection, from the first bytes its client sent, and
+ * the data events that carry the bytes of the protocols parsed in user
+ * space. Only the first eight bytes are looked at here. */
+#ifndef SONDE_PROTO_BPF_H
+#define SONDE_PROTO_BPF_H
+
+#include "maps.bpf.h"
+#include "http.bpf.h"
+
+/* UIO_MAXIOV */
+#define MAX_IOV 1024
+#define TLS_HANDSHAKE 0x16
+#define DATA_MASK (SONDE_DATA_CAP - 1)
+
+/* What a connection's first bytes say; tls is set for a TLS handshake,
+ * whose plaintext is then classified from the TLS library's buffers. */
+static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *tls)
+{
+	__u32 len, code;
+
+	*tls = 0;
+	if (!n)
+		return SONDE_PROTO_UNKNOWN;
+	/* nginx peeks one byte to tell TLS from plaintext: one is enough. */
+	if (h[0] == TLS_HANDSHAKE) {
+		*tls = 1;
+		return SONDE_PROTO_UNKNOWN;
+	}
+	if (n >= 8 && h[0] == 'P' && h[1] == 'R' && h[2] == 'I' && h[3] == ' ' && h[4] == '*' && h[5] == ' ' &&
+	    h[6] == 'H' && h[7] == 'T')
+		return SONDE_PROTO_HTTP2;
+	if (n >= 2 && h[0] == '*' && h[1] >= '1' && h[1] <= '9')
+		return SONDE_PROTO_REDIS;
+	if (n >= 8) {
+		len = (__u32)h[0] << 24 | (__u32)h[1] << 16 | (__u32)h[2] << 8 | h[3];
+		code = (__u32)h[4] << 24 | (__u32)h[5] << 16 | (__u32)h[6] << 8 | h[7];
+		/* StartupMessage v3.0, SSLRequest, GSSENCRequest. */
+		if (len >= 8 && len <= 10000 && (code == 0x00030000 || code == 80877103 || code == 80877104))
+			return SONDE_PROTO_POSTGRES;
+	}
+	if (looks_like_request((const char *)h, n))
+		return SONDE_PROTO_HTTP1;
+	return SONDE_PROTO_UNKNOWN;
+}
+
+struct gather {
+	char *dst;
+	__u64 iov;   /* the iovec array */
+	__u32 iovcnt;
+	__u32 off;   /* bytes copied so far */
+	__u64 total; /* bytes the call moved */
+};
+
+/* One iovec per bpf_loop step: gRPC writes a header block as a dozen of
+ * them, so the count is not small, and the loop is verified once. */
+static long gather_iov(__u32 i, void *arg)
+{
+	struct gather *g = arg;
+	struct iovec iov;
+	__u32 off = g->off, len;
+
+	if (i >= g->iovcnt || off >= g->total || off >= SONDE_DATA_CAP)
+		return 1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(g->iov + i * sizeof(iov))))
+		return 1;
+	len = iov.iov_len < g->total - off ? iov.iov_len : g->total - off;
+	if (len > SONDE_DATA_CAP - off)
+		len = SONDE_DATA_CAP - off;
+	/* The masks are for the verifier: off < CAP, len < 2 * CAP, and the
+	 * slack after data absorbs the sum. */
+	barrier_var(off);
+	barrier_var(len);
+	off &= DATA_MASK;
+	len &= 2 * SONDE_DATA_CAP - 1;
+	if (bpf_probe_read_user(g->dst + off, len, iov.iov_base))
+		return 1;
+	g->off = off + len;
+	return len < iov.iov_len;
+}
+
+/* Copies up to SONDE_DATA_CAP of the bytes a call moved, from its buffer
+ * or, in order, its iovecs; returns how many. A prefix only: what does not
+ * fit is a gap for the parser. */
+static __always_inline __u32 gather(char *dst, __u64 buf, __u32 iovcnt, __u64 total)
+{
+	struct gather g = { .dst = dst, .iov = buf, .iovcnt = iovcnt, .total = total };
+	__u32 len;
+
+	if (!iovcnt) {
+		len = total < SONDE_DATA_CAP ? total : SONDE_DATA_CAP;
+		barrier_var(len);
+		len &= 2 * SONDE_DATA_CAP - 1;
+		return bpf_probe_read_user(dst, len, (void *)buf) ? 0 : len;
+	}
+	bpf_loop(MAX_IOV, gather_iov, &g, 0);
+	return g.off;
+}
+
+/* One data event: the bytes a call moved (total of them, from buf or its
+ * iovecs), or a close when flags says so. */
+static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iovcnt, __u64 total, __u8 flags)
+{
+	struct sonde_data_scratch *s;
+	__u32 zero = 0, len = 0;
+
+	s = bpf_map_lookup_elem(&data_scratch, &zero);
+	if (!s)
+		return;
+	s->ev.type = SONDE_EVENT_DATA;
+	s->ev.role = c->ev.role;
+	s->ev.proto = c->proto;
+	s->ev.flags = flags;
+	s->ev.ts_ns = bpf_ktime_get_ns();
+	s->ev.conn_id = c->ev.conn_id;
+	s->ev.cgroup_id = c->ev.cgroup_id;
+	s->ev.tgid = c->ev.tgid;
+	s->ev.tid = (__u32)bpf_get_current_pid_tgid();
+	s->ev.fd = c->ev.fd;
+	s->ev.service_id = c->ev.service_id;
+	s->ev.peer = c->ev.peer;
+	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
+	if (total && buf)
+		len = gather(s->ev.data, buf, iovcnt, total);
+	s->ev.total = total > 0xffffffff ? 0xffffffff : total;
+	s->ev.len = len;
+	barrier_var(len);
+	len &= 2 * SONDE_DATA_CAP - 1;
+	if (len > SONDE_DATA_CAP)
+		return;
+	if (bpf_ringbuf_output(&events, &s->ev, SONDE_DATA_EVENT_SIZE(len), wakeup_flag()))
+		stat_inc(SONDE_STAT_LOST);
+	else
+		stat_inc(SONDE_STAT_EVENTS);
+}
+
+#endif

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* OpenSSL's SSL_read and SSL_write (and their _ex forms), attached by user
+ * space to each libssl a target maps: the plaintext of a TLS connection,
+ * fed to the same per-connection framing as a plaintext socket's bytes.
+ * The socket is the one a syscall inside the call used, remembered per
+ * SSL object for the calls the library serves from its own buffer. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+#include "conn.bpf.h"
+#include "select.bpf.h"
+
+static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr)
+{
+	struct sonde_io_args *a;
+	__u32 service;
+
+	if (!select_current(&service))
+		return 0;
+	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!a)
+		return 0;
+	a->tls_ssl = (__u64)ssl;
+	a->tls_buf = (__u64)buf;
+	a->tls_len_ptr = (__u64)len_ptr;
+	a->tls_fd = 0;
+	return 0;
+}
+
+/* ret is the call's return: a byte count, or for the _ex forms 1 with the
+ * count written at tls_len_ptr. */
+static __always_inline int tls_exit(long ret, int received)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sonde_ssl_key key = {};
+	struct sonde_io_args *a, plain = {};
+	struct sonde_conn *c;
+	__u64 conn, n = 0;
+	__u32 fd, *known;
+
+	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
+	if (!a || !a->tls_ssl)
+		return 0;
+	key.ssl = a->tls_ssl;
+	key.tgid = tgid;
+	plain.buf = a->tls_buf;
+	if (a->tls_len_ptr) {
+		if (ret == 1)
+			bpf_probe_read_user(&n, sizeof(n), (void *)a->tls_len_ptr);
+	} else if (ret > 0) {
+		n = ret;
+	}
+	fd = a->tls_fd;
+	a->tls_ssl = 0;
+	if (fd) {
+		fd--;
+		bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
+	} else {
+		known = bpf_map_lookup_elem(&ssl_fds, &key);
+		if (!known)
+			return 0;
+		fd = *known;
+	}
+	if (!n)
+		return 0;
+	conn = (__u64)tgid << 32 | fd;
+	c = bpf_map_lookup_elem(&conns, &conn);
+	if (c && c->tls && c->state != SONDE_CONN_NOT_HTTP)
+		conn_bytes(c, &plain, n, received, SONDE_DATA_TLS);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sonde_ssl_read, void *ssl, void *buf, int num)
+{
+	return tls_enter(ssl, buf, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sonde_ssl_read_ret, int ret)
+{
+	return tls_exit(ret, 1);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sonde_ssl_write, void *ssl, const void *buf, int num)
+{
+	return tls_enter(ssl, (void *)buf, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sonde_ssl_write_ret, int ret)
+{
+	return tls_exit(ret, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sonde_ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
+{
+	return tls_enter(ssl, buf, readbytes);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sonde_ssl_read_ex_ret, int ret)
+{
+	return tls_exit(ret, 1);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sonde_ssl_write_ex, void *ssl, const void *buf, size_t num, size_t *written)
+{
+	return tls_enter(ssl, (void *)buf, written);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sonde_ssl_write_ex_ret, int ret)
+{
+	return tls_exit(ret, 0);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
