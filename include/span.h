@@ -19,10 +19,12 @@ struct span {
 	uint64_t start_unix_ns;
 	uint64_t end_unix_ns;
 	char name[320];       /* "GET /api/users/{id}" */
-	char method[16];
-	char route[256];      /* server spans */
+	char protocol[12];    /* "" for HTTP; "grpc", "redis", "postgresql" */
+	char method[64];      /* HTTP method, Redis command, SQL verb, RPC method */
+	char rpc_service[192]; /* gRPC: helloworld.Greeter */
+	char route[256];      /* server spans; gRPC: the RPC path, both sides */
 	char path[256];       /* url.path: never the query */
-	int status;           /* 0: no HTTP status */
+	int status;           /* HTTP status (0: none); gRPC status (-1: none) */
 	char server_address[48];
 	uint16_t server_port;
 	char peer_address[48]; /* the client (server spans) or the server (client spans) */

@@ -7,8 +7,10 @@
 #ifndef SONDE_TRACING_H
 #define SONDE_TRACING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "otel_config.h"
 #include "span.h"
@@ -32,7 +34,33 @@ struct exchange {
 	const char *traceparent; /* or "" */
 	const struct sonde_peer *peer;
 	const char *error_type;  /* a connect that failed: refused, timeout, ...; else NULL */
+	/* Calls parsed from the wire (HTTP/1 leaves these zero): "http" for
+	 * HTTP/2, "grpc", "redis", "postgresql". gRPC's status is grpc-status
+	 * (-1: none); Redis and PostgreSQL have none, an error reply sets
+	 * call_error and server_fault says whether it counts against the
+	 * server. */
+	const char *protocol;
+	bool call_error;
+	bool server_fault;
 };
+
+/* A call whose status is not an HTTP status. */
+static inline bool exchange_is_rpc(const struct exchange *x)
+{
+	return x->protocol && strcmp(x->protocol, "http");
+}
+
+/* Whether the exchange counts against the server, as errors_total does. */
+static inline bool exchange_server_error(const struct exchange *x)
+{
+	return exchange_is_rpc(x) ? x->server_fault : !x->status || x->status >= 500;
+}
+
+/* Whether the caller saw the exchange fail. */
+static inline bool exchange_client_error(const struct exchange *x)
+{
+	return exchange_is_rpc(x) ? x->call_error : !x->status || x->status >= 400;
+}
 
 typedef void (*span_sink)(void *arg, const struct span *spans, size_t n);
 

@@ -83,7 +83,7 @@ void alerts_exchange(struct alerts *al, const struct exchange *x, const struct b
 		} else if (a->cfg.service[0] && strcmp(a->cfg.service, x->service)) {
 			continue;
 		}
-		window_request(&a->window, now_ms, seconds, !x->status || x->status >= 500);
+		window_request(&a->window, now_ms, seconds, exchange_server_error(x));
 	}
 }
 

@@ -452,6 +452,29 @@ static void collector_call(void *arg, const struct wire_call *w)
 	if (!http)
 		strcat(error_type, "_error");
 	record_request(c, client, labels, w->start_ns, w->end_ns, !client && w->server_fault ? error_type : NULL);
+	if (c->on_exchange) {
+		struct exchange x = {
+			.role = ev->role,
+			.service = labels[0],
+			.id = id,
+			.tgid = ev->tgid,
+			.tid = ev->tid,
+			.method = labels[2],
+			.route = client ? "" : labels[3],
+			.target = w->target,
+			.host = w->authority,
+			.status = http && w->status < 0 ? 0 : w->status,
+			.start_ns = w->start_ns,
+			.end_ns = w->end_ns,
+			.traceparent = w->traceparent,
+			.peer = &ev->peer,
+			.protocol = w->protocol,
+			.call_error = w->error,
+			.server_fault = w->server_fault,
+		};
+
+		c->on_exchange(c->exchange_arg, &x);
+	}
 }
 
 static void collector_data(struct collector *c, const struct sonde_data_event *ev, size_t size)

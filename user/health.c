@@ -43,7 +43,7 @@ void health_exchange(struct health_recent *r, const struct exchange *x)
 			return;
 		r->n++;
 	}
-	window_request(&s->window, (int64_t)(x->end_ns / 1000000), 0, !x->status || x->status >= 500);
+	window_request(&s->window, (int64_t)(x->end_ns / 1000000), 0, exchange_server_error(x));
 }
 
 void health_recent_free(struct health_recent *r)

@@ -50,8 +50,7 @@ static size_t resource_attrs(const struct span *s, const struct otlp_host *host,
 	return n;
 }
 
-/* The OpenTelemetry HTTP semantic conventions. */
-static size_t span_attrs(const struct span *s, struct attr *a)
+static size_t http_attrs(const struct span *s, struct attr *a)
 {
 	size_t n = 0;
 
@@ -63,6 +62,36 @@ static size_t span_attrs(const struct span *s, struct attr *a)
 		a[n++] = (struct attr){ .key = "url.path", .str = s->path };
 	if (s->status)
 		a[n++] = (struct attr){ .key = "http.response.status_code", .num = s->status };
+	return n;
+}
+
+/* The OpenTelemetry RPC and database conventions: what was called, and
+ * gRPC's status, which 0 (OK) carries too. */
+static size_t rpc_attrs(const struct span *s, struct attr *a)
+{
+	size_t n = 0;
+
+	if (!strcmp(s->protocol, "grpc")) {
+		a[n++] = (struct attr){ .key = "rpc.system", .str = "grpc" };
+		if (s->rpc_service[0])
+			a[n++] = (struct attr){ .key = "rpc.service", .str = s->rpc_service };
+		a[n++] = (struct attr){ .key = "rpc.method", .str = s->method };
+		if (s->status >= 0)
+			a[n++] = (struct attr){ .key = "rpc.grpc.status_code", .num = s->status };
+	} else {
+		a[n++] = (struct attr){ .key = "db.system.name", .str = s->protocol };
+		a[n++] = (struct attr){ .key = "db.operation.name", .str = s->method };
+	}
+	return n;
+}
+
+/* The OpenTelemetry HTTP semantic conventions, or RPC and database ones
+ * for the protocols that are not HTTP; the network attributes for all. */
+static size_t span_attrs(const struct span *s, struct attr *a)
+{
+	size_t n = 0;
+
+	n = s->protocol[0] ? rpc_attrs(s, a) : http_attrs(s, a);
 	if (s->server_address[0])
 		a[n++] = (struct attr){ .key = "server.address", .str = s->server_address };
 	if (s->server_port)

@@ -75,9 +75,24 @@ static void split_host(const char *host, char *addr, size_t size, uint16_t *port
 	snprintf(addr, size, "%.*s", (int)n, host);
 }
 
-static int server_error(int status)
+/* The RPC and database conventions: a gRPC span is named for its RPC
+ * (helloworld.Greeter/SayHello), a Redis or PostgreSQL one for the command
+ * or verb. */
+static void fill_rpc(struct span *s, const struct exchange *x)
 {
-	return status >= 500 || !status;
+	snprintf(s->protocol, sizeof(s->protocol), "%s", x->protocol);
+	s->path[0] = '\0';
+	if (!strcmp(x->protocol, "grpc")) {
+		const char *rpc = x->target[0] == '/' ? x->target + 1 : x->target, *slash = strrchr(rpc, '/');
+
+		snprintf(s->route, sizeof(s->route), "%s", x->target);
+		snprintf(s->name, sizeof(s->name), "%s", rpc);
+		snprintf(s->rpc_service, sizeof(s->rpc_service), "%.*s", slash ? (int)(slash - rpc) : 0, rpc);
+		snprintf(s->method, sizeof(s->method), "%s", slash ? slash + 1 : rpc);
+	} else {
+		s->route[0] = '\0';
+		snprintf(s->name, sizeof(s->name), "%s", x->method);
+	}
 }
 
 static void fill(struct tracing *t, struct span *s, const struct exchange *x)
@@ -106,7 +121,7 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 		snprintf(s->route, sizeof(s->route), "%s", x->route);
 		snprintf(s->name, sizeof(s->name), "%s %s", x->method, x->route);
 		split_host(x->host, s->server_address, sizeof(s->server_address), &s->server_port);
-		s->error = server_error(x->status);
+		s->error = exchange_server_error(x);
 		/* The client's ephemeral port says nothing. */
 		s->peer_port = 0;
 	} else {
@@ -114,10 +129,12 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 		snprintf(s->name, sizeof(s->name), "%s", x->error_type ? "connect" : x->method);
 		snprintf(s->server_address, sizeof(s->server_address), "%s", s->peer_address);
 		s->server_port = x->peer->port;
-		s->error = x->status >= 400 || !x->status;
+		s->error = exchange_client_error(x);
 		if (x->error_type)
 			snprintf(s->error_type, sizeof(s->error_type), "%s", x->error_type);
 	}
+	if (exchange_is_rpc(x))
+		fill_rpc(s, x);
 }
 
 static int slow(const struct tracing *t, const struct exchange *x)
@@ -147,7 +164,7 @@ static void server_exchange(struct tracing *t, const struct exchange *x)
 	else
 		id_random(&t->ids, trace_id, sizeof(trace_id));
 	keep = sampler_decide(t->cfg.sampler, t->cfg.ratio, trace_id, has_parent ? &parent : NULL) ||
-	       server_error(x->status) || slow(t, x);
+	       exchange_server_error(x) || slow(t, x);
 	/* Decided before anything is formatted: a span nobody keeps, with no
 	 * client spans to adopt, costs nothing more. */
 	if (!keep && !waiting_clients(t, x))

@@ -293,10 +293,71 @@ static void test_client_spans_join_their_server(void **state)
 	free(k);
 }
 
+/* gRPC and Redis exchanges: named for the RPC or command, their errors by
+ * the protocol's rules rather than an HTTP status. */
+static void test_wire_call_spans(void **state)
+{
+	struct sonde_peer peer = { .family = AF_INET, .port = 6379, .addr = { 10, 0, 0, 9 } };
+	struct otlp_host host = { .host_name = "node-1", .version = "test" };
+	struct strbuf out = { 0 };
+	struct otel_config cfg;
+	struct tracing *t = calloc(1, sizeof(*t));
+	struct sunk *k = calloc(1, sizeof(*k));
+	struct exchange x;
+	char err[256];
+
+	(void)state;
+	fake_env = (const char *const[]){ NULL };
+	assert_int_equal(otel_config_load(&cfg, lookup, "http://x", 1.0, err, sizeof(err)), 0);
+	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
+	x = exchange(SONDE_ROLE_SERVER, 1, 1000, 2000, 0, &peer);
+	x.protocol = "grpc";
+	x.method = x.route = x.target = "/helloworld.Greeter/SayHello";
+	tracing_exchange(t, &x);
+	/* INVALID_ARGUMENT: the caller's mistake, not the server's fault. */
+	x.status = 3;
+	x.call_error = true;
+	tracing_exchange(t, &x);
+	/* A Redis error reply: an error for the caller only. */
+	x = exchange(SONDE_ROLE_SERVER, 1, 3000, 3100, 0, &peer);
+	x.protocol = "redis";
+	x.method = x.route = "INCR";
+	x.target = "";
+	x.call_error = true;
+	tracing_exchange(t, &x);
+	x.role = SONDE_ROLE_CLIENT;
+	x.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	tracing_exchange(t, &x);
+	tracing_flush(t, 4000);
+	assert_int_equal(k->n, 4);
+	assert_string_equal(k->spans[0].name, "helloworld.Greeter/SayHello");
+	assert_string_equal(k->spans[0].rpc_service, "helloworld.Greeter");
+	assert_string_equal(k->spans[0].method, "SayHello");
+	assert_int_equal(k->spans[0].status, 0);
+	assert_false(k->spans[0].error);
+	assert_string_equal(k->spans[0].path, "");
+	assert_false(k->spans[1].error);
+	assert_string_equal(k->spans[2].name, "INCR");
+	assert_false(k->spans[2].error);
+	assert_true(k->spans[3].error);
+	assert_int_equal(otlp_encode_json(k->spans, 4, &host, &out), 0);
+	assert_non_null(strstr(out.data, "{\"key\":\"rpc.system\",\"value\":{\"stringValue\":\"grpc\"}}"));
+	assert_non_null(strstr(out.data, "{\"key\":\"rpc.grpc.status_code\",\"value\":{\"intValue\":\"0\"}}"));
+	assert_non_null(strstr(out.data, "{\"key\":\"rpc.method\",\"value\":{\"stringValue\":\"SayHello\"}}"));
+	assert_non_null(strstr(out.data, "{\"key\":\"db.system.name\",\"value\":{\"stringValue\":\"redis\"}}"));
+	assert_non_null(strstr(out.data, "{\"key\":\"db.operation.name\",\"value\":{\"stringValue\":\"INCR\"}}"));
+	assert_null(strstr(out.data, "http.request.method"));
+	assert_null(strstr(out.data, "http.route"));
+	strbuf_free(&out);
+	tracing_free(t);
+	free(t);
+	free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_traceparent),     cmocka_unit_test(test_samplers),
+		cmocka_unit_test(test_traceparent),     cmocka_unit_test(test_wire_call_spans),     cmocka_unit_test(test_samplers),
 		cmocka_unit_test(test_otel_config),     cmocka_unit_test(test_otel_config_errors),
 		cmocka_unit_test(test_otlp_protobuf),   cmocka_unit_test(test_otlp_json),
 		cmocka_unit_test(test_client_spans_join_their_server),

@@ -2,7 +2,9 @@
 """A gRPC server with a generic handler, no generated code: /helloworld.Greeter/SayHello
 answers OK, or INTERNAL when the request's bytes are b"fail". Over h2c.
    grpc_greeter.py serve PORT
-   grpc_greeter.py call PORT OK_COUNT FAIL_COUNT   (one channel, so one connection)"""
+   grpc_greeter.py call PORT OK_COUNT FAIL_COUNT   (one channel, so one connection)
+With TRACEPARENT set, the first call carries it as metadata."""
+import os
 import sys
 from concurrent import futures
 
@@ -30,8 +32,9 @@ def serve(port):
 def call(port, ok, failing):
     with grpc.insecure_channel("127.0.0.1:%d" % port) as channel:
         stub = channel.unary_unary(METHOD)
-        for _ in range(ok):
-            stub(b"world", timeout=10)
+        tp = os.environ.get("TRACEPARENT")
+        for i in range(ok):
+            stub(b"world", timeout=10, metadata=(("traceparent", tp),) if tp and i == 0 else None)
         for _ in range(failing):
             try:
                 stub(b"fail", timeout=10)
