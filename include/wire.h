@@ -44,8 +44,9 @@ typedef void (*wire_call_fn)(void *arg, const struct wire_call *call);
 
 /* A parser of one connection. feed gets the bytes of one direction, in
  * order, with the time they moved; it calls cb for each call completed.
- * gap says n bytes of that direction moved but were not captured. Both
- * return 0 or a negative errno (-EBADMSG: not this protocol or out of
+ * gap says n bytes of that direction moved at ts_ns but were not captured;
+ * a message they end completes then, calling cb. Both return 0 or a
+ * negative errno (-EBADMSG: not this protocol or out of
  * sync); after an error the connection's parser is freed, not fed. */
 struct wire_parser {
 	const char *name;
@@ -53,7 +54,7 @@ struct wire_parser {
 	void (*destroy)(void *conn);
 	int (*feed)(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
 		    wire_call_fn cb, void *arg);
-	int (*gap)(void *conn, enum wire_dir dir, uint64_t n);
+	int (*gap)(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg);
 };
 
 extern const struct wire_parser h2_parser;    /* user/h2.c */

@@ -478,8 +478,9 @@ static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 	}
 }
 
-/* Lost bytes are only survivable inside a body nobody reads. */
-static int pg_gap(void *conn, enum wire_dir dir, uint64_t n)
+/* Lost bytes are only survivable inside a body nobody reads; a message
+ * they end completes at once. */
+static int pg_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg)
 {
 	struct pg_conn *c = conn;
 	struct pg_dir *d;
@@ -492,7 +493,7 @@ static int pg_gap(void *conn, enum wire_dir dir, uint64_t n)
 	if (!d->in_body || d->head_len < d->head_want || n > d->body_left)
 		return -EBADMSG;
 	d->body_left -= n;
-	return 0;
+	return pg_feed(conn, dir, NULL, 0, ts_ns, cb, arg);
 }
 
 const struct wire_parser pg_parser = {

@@ -170,7 +170,7 @@ int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call
 	if (ev->len)
 		ret = ops->feed(c->parser, dir, (const uint8_t *)ev->data, ev->len, ev->ts_ns, cb, arg);
 	if (!ret && ev->total > ev->len)
-		ret = ops->gap(c->parser, dir, ev->total - ev->len);
+		ret = ops->gap(c->parser, dir, ev->total - ev->len, ev->ts_ns, cb, arg);
 	if (ret) {
 		ops->destroy(c->parser);
 		c->parser = NULL;

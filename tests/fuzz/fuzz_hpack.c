@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = (c >> 2) + 1;
 
 		if (c & 2) {
-			ret = h2_parser.gap(conn, dir, n);
+			ret = h2_parser.gap(conn, dir, n, 0, call, &sum);
 			continue;
 		}
 		if (n > size - i)

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pg_parser.feed(conn, dir, data + i, n, ts++, check_call, &calls))
 			break;
 		i += n;
-		if (ctl & 2 && pg_parser.gap(conn, dir, ctl >> 2))
+		if (ctl & 2 && pg_parser.gap(conn, dir, ctl >> 2, ts++, check_call, &calls))
 			break;
 	}
 	pg_parser.destroy(conn);

@@ -445,33 +445,52 @@ static void test_gap(void **state)
 		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs), 0);
 	/* The DATA payload is lost but for its last byte, then the rest. */
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, data->d, 10, 1, collect, cs), 0);
-	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 5), 0);
-	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 2), -EBADMSG);
+	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 5, 1, collect, cs), 0);
+	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 2, 1, collect, cs), -EBADMSG);
 	h2_parser.destroy(conn);
 
 	conn = h2_parser.create();
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs), 0);
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, data->d, 10, 1, collect, cs), 0);
-	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 6), 0);
-	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 0), 0);
+	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 6, 1, collect, cs), 0);
+	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 0, 1, collect, cs), 0);
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, data->d + 16, data->n - 16, 1, collect, cs), 0);
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, s->step[3].b.d, s->step[3].b.n, 1, collect, cs), 0);
 	assert_int_equal(cs->n, 1);
 	assert_int_equal(cs->c[0].status, 0);
 	/* A gap at a frame header. */
-	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 1), -EBADMSG);
+	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 1, 1, collect, cs), -EBADMSG);
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, data->d, data->n, 1, collect, cs), -EBADMSG);
 	h2_parser.destroy(conn);
 
 	/* A gap inside a header block. */
 	conn = h2_parser.create();
 	assert_int_equal(h2_parser.feed(conn, WIRE_REQUEST, s->step[0].b.d, 24 + 15 + 12, 1, collect, cs), 0);
-	assert_int_equal(h2_parser.gap(conn, WIRE_REQUEST, 1), -EBADMSG);
+	assert_int_equal(h2_parser.gap(conn, WIRE_REQUEST, 1, 1, collect, cs), -EBADMSG);
 	h2_parser.destroy(conn);
 	/* In the preface, too. */
 	conn = h2_parser.create();
-	assert_int_equal(h2_parser.gap(conn, WIRE_REQUEST, 1), -EBADMSG);
+	assert_int_equal(h2_parser.gap(conn, WIRE_REQUEST, 1, 1, collect, cs), -EBADMSG);
+	h2_parser.destroy(conn);
+	free(s);
+
+	/* The response's last DATA frame, END_STREAM, lost to its end: the
+	 * call ends with the gap. */
+	struct buf last = { 0 };
+
+	s = http_get("200", false);
+	cs->n = 0;
+	conn = h2_parser.create();
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs), 0);
+	frame(&last, DATA, END_STREAM, 1, "hello world", 11);
+	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, last.d, 9 + 3, 5, collect, cs), 0);
+	assert_int_equal(cs->n, 0);
+	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 8, 9, collect, cs), 0);
+	assert_int_equal(cs->n, 1);
+	assert_int_equal(cs->c[0].status, 200);
+	assert_int_equal(cs->c[0].end_ns, 9);
 	h2_parser.destroy(conn);
 	free(s);
 	free(cs);

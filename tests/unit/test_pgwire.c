@@ -335,7 +335,7 @@ static void test_huge_datarow_with_gap(void **state)
 	void *c2 = open_session(&r);
 
 	assert_int_equal(pg_parser.feed(c2, WIRE_RESPONSE, (const uint8_t *)"D\0", 2, 1, record, &r), 0);
-	assert_int_equal(pg_parser.gap(c2, WIRE_RESPONSE, 3), -EBADMSG);
+	assert_int_equal(pg_parser.gap(c2, WIRE_RESPONSE, 3, 2, record, &r), -EBADMSG);
 	pg_parser.destroy(c2);
 
 	m.b[m.n++] = 'D';
@@ -343,9 +343,9 @@ static void test_huge_datarow_with_gap(void **state)
 	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 2, &r), 0);
 	assert_int_equal(pg_parser.feed(c, WIRE_RESPONSE, chunk, sizeof(chunk), 3, record, &r), 0);
 	left -= sizeof(chunk);
-	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, 40u << 20), 0);
+	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, 40u << 20, 3, record, &r), 0);
 	left -= 40u << 20;
-	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, left + 1), -EBADMSG);
+	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, left + 1, 3, record, &r), -EBADMSG);
 	while (left) {
 		size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
 

@@ -250,20 +250,20 @@ static void test_big_bulk_with_gap(void **state)
 	memset(chunk, 'x', sizeof(chunk));
 	assert_int_equal(feed(c, WIRE_REQUEST, "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n", 1, &r), 0);
 	/* No gap before the payload. */
-	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 10), -EBADMSG);
+	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 10, 2, record, &r), -EBADMSG);
 	assert_int_equal(feed(c, WIRE_RESPONSE, "$10000000\r", 2, &r), 0);
 	assert_int_equal(feed(c, WIRE_RESPONSE, "\n", 3, &r), 0);
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(resp_parser.feed(c, WIRE_RESPONSE, (const uint8_t *)chunk, sizeof(chunk), 4, record, &r), 0);
 		left -= sizeof(chunk);
 	}
-	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 5000000), 0);
+	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 5000000, 4, record, &r), 0);
 	left -= 5000000;
-	/* A gap past the payload's end is out of sync. */
+	/* A gap past the payload's CRLF is out of sync. */
 	void *c2 = resp_parser.create();
 
 	assert_int_equal(feed(c2, WIRE_RESPONSE, "$5\r\n", 1, &r), 0);
-	assert_int_equal(resp_parser.gap(c2, WIRE_RESPONSE, 6), -EBADMSG);
+	assert_int_equal(resp_parser.gap(c2, WIRE_RESPONSE, 8, 2, record, &r), -EBADMSG);
 	resp_parser.destroy(c2);
 	while (left) {
 		size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
@@ -276,6 +276,37 @@ static void test_big_bulk_with_gap(void **state)
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.v[0].method, "GET");
 	assert_int_equal(r.v[0].end_ns, 6);
+	resp_parser.destroy(c);
+}
+
+/* A reply bigger than one capture, lost to its end: the call ends with the
+ * gap, however its CRLF was split. */
+static void test_gap_to_reply_end(void **state)
+{
+	struct recs r = { 0 };
+	void *c = resp_parser.create();
+
+	(void)state;
+	assert_int_equal(feed(c, WIRE_REQUEST, "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n", 1, &r), 0);
+	assert_int_equal(feed(c, WIRE_RESPONSE, "$20000\r\nxxxx", 2, &r), 0);
+	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 19996 + 2, 3, record, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].end_ns, 3);
+	/* The next command pairs with the next reply. */
+	assert_int_equal(feed(c, WIRE_REQUEST, "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n", 4, &r), 0);
+	assert_int_equal(feed(c, WIRE_RESPONSE, "$20000\r\nxxxx", 5, &r), 0);
+	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 19996 + 1, 6, record, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(feed(c, WIRE_RESPONSE, "\n", 7, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[1].end_ns, 7);
+	/* The CR seen, the LF lost. */
+	assert_int_equal(feed(c, WIRE_REQUEST, "*1\r\n$4\r\nECHO\r\n", 8, &r), 0);
+	assert_int_equal(feed(c, WIRE_RESPONSE, "$1\r\nx\r", 9, &r), 0);
+	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 2, 10, record, &r), -EBADMSG);
+	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 1, 10, record, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[2].method, "ECHO");
 	resp_parser.destroy(c);
 }
 
@@ -342,7 +373,7 @@ int main(void)
 		cmocka_unit_test(test_set_get),       cmocka_unit_test(test_null_bulk_and_unsolicited),
 		cmocka_unit_test(test_pipelined),     cmocka_unit_test(test_byte_by_byte),
 		cmocka_unit_test(test_errors),        cmocka_unit_test(test_resp3),
-		cmocka_unit_test(test_nested),        cmocka_unit_test(test_big_bulk_with_gap),
+		cmocka_unit_test(test_nested),        cmocka_unit_test(test_big_bulk_with_gap), cmocka_unit_test(test_gap_to_reply_end),
 		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_fifo_overflow),
 	};
 
