@@ -12,17 +12,29 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TLS_MAX_FILES 64
+/* Every executable of every process is looked at when all may be
+ * observed: room for a node's worth of them. */
+#define TLS_MAX_FILES 4096
 #define TLS_NPROBES 8
+/* Scans in a row that may fail to attach to a file before it is left:
+ * its process may have gone between reading its maps and attaching. */
+#define TLS_MAX_TRIES 3
 
 struct sonde_bpf;
 struct bpf_link;
 
-/* A file looked at: attached to, or without OpenSSL's symbols. */
+enum tls_file_state {
+	TLS_FILE_NO_OPENSSL, /* no SSL_read defined in it */
+	TLS_FILE_ATTACHED,
+	TLS_FILE_FAILED,     /* tries times so far */
+};
+
+/* A file looked at, by device and inode. */
 struct tls_file {
 	uint64_t dev;
 	uint64_t ino;
-	bool attached;
+	uint8_t state;       /* enum tls_file_state */
+	uint8_t tries;
 	struct bpf_link *links[TLS_NPROBES];
 };
 
@@ -30,7 +42,7 @@ struct tls_probes {
 	struct sonde_bpf *skel;
 	struct tls_file files[TLS_MAX_FILES];
 	size_t nfiles;
-	size_t attached;
+	bool full_logged;
 };
 
 void tls_probes_init(struct tls_probes *t, struct sonde_bpf *skel);

@@ -94,13 +94,37 @@ static int attach_file(struct tls_probes *t, struct tls_file *f, const char *pat
 		for (size_t i = 0; i < TLS_NPROBES; i++)
 			bpf_link__destroy(f->links[i]);
 		memset(f->links, 0, sizeof(f->links));
-		log_warn("tls", "cannot attach to %s: %s", path, strerror(errno));
+		f->state = TLS_FILE_FAILED;
+		if (++f->tries == TLS_MAX_TRIES)
+			log_warn("tls", "cannot attach to %s: %s", path, strerror(errno));
 		return -ENOENT;
 	}
-	f->attached = true;
-	t->attached++;
+	f->state = TLS_FILE_ATTACHED;
 	log_info("tls", "attached to %s (%zu probes)", path, n);
 	return 0;
+}
+
+/* A file a process maps: looked at once, attached to when it holds
+ * OpenSSL. Returns 1 when it was attached to now. */
+static int cover(struct tls_probes *t, uint64_t dev, uint64_t ino, const char *path, bool lib)
+{
+	struct tls_file *f = file_seen(t, dev, ino);
+
+	if (!f) {
+		if (t->nfiles == TLS_MAX_FILES) {
+			if (!t->full_logged)
+				log_warn("tls", "%d files looked at: %s and later ones are not", TLS_MAX_FILES, path);
+			t->full_logged = true;
+			return 0;
+		}
+		f = &t->files[t->nfiles++];
+		f->dev = dev;
+		f->ino = ino;
+		f->state = lib || has_openssl(path) ? TLS_FILE_FAILED : TLS_FILE_NO_OPENSSL;
+	}
+	if (f->state != TLS_FILE_FAILED || f->tries >= TLS_MAX_TRIES)
+		return 0;
+	return !attach_file(t, f, path);
 }
 
 /* The files one process maps: libssl by name, and its executable when
@@ -108,6 +132,7 @@ static int attach_file(struct tls_probes *t, struct tls_file *f, const char *pat
 static int scan_pid(struct tls_probes *t, uint32_t pid)
 {
 	char maps_path[64], exe_path[64], exe[4096], line[4608], path[4160];
+	uint64_t prev_dev = 0, prev_ino = 0;
 	int attached = 0;
 	ssize_t elen;
 	FILE *f;
@@ -119,11 +144,10 @@ static int scan_pid(struct tls_probes *t, uint32_t pid)
 	f = fopen(maps_path, "re");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f) && t->nfiles < TLS_MAX_FILES) {
+	while (fgets(line, sizeof(line), f)) {
 		unsigned int major, minor;
 		unsigned long long ino;
 		const char *name, *base;
-		struct tls_file *tf;
 		int pos = 0;
 		bool lib;
 
@@ -135,17 +159,14 @@ static int scan_pid(struct tls_probes *t, uint32_t pid)
 			continue;
 		base = strrchr(name, '/') + 1;
 		lib = !strncmp(base, "libssl.so", 9);
-		if (!lib && strcmp(name, exe))
+		/* A file's segments come in a row: one try per process. */
+		if ((!lib && strcmp(name, exe)) || (prev_dev == ((uint64_t)major << 32 | minor) && prev_ino == ino))
 			continue;
-		if (file_seen(t, (uint64_t)major << 32 | minor, ino))
-			continue;
-		tf = &t->files[t->nfiles++];
-		tf->dev = (uint64_t)major << 32 | minor;
-		tf->ino = ino;
+		prev_dev = (uint64_t)major << 32 | minor;
+		prev_ino = ino;
 		/* Through the process's root, so files in containers resolve. */
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, name);
-		if ((lib || has_openssl(path)) && !attach_file(t, tf, path))
-			attached++;
+		attached += cover(t, prev_dev, prev_ino, path, lib);
 	}
 	fclose(f);
 	return attached;
