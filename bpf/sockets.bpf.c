@@ -244,9 +244,12 @@ int sonde_exit_connect(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* A server connection closed by the process that accepted it before any
- * byte moved, right after it forked: the socket now belongs to the child,
- * which serves it (PostgreSQL's postmaster and its backends). Returns 1
- * when the connection moved there. */
+ * byte moved, right after it forked a child once the connection was
+ * accepted: the socket now belongs to the child, which serves it
+ * (PostgreSQL's postmaster and its backends). A connection that merely
+ * closed silently after some older fork (a health probe's, while Redis
+ * saves in a child) stays where it was. Returns 1 when the connection
+ * moved there. */
 static __always_inline int hand_over(struct sonde_conn *c, __u32 tgid, __u32 fd, struct sonde_proc_conns *pc)
 {
 	struct sonde_proc_conns zero = {}, *cpc;
@@ -254,7 +257,8 @@ static __always_inline int hand_over(struct sonde_conn *c, __u32 tgid, __u32 fd,
 	__u64 key;
 
 	if (!pc || !pc->last_child || c->ev.role != SONDE_ROLE_SERVER || c->state != SONDE_CONN_IDLE ||
-	    c->ev.start_ns || c->proto || c->tls)
+	    c->ev.start_ns || c->proto || c->tls || pc->fork_ns < c->ev.conn_id ||
+	    bpf_ktime_get_ns() - pc->fork_ns > SONDE_HAND_OVER_NS)
 		return 0;
 	child = pc->last_child;
 	pc->last_child = 0;

@@ -38,8 +38,10 @@ int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
 	if (t)
 		bpf_map_update_elem(&targets, &child_tgid, t, BPF_ANY);
 	pc = bpf_map_lookup_elem(&proc_conns, &parent_tgid);
-	if (pc)
+	if (pc) {
 		pc->last_child = child_tgid;
+		pc->fork_ns = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 

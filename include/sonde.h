@@ -159,10 +159,16 @@ struct sonde_conn_event {
 struct sonde_proc_conns {
 	__s64 server;
 	__u32 service_id;
-	/* The last process it forked: a server that accepts, then forks a
-	 * process per connection (PostgreSQL) hands the socket over. */
+	/* The last process it forked, and when: a server that accepts, then
+	 * forks a process per connection (PostgreSQL) hands the socket over. */
 	__u32 last_child;
+	__u32 pad;
+	__u64 fork_ns;
 };
+
+/* How soon after the fork the parent closes its copy of a socket it hands
+ * over; the postmaster does it at once. */
+#define SONDE_HAND_OVER_NS 100000000ull
 
 /* A cgroup v2 directory whose processes, and its descendants', are
  * selected: the value of the cgroup_targets array. */
