@@ -107,10 +107,11 @@ static __always_inline void exchange_request_bytes(struct sonde_conn *c, const s
 
 /* Classifies a connection at its client's first bytes. Returns 1 when
  * they start a protocol followed here; a TLS handshake marks the
- * connection for the TLS library's probes instead. */
+ * connection for the TLS library's probes instead, and a negotiation
+ * (PostgreSQL's SSLRequest) leaves it to the next bytes. */
 static __always_inline int conn_classify(struct sonde_conn *c, const struct sonde_io_args *a, long ret, __u8 tls_flag)
 {
-	__u8 head[8] = {}, tls;
+	__u8 head[8] = {}, next;
 	__u32 seg_len = 0, peek;
 	__u64 data;
 
@@ -123,8 +124,10 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 	if (peek > 8)
 		return 0;
 	bpf_probe_read_user(head, peek, (void *)data);
-	c->proto = classify(head, seg_len, &tls);
-	if (tls && !tls_flag) {
+	c->proto = classify(head, seg_len, &next);
+	if (next == CLASSIFY_AGAIN)
+		return 0;
+	if (next == CLASSIFY_TLS && !tls_flag) {
 		c->tls = 1;
 		stat_inc(SONDE_STAT_TLS_CONNS);
 		return 0;

@@ -13,18 +13,23 @@
 #define TLS_HANDSHAKE 0x16
 #define DATA_MASK (SONDE_DATA_CAP - 1)
 
-/* What a connection's first bytes say; tls is set for a TLS handshake,
- * whose plaintext is then classified from the TLS library's buffers. */
-static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *tls)
+enum classify_next {
+	CLASSIFY_DONE,  /* the protocol is known, or none is followed */
+	CLASSIFY_TLS,   /* a TLS handshake: the plaintext tells, from the TLS library */
+	CLASSIFY_AGAIN, /* a negotiation: the client's next bytes tell */
+};
+
+/* What a connection's first bytes say, and what comes next. */
+static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 {
 	__u32 len, code;
 
-	*tls = 0;
+	*next = CLASSIFY_DONE;
 	if (!n)
 		return SONDE_PROTO_UNKNOWN;
 	/* nginx peeks one byte to tell TLS from plaintext: one is enough. */
 	if (h[0] == TLS_HANDSHAKE) {
-		*tls = 1;
+		*next = CLASSIFY_TLS;
 		return SONDE_PROTO_UNKNOWN;
 	}
 	if (n >= 8 && h[0] == 'P' && h[1] == 'R' && h[2] == 'I' && h[3] == ' ' && h[4] == '*' && h[5] == ' ' &&
@@ -35,9 +40,14 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *tls)
 	if (n >= 8) {
 		len = (__u32)h[0] << 24 | (__u32)h[1] << 16 | (__u32)h[2] << 8 | h[3];
 		code = (__u32)h[4] << 24 | (__u32)h[5] << 16 | (__u32)h[6] << 8 | h[7];
-		/* StartupMessage v3.0, SSLRequest, GSSENCRequest. */
-		if (len >= 8 && len <= 10000 && (code == 0x00030000 || code == 80877103 || code == 80877104))
+		if (len >= 8 && len <= 10000 && code == 0x00030000) /* StartupMessage v3.0 */
 			return SONDE_PROTO_POSTGRES;
+		/* SSLRequest, GSSENCRequest: the server answers one byte, then
+		 * a TLS handshake or the StartupMessage comes. */
+		if (len == 8 && (code == 80877103 || code == 80877104)) {
+			*next = CLASSIFY_AGAIN;
+			return SONDE_PROTO_UNKNOWN;
+		}
 	}
 	if (looks_like_request((const char *)h, n))
 		return SONDE_PROTO_HTTP1;
