@@ -7,6 +7,7 @@
 #ifndef SONDE_TLS_PROBES_H
 #define SONDE_TLS_PROBES_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,17 +39,37 @@ struct tls_file {
 	struct bpf_link *links[TLS_NPROBES];
 };
 
+/* Writes the processes to look at into pids, up to max; returns how many. */
+typedef size_t (*tls_pids_fn)(void *arg, uint32_t *pids, size_t max);
+
+#define TLS_SCAN_PIDS 16384
+#define TLS_SCAN_INTERVAL_MS 1000
+
 struct tls_probes {
 	struct sonde_bpf *skel;
 	struct tls_file files[TLS_MAX_FILES];
 	size_t nfiles;
 	bool full_logged;
+	/* The scans after the first run on a thread of their own: reading
+	 * the maps of a node's processes takes long enough to stall the
+	 * ring buffer's drain. */
+	tls_pids_fn pids_fn;
+	void *pids_arg;
+	uint32_t *pids;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool started, stopping;
 };
 
 void tls_probes_init(struct tls_probes *t, struct sonde_bpf *skel);
 /* Looks at the memory maps of these processes and attaches to the
  * OpenSSL files not seen before. Returns how many were attached now. */
 int tls_probes_scan(struct tls_probes *t, const uint32_t *pids, size_t n);
+/* Scans the processes pids_fn names now, then every TLS_SCAN_INTERVAL_MS
+ * on a thread until tls_probes_free. Returns 0 or a negative errno. */
+int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg);
+/* Stops the thread, if started, and detaches every probe. */
 void tls_probes_free(struct tls_probes *t);
 
 #endif

@@ -46,8 +46,6 @@
 #define DRAIN_INTERVAL_MS 10
 #define PEERS_PER_SERVICE 100
 #define RESCAN_INTERVAL_NS 1000000000ull
-/* Processes whose maps are read for TLS libraries at each scan. */
-#define TLS_SCAN_PIDS 16384
 #define EVALUATE_INTERVAL_MS 100
 
 struct daemon {
@@ -70,7 +68,6 @@ struct daemon {
 	struct exporter exporter;
 	struct processes processes; /* the HTTP thread's */
 	struct tls_probes tls;
-	uint32_t *tls_pids;         /* scratch for the TLS library scan */
 	/* What the file's checks, business metrics, rules and notifiers
 	 * become; replaced by a reload. The lock covers all but checks and
 	 * notifier, which run threads of their own. */
@@ -490,18 +487,12 @@ out:
 	free(next);
 }
 
-/* Attaches the TLS probes to OpenSSL files newly mapped by the processes
- * that may be observed; the attachments then cover every process. */
-static void tls_scan(struct daemon *d)
+/* The processes whose OpenSSL files the TLS probes cover. */
+static size_t tls_pids(void *arg, uint32_t *pids, size_t max)
 {
-	size_t n;
+	struct daemon *d = arg;
 
-	if (!d->tls_pids)
-		d->tls_pids = malloc(TLS_SCAN_PIDS * sizeof(*d->tls_pids));
-	if (!d->tls_pids)
-		return;
-	n = targets_pids(&d->targets, d->tls_pids, TLS_SCAN_PIDS);
-	tls_probes_scan(&d->tls, d->tls_pids, n);
+	return targets_pids(&d->targets, pids, max);
 }
 
 static int run(struct daemon *d)
@@ -577,7 +568,7 @@ static int run(struct daemon *d)
 		ret = lifecycle_attach(d->skel);
 	if (!ret) {
 		tls_probes_init(&d->tls, d->skel);
-		tls_scan(d);
+		ret = tls_probes_start(&d->tls, tls_pids, d);
 	}
 	if (ret) {
 		log_error("main", "cannot start observing: %s", strerror(-ret));
@@ -608,7 +599,6 @@ static int run(struct daemon *d)
 		if (now_ns() >= next_scan) {
 			if (targets_have_port_selectors(&d->targets))
 				targets_scan(&d->targets);
-			tls_scan(d);
 			next_scan = now_ns() + RESCAN_INTERVAL_NS;
 		}
 	}
@@ -623,7 +613,6 @@ out:
 	if (d->ring.rb)
 		ringbuf_close(&d->ring);
 	tls_probes_free(&d->tls);
-	free(d->tls_pids);
 	if (d->skel)
 		lifecycle_destroy(d->skel);
 	checks_stop(d->checks);

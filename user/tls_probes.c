@@ -5,7 +5,9 @@
 #include <inttypes.h>
 #include <libelf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -181,8 +183,65 @@ int tls_probes_scan(struct tls_probes *t, const uint32_t *pids, size_t n)
 	return attached;
 }
 
+static void *run(void *arg)
+{
+	struct tls_probes *t = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&t->lock);
+	while (!t->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += TLS_SCAN_INTERVAL_MS / 1000;
+		until.tv_nsec += (long)(TLS_SCAN_INTERVAL_MS % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&t->wake, &t->lock, &until);
+		if (t->stopping)
+			break;
+		pthread_mutex_unlock(&t->lock);
+		tls_probes_scan(t, t->pids, t->pids_fn(t->pids_arg, t->pids, TLS_SCAN_PIDS));
+		pthread_mutex_lock(&t->lock);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg)
+{
+	int ret;
+
+	t->pids = malloc(TLS_SCAN_PIDS * sizeof(*t->pids));
+	if (!t->pids)
+		return -ENOMEM;
+	t->pids_fn = pids_fn;
+	t->pids_arg = arg;
+	tls_probes_scan(t, t->pids, pids_fn(arg, t->pids, TLS_SCAN_PIDS));
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->wake, NULL);
+	ret = pthread_create(&t->thread, NULL, run, t);
+	if (ret) {
+		pthread_mutex_destroy(&t->lock);
+		pthread_cond_destroy(&t->wake);
+		return -ret;
+	}
+	t->started = true;
+	return 0;
+}
+
 void tls_probes_free(struct tls_probes *t)
 {
+	if (t->started) {
+		pthread_mutex_lock(&t->lock);
+		t->stopping = true;
+		pthread_cond_signal(&t->wake);
+		pthread_mutex_unlock(&t->lock);
+		pthread_join(t->thread, NULL);
+		pthread_mutex_destroy(&t->lock);
+		pthread_cond_destroy(&t->wake);
+	}
+	free(t->pids);
 	for (size_t i = 0; i < t->nfiles; i++)
 		for (size_t k = 0; k < TLS_NPROBES; k++)
 			bpf_link__destroy(t->files[i].links[k]);
