@@ -144,6 +144,33 @@ static bool grpc_server_fault(int status)
 	}
 }
 
+static bool rpc_name_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+	       ch == '.' || ch == '-' || ch == '$';
+}
+
+/* /package.Service/Method, and nothing more. */
+static bool rpc_path_ok(const char *p)
+{
+	size_t i = 1, parts = 0;
+
+	if (p[0] != '/')
+		return false;
+	while (parts < 2) {
+		size_t start = i;
+
+		while (rpc_name_char(p[i]))
+			i++;
+		if (i == start)
+			return false;
+		parts++;
+		if (parts == 1 && p[i++] != '/')
+			return false;
+	}
+	return !p[i];
+}
+
 static void complete(struct h2_conn *c, uint32_t sid, uint64_t ts, wire_call_fn cb, void *arg)
 {
 	struct h2_stream **slot = find_slot(c, sid), *s;
@@ -161,7 +188,11 @@ static void complete(struct h2_conn *c, uint32_t sid, uint64_t ts, wire_call_fn 
 	};
 	if (s->grpc) {
 		call.protocol = "grpc";
-		call.method = s->path;
+		/* An RPC the server does not have, or a path no RPC has, names no
+		 * series: a client cannot mint them. */
+		if (s->grpc_status == 12 || !rpc_path_ok(s->path))
+			call.target = "_OTHER";
+		call.method = call.target;
 		call.status = s->grpc_status;
 		call.error = s->grpc_status != 0;
 		call.server_fault = grpc_server_fault(s->grpc_status);

@@ -103,6 +103,26 @@ static bool is_letter(char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
+/* The first words of PostgreSQL's SQL commands: any other word is
+ * "_OTHER", so a client cannot mint series with made-up statements. */
+static bool known_verb(const char *verb)
+{
+	static const char *const verbs[] = {
+		"ABORT",   "ALTER",   "ANALYZE",  "BEGIN",    "CALL",     "CHECKPOINT", "CLOSE",	 "CLUSTER",
+		"COMMENT", "COMMIT",  "COPY",	  "CREATE",   "DEALLOCATE", "DECLARE",  "DELETE",	 "DISCARD",
+		"DO",	   "DROP",    "END",	  "EXECUTE",  "EXPLAIN",  "FETCH",	"GRANT",	 "IMPORT",
+		"INSERT",  "LISTEN",  "LOAD",	  "LOCK",     "MERGE",	  "MOVE",	"NOTIFY",	 "PREPARE",
+		"REASSIGN", "REFRESH", "REINDEX", "RELEASE",  "RESET",	  "REVOKE",	"ROLLBACK",	 "SAVEPOINT",
+		"SECURITY", "SELECT",  "SET",	  "SHOW",     "START",	  "TABLE",	"TRUNCATE",	 "UNLISTEN",
+		"UPDATE",  "VACUUM",  "VALUES",	  "WITH",
+	};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verb, verbs[i]))
+			return true;
+	return false;
+}
+
 /* The first keyword of the SQL, past blanks, comments, '(' and ';'. */
 static void sql_verb(const char *s, size_t n, char *verb)
 {
@@ -139,8 +159,10 @@ static void sql_verb(const char *s, size_t n, char *verb)
 		verb[len++] = ch >= 'a' ? (char)(ch - 'a' + 'A') : ch;
 	}
 	verb[len] = 0;
-	if (!len)
-		strcpy(verb, i < n ? "UNKNOWN" : "EMPTY");
+	if (!len && i >= n)
+		strcpy(verb, "EMPTY");
+	else if (!known_verb(verb))
+		strcpy(verb, "_OTHER");
 }
 
 /* FNV-1a: names are kept as hashes, whatever their length. */

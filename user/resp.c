@@ -52,6 +52,7 @@ struct resp_conn {
 	struct resp_frame stack[RESP_MAX_DEPTH];
 	unsigned int depth;
 	bool reply_push, reply_error, reply_fault;
+	bool reply_unknown;          /* "ERR unknown command": the name is no label */
 	/* Commands awaiting replies, a ring that grows up to RESP_FIFO_MAX. */
 	struct resp_pending *fifo;
 	size_t fifo_cap, fifo_head, fifo_len;
@@ -186,7 +187,7 @@ static int reply_done(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void *a
 	c->fifo_len--;
 	struct wire_call call = {
 		.protocol = "redis",
-		.method = p->method,
+		.method = c->reply_unknown ? "_OTHER" : p->method,
 		.target = "",
 		.authority = "",
 		.traceparent = "",
@@ -222,6 +223,7 @@ static void begin_value(struct resp_conn *c, char type)
 	c->reply_error = type == '-' || type == '!';
 	c->reply_push = type == '>';
 	c->reply_fault = false;
+	c->reply_unknown = false;
 }
 
 static int response_line(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void *arg)
@@ -234,8 +236,10 @@ static int response_line(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void
 	switch (type) {
 	case '-':
 		begin_value(c, type);
-		if (!c->depth)
+		if (!c->depth) {
 			c->reply_fault = is_server_fault(d->line + 1, d->line_kept - 1);
+			c->reply_unknown = d->line_kept >= 20 && !memcmp(d->line + 1, "ERR unknown command", 19);
+		}
 		return value_done(c, ts, cb, arg);
 	case '+': case ':': case ',': case '#': case '(': case '_':
 		begin_value(c, type);

@@ -36,6 +36,8 @@ redis-benchmark -h 127.0.0.1 -p "$PORT" -t get,set -n 1000 -c 2 -P 16 -q >"$TMP/
 # One error reply: INCR of a value that is not a number.
 redis-cli -h 127.0.0.1 -p "$PORT" set word abc >/dev/null
 redis-cli -h 127.0.0.1 -p "$PORT" incr word >/dev/null
+# A command Redis does not know names no series.
+redis-cli -h 127.0.0.1 -p "$PORT" madeup123 >/dev/null
 # A value bigger than one capture (8 KiB) each way: the rest is counted down
 # unseen, and each call still ends with its reply.
 head -c 100000 /dev/zero | tr '\0' v | redis-cli -h 127.0.0.1 -p "$PORT" -x set big >/dev/null
@@ -49,6 +51,8 @@ GETS=$(calls get)
 SETS=$(calls set)
 [ "$GETS" -gt 2000 ] || fail "Redis ran $GETS GETs, expected more than 2000 with the pipelines filled"
 wait_metric "$RT,method=\"INCR\",endpoint=\"INCR\",status=\"error\"}" 1 15
+expect_metric "$RT,method=\"_OTHER\",endpoint=\"_OTHER\",status=\"error\"}" 1
+expect_no_line 'MADEUP' "an unknown command names no series"
 expect_metric "$RT,method=\"GET\",endpoint=\"GET\",status=\"ok\"}" "$GETS"
 expect_metric "$RT,method=\"SET\",endpoint=\"SET\",status=\"ok\"}" "$SETS"
 [ "$(sum_client GET)" = $((GETS - 3)) ] || fail "the benchmark made $(sum_client GET) GETs, Redis ran $GETS, 3 of them redis-cli's"

@@ -233,13 +233,13 @@ static void test_grpc(void **state)
 	free(cs);
 }
 
-static struct script *trailers_only(const char *grpc_status)
+static struct script *trailers_only(const char *path, const char *grpc_status)
 {
 	struct script *s = script_new();
 	struct buf *b = step(s, WIRE_REQUEST, 10), blk = { 0 };
 
 	put(b, PREFACE, 24);
-	grpc_request(b, 1, "/pkg.Svc/M");
+	grpc_request(b, 1, path);
 	b = step(s, WIRE_RESPONSE, 20);
 	hp_index(&blk, 8);
 	hp_lit(&blk, 0x00, "content-type", "application/grpc");
@@ -251,21 +251,33 @@ static struct script *trailers_only(const char *grpc_status)
 static void test_grpc_errors(void **state)
 {
 	static const struct {
-		const char *status;
+		const char *path, *status;
 		int want;
 		bool fault;
+		const char *method;
 	} cases[] = {
-		{ "13", 13, true }, { "5", 5, false }, { "14", 14, true }, { "0", 0, false }, { "x", -1, true },
+		{ "/pkg.Svc/M", "13", 13, true, "/pkg.Svc/M" },
+		{ "/pkg.Svc/M", "5", 5, false, "/pkg.Svc/M" },
+		{ "/pkg.Svc/M", "14", 14, true, "/pkg.Svc/M" },
+		{ "/pkg.Svc/M", "0", 0, false, "/pkg.Svc/M" },
+		{ "/pkg.Svc/M", "x", -1, true, "/pkg.Svc/M" },
+		/* No such RPC, or no RPC path: no label of their own. */
+		{ "/pkg.Svc/Made_up_42", "12", 12, true, "_OTHER" },
+		{ "/pkg.Svc/M?x=1", "0", 0, false, "_OTHER" },
+		{ "/pkg.Svc/M/extra", "0", 0, false, "_OTHER" },
+		{ "//M", "0", 0, false, "_OTHER" },
+		{ "/pkg.Svc/", "0", 0, false, "_OTHER" },
 	};
 	struct calls *cs = malloc(sizeof(*cs));
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct script *s = trailers_only(cases[i].status);
+		struct script *s = trailers_only(cases[i].path, cases[i].status);
 
 		assert_int_equal(run(s, false, cs), 0);
 		assert_int_equal(cs->n, 1);
-		assert_string_equal(cs->c[0].method, "/pkg.Svc/M");
+		assert_string_equal(cs->c[0].method, cases[i].method);
+		assert_string_equal(cs->c[0].target, cases[i].method);
 		assert_int_equal(cs->c[0].status, cases[i].want);
 		assert_int_equal(cs->c[0].error, cases[i].want != 0);
 		assert_int_equal(cs->c[0].server_fault, cases[i].fault);

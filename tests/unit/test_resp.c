@@ -310,6 +310,25 @@ static void test_gap_to_reply_end(void **state)
 	resp_parser.destroy(c);
 }
 
+/* A command the server does not know names no series: a client cannot
+ * mint them. */
+static void test_unknown_command(void **state)
+{
+	struct recs r = { 0 };
+	void *c = resp_parser.create();
+
+	(void)state;
+	assert_int_equal(feed(c, WIRE_REQUEST, "*1\r\n$9\r\nMADEUP123\r\n*1\r\n$4\r\nPING\r\n", 1, &r), 0);
+	assert_int_equal(feed(c, WIRE_RESPONSE, "-ERR unknown command 'MADEUP123', with args beginning with: \r\n", 2, &r), 0);
+	assert_int_equal(feed(c, WIRE_RESPONSE, "-ERR wrong number of arguments\r\n", 3, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.v[0].method, "_OTHER");
+	assert_true(r.v[0].error);
+	assert_false(r.v[0].fault);
+	assert_string_equal(r.v[1].method, "PING");
+	resp_parser.destroy(c);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const bad_replies[] = {
@@ -373,7 +392,7 @@ int main(void)
 		cmocka_unit_test(test_set_get),       cmocka_unit_test(test_null_bulk_and_unsolicited),
 		cmocka_unit_test(test_pipelined),     cmocka_unit_test(test_byte_by_byte),
 		cmocka_unit_test(test_errors),        cmocka_unit_test(test_resp3),
-		cmocka_unit_test(test_nested),        cmocka_unit_test(test_big_bulk_with_gap), cmocka_unit_test(test_gap_to_reply_end),
+		cmocka_unit_test(test_nested),        cmocka_unit_test(test_big_bulk_with_gap), cmocka_unit_test(test_gap_to_reply_end), cmocka_unit_test(test_unknown_command),
 		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_fifo_overflow),
 	};
 
