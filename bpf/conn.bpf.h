@@ -137,6 +137,11 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		stat_inc(SONDE_STAT_NOT_HTTP);
 		return 0;
 	}
+	if (c->proto > SONDE_PROTO_HTTP1) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&data_procs, &c->ev.tgid, &one, BPF_ANY);
+	}
 	return 1;
 }
 

@@ -118,6 +118,16 @@ SONDE_MAP struct {
 	__type(value, struct sonde_proc_conns);
 } proc_conns SEC(".maps");
 
+/* Processes with connections whose bytes go to user space: at their exit
+ * user space drops those connections' parsers, as the kernel closes the
+ * sockets without close(). */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SONDE_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} data_procs SEC(".maps");
+
 /* LRU: a socket whose close was never seen ages out. */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -144,4 +144,24 @@ static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iov
 		stat_inc(SONDE_STAT_EVENTS);
 }
 
+/* A process with data connections exited. */
+static __always_inline void data_exit_emit(__u32 tgid)
+{
+	struct sonde_data_scratch *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&data_scratch, &zero);
+	if (!s)
+		return;
+	__builtin_memset(&s->ev, 0, SONDE_DATA_EVENT_SIZE(0));
+	s->ev.type = SONDE_EVENT_DATA;
+	s->ev.flags = SONDE_DATA_EXIT;
+	s->ev.ts_ns = bpf_ktime_get_ns();
+	s->ev.tgid = tgid;
+	if (bpf_ringbuf_output(&events, &s->ev, SONDE_DATA_EVENT_SIZE(0), wakeup_flag()))
+		stat_inc(SONDE_STAT_LOST);
+	else
+		stat_inc(SONDE_STAT_EVENTS);
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
+#include "proto.bpf.h"
 
 SEC("tracepoint/sched/sched_process_exec")
 int sonde_exec(void *ctx)
@@ -56,6 +57,8 @@ int sonde_exit(void *ctx)
 	if ((__u32)id == tgid) {
 		bpf_map_delete_elem(&targets, &tgid);
 		bpf_map_delete_elem(&proc_conns, &tgid);
+		if (!bpf_map_delete_elem(&data_procs, &tgid))
+			data_exit_emit(tgid);
 	}
 	return 0;
 }

@@ -58,6 +58,8 @@ struct collector {
 	struct metric_family *not_http;
 	struct metric_family *unanswered;
 	struct metric_family *tls_conns;
+	struct metric_family *streams_evicted;
+	struct metric_family *streams_open;
 	struct metric_family *conns;
 	struct metric_family *client_conns;
 	struct metric_family *targets;

@@ -102,6 +102,9 @@ enum sonde_data_flags {
 	SONDE_DATA_SENT = 1,  /* the target wrote these bytes; else it read them */
 	SONDE_DATA_CLOSE = 2, /* the connection closed: no bytes */
 	SONDE_DATA_TLS = 4,   /* plaintext taken from the TLS library */
+	/* tgid exited: the kernel closed its connections without close(),
+	 * so their parsers go. No connection, no bytes. */
+	SONDE_DATA_EXIT = 8,
 };
 
 /* The bytes one read or write moved on a connection of a user-space

@@ -107,6 +107,12 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 	c->unanswered = add(c, cfg, "requests_unanswered_total",
 			    "Requests whose connection closed before any response", METRIC_COUNTER, NULL, 0,
 			    1);
+	c->streams_evicted = add(c, cfg, "stream_evictions_total",
+				 "Followed connections whose parser was dropped to make room for newer ones",
+				 METRIC_COUNTER, NULL, 0, 1);
+	c->streams_open = add(c, cfg, "followed_connections",
+			      "HTTP/2, Redis and PostgreSQL connections whose bytes are parsed now", METRIC_GAUGE,
+			      NULL, 0, 1);
 	c->tls_conns = add(c, cfg, "tls_connections_total",
 			   "Observed connections that spoke TLS, read through the TLS library's probes",
 			   METRIC_COUNTER, NULL, 0, 1);
@@ -127,7 +133,7 @@ int collector_init(struct collector *c, struct registry *reg, const struct servi
 	    !c->conn_failures || !c->connect_duration || !c->retransmits || !c->sent_bytes ||
 	    !c->received_bytes || !c->active_connections || !c->cpu_seconds || !c->resident_memory ||
 	    !c->processes || !c->events || !c->lost || !c->parse_failures || !c->not_http ||
-	    !c->unanswered || !c->tls_conns || !c->conns || !c->client_conns || !c->targets || !c->build_info ||
+	    !c->unanswered || !c->tls_conns || !c->streams_evicted || !c->streams_open || !c->conns || !c->client_conns || !c->targets || !c->build_info ||
 	    !c->spans_exported || !c->spans_dropped)
 		return -ENOMEM;
 	series_set(family_series(c->build_info, build), 1);
@@ -481,6 +487,10 @@ static void collector_data(struct collector *c, const struct sonde_data_event *e
 {
 	struct call_context ctx = { .c = c, .ev = ev };
 
+	if (size >= SONDE_DATA_EVENT_SIZE(0) && ev->flags & SONDE_DATA_EXIT) {
+		streams_forget(&c->streams, ev->tgid);
+		return;
+	}
 	if (size < SONDE_DATA_EVENT_SIZE(0) || ev->len > SONDE_DATA_CAP || ev->len > ev->total ||
 	    SONDE_DATA_EVENT_SIZE(ev->len) > size) {
 		count_failure(c, "event");
@@ -546,6 +556,8 @@ void collector_kernel_stats(struct collector *c, const uint64_t stats[SONDE_STAT
 	series_set(family_series(c->unanswered, NULL), (double)stats[SONDE_STAT_UNANSWERED]);
 	series_set(family_series(c->conns, NULL), (double)stats[SONDE_STAT_CONNS]);
 	series_set(family_series(c->tls_conns, NULL), (double)stats[SONDE_STAT_TLS_CONNS]);
+	series_set(family_series(c->streams_evicted, NULL), (double)c->streams.evicted);
+	series_set(family_series(c->streams_open, NULL), (double)c->streams.used);
 	series_set(family_series(c->client_conns, NULL), (double)stats[SONDE_STAT_CLIENT_CONNS]);
 	series_set(family_series(c->targets, NULL), (double)targets);
 }

@@ -8,7 +8,6 @@
 struct stream_conn {
 	uint64_t conn_id; /* 0: a free slot */
 	uint32_t tgid;
-	uint8_t proto;
 	uint8_t failed;   /* its bytes stopped parsing: ignored until it closes */
 	const struct wire_parser *ops;
 	void *parser;
@@ -137,6 +136,19 @@ static struct stream_conn *insert(struct streams *s, uint32_t tgid, uint64_t con
 	return &s->slots[i];
 }
 
+void streams_forget(struct streams *s, uint32_t tgid)
+{
+	/* A removal may move a later entry into slot i: look at it again. */
+	for (size_t i = 0; i < s->nslots;) {
+		struct stream_conn *c = &s->slots[i];
+
+		if (c->conn_id && c->tgid == tgid)
+			remove_slot(s, c);
+		else
+			i++;
+	}
+}
+
 int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call_fn cb, void *arg)
 {
 	const struct wire_parser *ops = parser_of(ev->proto);
@@ -155,7 +167,6 @@ int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call
 	}
 	if (!c) {
 		c = insert(s, ev->tgid, ev->conn_id);
-		c->proto = ev->proto;
 		c->ops = ops;
 		c->parser = ops->create();
 		if (!c->parser) {
@@ -164,7 +175,7 @@ int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call
 		}
 	}
 	c->used_at = ++s->tick;
-	if (c->failed || c->proto != ev->proto)
+	if (c->failed)
 		return 0;
 	dir = (ev->role == SONDE_ROLE_SERVER) == received ? WIRE_REQUEST : WIRE_RESPONSE;
 	if (ev->len)

@@ -65,6 +65,8 @@ for verb in BEGIN:200 UPDATE:600 SELECT:208 INSERT:200 END:200; do
 done
 expect_no_line 'pgbench_|abalance|no_such_table' "no SQL text in labels"
 expect_no_line '^microservice_errors_total\{service="db"' "a missing table is no server error"
+# Every connection ended, closed or with its process: none is followed.
+wait_metric 'sonde_followed_connections' 0 10
 expect_metric 'sonde_events_lost_total' 0
 expect_no_line '^sonde_parse_failures_total' "nothing failed to parse"
 promtool_check

@@ -336,6 +336,40 @@ static void test_streams_evict(void **state)
 	streams_free(&s);
 }
 
+/* A process that exits takes its connections' parsers along, wherever
+ * they sit in the table, and leaves the others. */
+static void test_streams_forget(void **state)
+{
+	static struct sonde_data_event ev;
+	struct streams s;
+
+	(void)state;
+	assert_int_equal(streams_init(&s, 64), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_DATA;
+	ev.proto = SONDE_PROTO_REDIS;
+	ev.role = SONDE_ROLE_SERVER;
+	for (uint64_t id = 1; id <= 60; id++) {
+		ev.tgid = id % 3 ? 7 : 8;
+		ev.conn_id = id;
+		assert_int_equal(streams_feed(&s, &ev, NULL, NULL), 0);
+	}
+	assert_int_equal(s.used, 60);
+	streams_forget(&s, 7);
+	assert_int_equal(s.used, 20);
+	streams_forget(&s, 9);
+	assert_int_equal(s.used, 20);
+	ev.flags = SONDE_DATA_CLOSE;
+	ev.tgid = 8;
+	for (uint64_t id = 3; id <= 60; id += 3) {
+		ev.conn_id = id;
+		assert_int_equal(streams_feed(&s, &ev, NULL, NULL), 0);
+	}
+	assert_int_equal(s.used, 0);
+	assert_int_equal(s.evicted, 0);
+	streams_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
 		cmocka_unit_test(test_streams_evict),
+		cmocka_unit_test(test_streams_forget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
