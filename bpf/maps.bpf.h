@@ -79,6 +79,15 @@ struct sonde_ssl_key {
 	__u32 pad;
 };
 
+/* The connection too, so an SSL object freed and made again at the same
+ * address for a connection not followed never lends its old fd's bytes
+ * to whatever connection holds that fd number now. */
+struct sonde_ssl_conn {
+	__u64 conn_id;
+	__u32 fd;
+	__u32 pad;
+};
+
 struct sonde_scratch {
 	char buf[2 * SONDE_HEAD_SCAN];
 } __attribute__((aligned(8)));
@@ -170,7 +179,7 @@ SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SONDE_MAX_CONNS);
 	__type(key, struct sonde_ssl_key);
-	__type(value, __u32);
+	__type(value, struct sonde_ssl_conn);
 } ssl_fds SEC(".maps");
 
 SONDE_MAP struct {

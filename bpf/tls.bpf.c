@@ -34,10 +34,11 @@ static __always_inline int tls_exit(long ret, int received)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sonde_ssl_key key = {};
+	struct sonde_ssl_conn bound = {}, *known;
 	struct sonde_io_args *a, plain = {};
 	struct sonde_conn *c;
 	__u64 conn, n = 0;
-	__u32 fd, *known;
+	__u32 fd;
 
 	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
 	if (!a || !a->tls_ssl)
@@ -55,18 +56,23 @@ static __always_inline int tls_exit(long ret, int received)
 	a->tls_ssl = 0;
 	if (fd) {
 		fd--;
-		bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
+		conn = conn_key(tgid, fd);
+		c = bpf_map_lookup_elem(&conns, &conn);
+		if (!c)
+			return 0;
+		bound.conn_id = c->ev.conn_id;
+		bound.fd = fd;
+		bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
 	} else {
 		known = bpf_map_lookup_elem(&ssl_fds, &key);
 		if (!known)
 			return 0;
-		fd = *known;
+		conn = conn_key(tgid, known->fd);
+		c = bpf_map_lookup_elem(&conns, &conn);
+		if (!c || c->ev.conn_id != known->conn_id)
+			return 0;
 	}
-	if (!n)
-		return 0;
-	conn = (__u64)tgid << 32 | fd;
-	c = bpf_map_lookup_elem(&conns, &conn);
-	if (c && c->tls && c->state != SONDE_CONN_NOT_HTTP)
+	if (n && c->tls && c->state != SONDE_CONN_NOT_HTTP)
 		conn_bytes(c, &plain, n, received, SONDE_DATA_TLS);
 	return 0;
 }
