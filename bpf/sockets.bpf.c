@@ -147,8 +147,11 @@ static __always_inline int moved(long ret, int received)
 	return 0;
 }
 
-/* One program per syscall tracepoint, in four shapes: a buffer, an iovec
- * array, a msghdr at entry; the byte count at exit. */
+#define MSG_PEEK 2 /* uapi socket.h: not in vmlinux.h, which has no macros */
+
+/* One program per syscall tracepoint, in these shapes: a buffer, an iovec
+ * array, a msghdr at entry; the byte count at exit. A receive that only
+ * peeks is left out: the bytes come again with the read that takes them. */
 #define ENTER_BUF(call)                                                        \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
 	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
@@ -167,6 +170,22 @@ static __always_inline int moved(long ret, int received)
 	{                                                                      \
 		return msg_enter(ctx->args[0], ctx->args[1]);                  \
 	}
+#define ENTER_RECVMSG(call)                                                    \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
+	{                                                                      \
+		if (ctx->args[2] & MSG_PEEK)                                   \
+			return 0;                                              \
+		return msg_enter(ctx->args[0], ctx->args[1]);                  \
+	}
+#define ENTER_RECV(call)                                                       \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
+	{                                                                      \
+		if (ctx->args[3] & MSG_PEEK)                                   \
+			return 0;                                              \
+		return io_enter(ctx->args[0], ctx->args[1], 0);                \
+	}
 #define EXIT(call, received)                                                   \
 	SEC("tracepoint/syscalls/sys_exit_" #call)                            \
 	int sonde_exit_##call(struct trace_event_raw_sys_exit *ctx)            \
@@ -175,9 +194,9 @@ static __always_inline int moved(long ret, int received)
 	}
 
 ENTER_BUF(read)
-ENTER_BUF(recvfrom)
+ENTER_RECV(recvfrom)
 ENTER_IOV(readv)
-ENTER_MSG(recvmsg)
+ENTER_RECVMSG(recvmsg)
 EXIT(read, 1)
 EXIT(recvfrom, 1)
 EXIT(readv, 1)
