@@ -50,10 +50,12 @@ static inline bool exchange_is_rpc(const struct exchange *x)
 	return x->protocol && strcmp(x->protocol, "http");
 }
 
-/* Whether the exchange counts against the server, as errors_total does. */
+/* Whether the exchange counts against the server, as errors_total does:
+ * the parser of a wire call said so (an HTTP/2 stream reset before its
+ * response is no 5xx). */
 static inline bool exchange_server_error(const struct exchange *x)
 {
-	return exchange_is_rpc(x) ? x->server_fault : !x->status || x->status >= 500;
+	return x->protocol ? x->server_fault : !x->status || x->status >= 500;
 }
 
 /* Whether the caller saw the exchange fail. */

@@ -448,10 +448,12 @@ static void collector_call(void *arg, const struct wire_call *w)
 	} else {
 		labels[3] = grpc ? w->target : w->method;
 	}
-	if ((grpc || http) && w->status >= 0)
+	/* An HTTP/2 stream reset before its response has no status, as a gRPC
+	 * one without grpc-status. */
+	if ((grpc && w->status >= 0) || (http && w->status > 0))
 		snprintf(status_buf, sizeof(status_buf), "%d", w->status);
 	else
-		snprintf(status_buf, sizeof(status_buf), "%s", grpc ? "unknown" : w->error ? "error" : "ok");
+		snprintf(status_buf, sizeof(status_buf), "%s", grpc || http ? "unknown" : w->error ? "error" : "ok");
 	labels[4] = status_buf;
 	identity_labels(id, labels + 5);
 	snprintf(error_type, sizeof(error_type), "%s", http ? "http_5xx" : w->protocol);
