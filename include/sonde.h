@@ -204,8 +204,8 @@ struct sonde_config {
 
 /* Per-CPU counters of the kernel side, summed by the collector. */
 enum sonde_stat {
-	SONDE_STAT_EVENTS,       /* exchanges written to the ring buffer */
-	SONDE_STAT_LOST,         /* exchanges dropped: ring buffer full */
+	SONDE_STAT_EVENTS,       /* events written to the ring buffer: exchanges, connections, data */
+	SONDE_STAT_LOST,         /* events dropped: ring buffer full */
 	SONDE_STAT_NOT_HTTP,     /* connections whose first bytes were no protocol followed */
 	SONDE_STAT_UNANSWERED,   /* requests whose connection closed before a response */
 	SONDE_STAT_CONNS,        /* server connections accepted and tracked */
