@@ -1,8 +1,9 @@
 #!/bin/bash
 # nginx serving HTTPS through OpenSSL, started after sonde: sonde finds the
 # libssl it maps, attaches its probes, and counts 50 curl -k requests
-# exactly by route and status, as for plaintext; the plaintext port of the
-# same nginx keeps its own exact counts.
+# exactly by route and status, as for plaintext; 15 more over HTTP/2 (ALPN
+# h2) on another port count the same way; the plaintext port of the same
+# nginx keeps its own exact counts.
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd nginx curl openssl promtool
@@ -10,7 +11,8 @@ require_cmd nginx curl openssl promtool
 start_sonde --target exe:nginx=web
 PORT=$(free_port)
 TLS_PORT=$(free_port)
-start_nginx "$PORT" "$TLS_PORT"
+H2_PORT=$(free_port)
+start_nginx "$PORT" "$TLS_PORT" "$H2_PORT"
 wait_tls_attached 15
 BASE=https://127.0.0.1:$TLS_PORT
 
@@ -27,19 +29,27 @@ for i in $(seq 5); do echo "url = \"$BASE/static/blob.bin\""; echo 'output = "/d
 curl -sk --config "$TMP/static.curl" || fail "HTTPS static GETs failed"
 # 3 plaintext requests on the other port of the same server.
 for i in $(seq 3); do curl -s -o /dev/null "http://127.0.0.1:$PORT/"; done
+# HTTP/2 over TLS: 10 GETs on one connection, then 5 503s on another.
+for i in $(seq 10); do echo "url = \"https://127.0.0.1:$H2_PORT/api/users/$((500 + i))\""; echo 'output = "/dev/null"'; done >"$TMP/h2.curl"
+curl -sk --http2 --config "$TMP/h2.curl" -w '%{http_version}\n' >"$TMP/h2.versions" || fail "HTTP/2 GETs failed"
+[ "$(sort -u "$TMP/h2.versions")" = 2 ] || fail "curl did not speak HTTP/2: $(sort -u "$TMP/h2.versions")"
+for i in $(seq 5); do echo "url = \"https://127.0.0.1:$H2_PORT/unavailable\""; echo 'output = "/dev/null"'; done >"$TMP/h2err.curl"
+curl -sk --http2 --config "$TMP/h2err.curl" || fail "HTTP/2 503s failed"
 
 RT='microservice_requests_total{service="web",protocol="http"'
 wait_metric "$RT,method=\"GET\",endpoint=\"/static/blob.bin\",status=\"200\"}" 5 15
+wait_metric "$RT,method=\"GET\",endpoint=\"/unavailable\",status=\"503\"}" 15 15
 expect_metric "$RT,method=\"GET\",endpoint=\"/\",status=\"200\"}" 23
 expect_metric "$RT,method=\"GET\",endpoint=\"/nope/{id}\",status=\"404\"}" 10
-expect_metric "$RT,method=\"GET\",endpoint=\"/unavailable\",status=\"503\"}" 10
 expect_metric "$RT,method=\"POST\",endpoint=\"/api/users/{id}\",status=\"201\"}" 5
-expect_metric 'microservice_errors_total{service="web",type="http_5xx"}' 10
+expect_metric "$RT,method=\"GET\",endpoint=\"/api/users/{id}\",status=\"201\"}" 10
+expect_metric 'microservice_errors_total{service="web",type="http_5xx"}' 15
 n=$(awk '$1 ~ /^microservice_requests_total\{/ { s += $2 } END { print s + 0 }' "$TMP/metrics")
-[ "$n" = 53 ] || fail "expected 53 requests in all (50 HTTPS, 3 plaintext), found $n"
-pass "53 requests in all: 50 over HTTPS, 3 plaintext"
-# One keep-alive connection, 10 + 10 single ones, one for the POSTs, one for the files.
-expect_metric 'sonde_tls_connections_total' 23
+[ "$n" = 68 ] || fail "expected 68 requests in all (50 HTTPS, 15 HTTP/2 over TLS, 3 plaintext), found $n"
+pass "68 requests in all: 50 over HTTPS, 15 over HTTP/2 and TLS, 3 plaintext"
+# One keep-alive connection, 10 + 10 single ones, one for the POSTs, one for
+# the files, and the two HTTP/2 ones.
+expect_metric 'sonde_tls_connections_total' 25
 expect_metric 'sonde_connections_not_http_total' 0
 expect_metric 'sonde_events_lost_total' 0
 expect_no_line '^sonde_parse_failures_total' "nothing failed to parse"

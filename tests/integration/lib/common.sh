@@ -127,7 +127,7 @@ promtool_check() {
 # nginx with one worker on its own port, as an unmodified service would run;
 # with a second port, the same server over TLS there, with a self-signed
 # certificate made for the test.
-start_nginx() { # port [tls port]
+start_nginx() { # port [tls port [HTTP/2 over TLS port]]
 	local dir=$TMP/nginx tls=
 	# Workers run unprivileged: they must reach the document root.
 	chmod 755 "$TMP"
@@ -137,6 +137,7 @@ start_nginx() { # port [tls port]
 		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" \
 			-days 1 -subj /CN=localhost >/dev/null 2>&1 || fail "openssl could not make a certificate"
 		tls="listen 127.0.0.1:$2 ssl; ssl_certificate $dir/cert.pem; ssl_certificate_key $dir/key.pem;"
+		[ -n "${3:-}" ] && tls="$tls listen 127.0.0.1:$3 ssl http2;"
 	fi
 	cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
