@@ -221,15 +221,15 @@ static void test_kernel_stats(void **state)
 
 /* One data event of connection conn_id: len of the bytes captured, of
  * total moved. */
-static void feed_data(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *bytes,
-		      uint32_t len, uint32_t total)
+static void feed_proto(struct fixture *f, uint8_t proto, uint64_t conn_id, uint8_t role, uint8_t flags,
+		       const char *bytes, uint32_t len, uint32_t total)
 {
 	static struct sonde_data_event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SONDE_EVENT_DATA;
 	ev.role = role;
-	ev.proto = SONDE_PROTO_REDIS;
+	ev.proto = proto;
 	ev.flags = flags;
 	ev.ts_ns = 1000000 + conn_id;
 	ev.conn_id = conn_id;
@@ -243,6 +243,12 @@ static void feed_data(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t
 	memcpy(ev.data, bytes, len);
 	strcpy(ev.comm, "redis-server");
 	collector_event(&f->c, &ev, SONDE_DATA_EVENT_SIZE(len));
+}
+
+static void feed_data(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *bytes,
+		      uint32_t len, uint32_t total)
+{
+	feed_proto(f, SONDE_PROTO_REDIS, conn_id, role, flags, bytes, len, total);
 }
 
 static void feed_text(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *text)
@@ -282,6 +288,23 @@ static void test_data_events(void **state)
 	feed_text(f, 3, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "+PONG\r\n");
 	assert_line(f, "sonde_parse_failures_total{kind=\"redis\"} 1");
 	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",endpoint=\"PING\",status=\"ok\"} 1");
+}
+
+/* An HTTP/2 stream reset before its response: no status to label, and
+ * not the server's fault. */
+static void test_h2_reset(void **state)
+{
+	static const char req[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+				  /* HEADERS, END_STREAM | END_HEADERS, stream 1: GET http / */
+				  "\0\0\3\1\5\0\0\0\1\x82\x86\x84"
+				  /* RST_STREAM, stream 1, CANCEL */
+				  "\0\0\4\3\0\0\0\0\1\0\0\0\x08";
+	struct fixture *f = *state;
+
+	feed_proto(f, SONDE_PROTO_HTTP2, 9, SONDE_ROLE_SERVER, 0, req, sizeof(req) - 1, sizeof(req) - 1);
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\",endpoint=\"/\",status=\"unknown\"} 1");
+	assert_no_text(f, "microservice_errors_total{");
+	assert_no_text(f, "sonde_parse_failures_total{");
 }
 
 static void test_bad_data_events(void **state)
@@ -382,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2_reset, setup, teardown),
 		cmocka_unit_test(test_streams_evict),
 		cmocka_unit_test(test_streams_forget),
 	};
