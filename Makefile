@@ -105,7 +105,7 @@ $(BUILD)/tests-asan/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) include/*.h | deps
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ $(LIB_LIBS)
