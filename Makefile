@@ -96,11 +96,11 @@ run: $(BUILD)/sonde
 	$(BUILD)/sonde $(ARGS)
 
 # Unit tests link the pure modules only, plain and under ASan+UBSan.
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)
 
-$(BUILD)/tests-asan/%: tests/unit/%.c $(LIB_SRCS) include/*.h | deps
+$(BUILD)/tests-asan/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SRCS) include/*.h | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)

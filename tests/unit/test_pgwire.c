@@ -9,36 +9,8 @@
 
 #include <cmocka.h>
 
-#include "wire.h"
-
-struct rec {
-	char method[40];
-	bool error, fault;
-	uint64_t start_ns, end_ns;
-};
-
-struct recs {
-	struct rec v[64];
-	size_t n;
-};
-
-static void record(void *arg, const struct wire_call *call)
-{
-	struct recs *r = arg;
-	struct rec *e = &r->v[r->n++];
-
-	assert_true(r->n <= sizeof(r->v) / sizeof(r->v[0]));
-	assert_string_equal(call->protocol, "postgresql");
-	assert_string_equal(call->target, "");
-	assert_string_equal(call->authority, "");
-	assert_string_equal(call->traceparent, "");
-	assert_int_equal(call->status, 0);
-	snprintf(e->method, sizeof(e->method), "%s", call->method);
-	e->error = call->error;
-	e->fault = call->server_fault;
-	e->start_ns = call->start_ns;
-	e->end_ns = call->end_ns;
-}
+#define WIRE_RECS_PROTOCOL "postgresql"
+#include "wire_recs.h"
 
 /* Messages built by hand into a growing byte string. */
 struct msgs {
