@@ -456,9 +456,9 @@ static void collector_call(void *arg, const struct wire_call *w)
 		snprintf(status_buf, sizeof(status_buf), "%s", grpc || http ? "unknown" : w->error ? "error" : "ok");
 	labels[4] = status_buf;
 	identity_labels(id, labels + 5);
-	snprintf(error_type, sizeof(error_type), "%s", http ? "http_5xx" : w->protocol);
-	if (!http)
-		strcat(error_type, "_error");
+	/* Named only when it counts: most calls are no server fault. */
+	if (!client && w->server_fault)
+		snprintf(error_type, sizeof(error_type), "%s%s", http ? "http_5xx" : w->protocol, http ? "" : "_error");
 	record_request(c, client, labels, w->start_ns, w->end_ns, !client && w->server_fault ? error_type : NULL);
 	if (c->on_exchange) {
 		struct exchange x = {
