@@ -160,11 +160,14 @@ int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call
 	if (!ops || !ev->conn_id)
 		return -EINVAL;
 	c = lookup(s, ev->tgid, ev->conn_id);
-	if (ev->flags & SONDE_DATA_CLOSE) {
-		if (c)
-			remove_slot(s, c);
-		return 0;
+	/* Closed, or tagged with another protocol than its parser's: a parser
+	 * never reads bytes meant for another. */
+	if (c && (ev->flags & SONDE_DATA_CLOSE || c->ops != ops)) {
+		remove_slot(s, c);
+		c = NULL;
 	}
+	if (ev->flags & SONDE_DATA_CLOSE)
+		return 0;
 	if (!c) {
 		c = insert(s, ev->tgid, ev->conn_id);
 		c->ops = ops;

@@ -307,6 +307,25 @@ static void test_h2_reset(void **state)
 	assert_no_text(f, "sonde_parse_failures_total{");
 }
 
+/* A connection the kernel tags with another protocol than before starts
+ * over with that protocol's parser: one parser never gets another's state. */
+static void test_protocol_change(void **state)
+{
+	static const char h2[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+				 /* HEADERS, END_STREAM | END_HEADERS, stream 1: GET http / */
+				 "\0\0\3\1\5\0\0\0\1\x82\x86\x84"
+				 /* HEADERS, END_STREAM | END_HEADERS, stream 1: :status 200 */
+				 "\0\0\1\1\5\0\0\0\1\x88";
+	struct fixture *f = *state;
+
+	feed_text(f, 5, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
+	feed_proto(f, SONDE_PROTO_HTTP2, 5, SONDE_ROLE_SERVER, 0, h2, 24 + 12, 24 + 12);
+	feed_proto(f, SONDE_PROTO_HTTP2, 5, SONDE_ROLE_SERVER, SONDE_DATA_SENT, h2 + 36, 10, 10);
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\",endpoint=\"/\",status=\"200\"} 1");
+	assert_no_text(f, "protocol=\"redis\"");
+	assert_no_text(f, "sonde_parse_failures_total{");
+}
+
 static void test_bad_data_events(void **state)
 {
 	struct fixture *f = *state;
@@ -406,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_protocol_change, setup, teardown),
 		cmocka_unit_test(test_streams_evict),
 		cmocka_unit_test(test_streams_forget),
 	};
