@@ -190,7 +190,7 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&t->lock);
 	while (!t->stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += TLS_SCAN_INTERVAL_MS / 1000;
 		until.tv_nsec += (long)(TLS_SCAN_INTERVAL_MS % 1000) * 1000000;
 		if (until.tv_nsec >= 1000000000) {
@@ -210,6 +210,7 @@ static void *run(void *arg)
 
 int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg)
 {
+	pthread_condattr_t attr;
 	int ret;
 
 	t->pids = malloc(TLS_SCAN_PIDS * sizeof(*t->pids));
@@ -219,7 +220,11 @@ int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg)
 	t->pids_arg = arg;
 	tls_probes_scan(t, t->pids, pids_fn(arg, t->pids, TLS_SCAN_PIDS));
 	pthread_mutex_init(&t->lock, NULL);
-	pthread_cond_init(&t->wake, NULL);
+	/* Monotonic: a wall clock stepped back must not hold the scans up. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->wake, &attr);
+	pthread_condattr_destroy(&attr);
 	ret = pthread_create(&t->thread, NULL, run, t);
 	if (ret) {
 		pthread_mutex_destroy(&t->lock);
