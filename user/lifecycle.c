@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -27,12 +28,26 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
+/* Each library file the TLS probes attach to holds a link fd per probe: a
+ * node's worth of them outgrows a soft limit of 1024, so take the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur >= lim.rlim_max)
+		return;
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &lim))
+		log_warn("bpf", "cannot raise the open file limit: %s", strerror(errno));
+}
+
 int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps)
 {
 	struct sonde_bpf *skel;
 	int ret;
 
 	libbpf_set_print(libbpf_log);
+	raise_fd_limit();
 	skel = sonde_bpf__open();
 	if (!skel)
 		return -errno;
