@@ -82,7 +82,7 @@ int sonde_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 	return on_accept(ctx->ret);
 }
 
-static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
+static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt, int received)
 {
 	__u64 key = conn_key(bpf_get_current_pid_tgid() >> 32, fd);
 	struct sonde_io_args *a;
@@ -92,10 +92,18 @@ static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
 	if (!c || c->state == SONDE_CONN_NOT_HTTP)
 		return 0;
 	if (c->tls) {
-		/* Ciphertext: only tells a TLS call in flight its socket. */
-		a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
-		if (a && a->tls_ssl)
+		/* Ciphertext: only tells a TLS call its socket, the one in
+		 * flight or, for a receive, the next of this thread. */
+		a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0,
+					 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+		if (!a)
+			return 0;
+		if (a->tls_ssl) {
 			a->tls_fd = fd + 1;
+		} else if (received) {
+			a->tls_last_fd = fd + 1;
+			a->tls_last_conn_id = c->ev.conn_id;
+		}
 		return 0;
 	}
 	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -108,7 +116,7 @@ static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt)
 	return 0;
 }
 
-static __always_inline int msg_enter(__u32 fd, __u64 msg)
+static __always_inline int msg_enter(__u32 fd, __u64 msg, int received)
 {
 	struct user_msghdr m;
 
@@ -116,7 +124,7 @@ static __always_inline int msg_enter(__u32 fd, __u64 msg)
 		return 0;
 	if (!m.msg_iovlen)
 		return 0;
-	return io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen);
+	return io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen, received);
 }
 
 static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args *out)
@@ -152,23 +160,23 @@ static __always_inline int moved(long ret, int received)
 /* One program per syscall tracepoint, in these shapes: a buffer, an iovec
  * array, a msghdr at entry; the byte count at exit. A receive that only
  * peeks is left out: the bytes come again with the read that takes them. */
-#define ENTER_BUF(call)                                                        \
+#define ENTER_BUF(call, received)                                              \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
 	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
 	{                                                                      \
-		return io_enter(ctx->args[0], ctx->args[1], 0);                \
+		return io_enter(ctx->args[0], ctx->args[1], 0, received);      \
 	}
-#define ENTER_IOV(call)                                                                          \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                                             \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)                            \
-	{                                                                                        \
-		return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2]) : 0;    \
+#define ENTER_IOV(call, received)                                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                                                   \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)                                  \
+	{                                                                                              \
+		return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2], received) : 0; \
 	}
 #define ENTER_MSG(call)                                                        \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
 	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
 	{                                                                      \
-		return msg_enter(ctx->args[0], ctx->args[1]);                  \
+		return msg_enter(ctx->args[0], ctx->args[1], 0);               \
 	}
 #define ENTER_RECVMSG(call)                                                    \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
@@ -176,7 +184,7 @@ static __always_inline int moved(long ret, int received)
 	{                                                                      \
 		if (ctx->args[2] & MSG_PEEK)                                   \
 			return 0;                                              \
-		return msg_enter(ctx->args[0], ctx->args[1]);                  \
+		return msg_enter(ctx->args[0], ctx->args[1], 1);               \
 	}
 #define ENTER_RECV(call)                                                       \
 	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
@@ -184,7 +192,7 @@ static __always_inline int moved(long ret, int received)
 	{                                                                      \
 		if (ctx->args[3] & MSG_PEEK)                                   \
 			return 0;                                              \
-		return io_enter(ctx->args[0], ctx->args[1], 0);                \
+		return io_enter(ctx->args[0], ctx->args[1], 0, 1);             \
 	}
 #define EXIT(call, received)                                                   \
 	SEC("tracepoint/syscalls/sys_exit_" #call)                            \
@@ -193,18 +201,18 @@ static __always_inline int moved(long ret, int received)
 		return moved(ctx->ret, received);                              \
 	}
 
-ENTER_BUF(read)
+ENTER_BUF(read, 1)
 ENTER_RECV(recvfrom)
-ENTER_IOV(readv)
+ENTER_IOV(readv, 1)
 ENTER_RECVMSG(recvmsg)
 EXIT(read, 1)
 EXIT(recvfrom, 1)
 EXIT(readv, 1)
 EXIT(recvmsg, 1)
 
-ENTER_BUF(write)
-ENTER_BUF(sendto)
-ENTER_IOV(writev)
+ENTER_BUF(write, 0)
+ENTER_BUF(sendto, 0)
+ENTER_IOV(writev, 0)
 ENTER_MSG(sendmsg)
 EXIT(write, 0)
 EXIT(sendto, 0)
@@ -215,7 +223,7 @@ EXIT(sendmsg, 0)
 SEC("tracepoint/syscalls/sys_enter_sendfile64")
 int sonde_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 {
-	return io_enter(ctx->args[0], 0, 0);
+	return io_enter(ctx->args[0], 0, 0, 0);
 }
 
 EXIT(sendfile64, 0)

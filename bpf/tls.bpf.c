@@ -3,7 +3,8 @@
  * space to each libssl a target maps: the plaintext of a TLS connection,
  * fed to the same per-connection framing as a plaintext socket's bytes.
  * The socket is the one a syscall inside the call used, remembered per
- * SSL object for the calls the library serves from its own buffer. */
+ * SSL object for the calls the library serves from its own buffer; for a
+ * library fed from memory, the socket its thread received on last. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -37,7 +38,7 @@ static __always_inline int tls_exit(long ret, int received)
 	struct sonde_ssl_conn bound = {}, *known;
 	struct sonde_io_args *a, plain = {};
 	struct sonde_conn *c;
-	__u64 conn, n = 0;
+	__u64 conn, n = 0, want = 0;
 	__u32 fd;
 
 	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
@@ -54,23 +55,32 @@ static __always_inline int tls_exit(long ret, int received)
 	}
 	fd = a->tls_fd;
 	a->tls_ssl = 0;
-	if (fd) {
+	c = 0;
+	known = fd ? 0 : bpf_map_lookup_elem(&ssl_fds, &key);
+	if (known) {
+		conn = conn_key(tgid, known->fd);
+		c = bpf_map_lookup_elem(&conns, &conn);
+		if (c && c->ev.conn_id != known->conn_id)
+			c = 0;
+	}
+	if (!c) {
+		/* No syscall inside and none known: a library that decrypts
+		 * from memory read what this thread just received. */
+		if (!fd && received && a->tls_last_fd) {
+			fd = a->tls_last_fd;
+			want = a->tls_last_conn_id;
+			a->tls_last_fd = 0;
+		}
+		if (!fd)
+			return 0;
 		fd--;
 		conn = conn_key(tgid, fd);
 		c = bpf_map_lookup_elem(&conns, &conn);
-		if (!c)
+		if (!c || (want && c->ev.conn_id != want))
 			return 0;
 		bound.conn_id = c->ev.conn_id;
 		bound.fd = fd;
 		bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
-	} else {
-		known = bpf_map_lookup_elem(&ssl_fds, &key);
-		if (!known)
-			return 0;
-		conn = conn_key(tgid, known->fd);
-		c = bpf_map_lookup_elem(&conns, &conn);
-		if (!c || c->ev.conn_id != known->conn_id)
-			return 0;
 	}
 	if (n && c->tls && c->state != SONDE_CONN_NOT_HTTP)
 		conn_bytes(c, &plain, n, received, SONDE_DATA_TLS);
