@@ -10,6 +10,9 @@
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define PREFACE_LEN (sizeof(PREFACE) - 1)
 #define FRAME_HEADER_LEN 9
+/* UNAUTHENTICATED, the last code gRPC defines, and UNKNOWN. */
+#define GRPC_MAX_CODE 16
+#define GRPC_UNKNOWN 2
 
 enum frame_type {
 	F_DATA = 0,
@@ -171,7 +174,9 @@ static bool rpc_path_ok(const char *p)
 	return !p[i];
 }
 
-static void complete(struct h2_conn *c, uint32_t sid, uint64_t ts, wire_call_fn cb, void *arg)
+/* client_reset: the client's RST_STREAM ended the stream, no fault of the
+ * server's. */
+static void complete(struct h2_conn *c, uint32_t sid, uint64_t ts, bool client_reset, wire_call_fn cb, void *arg)
 {
 	struct h2_stream **slot = find_slot(c, sid), *s;
 	struct wire_call call;
@@ -188,14 +193,14 @@ static void complete(struct h2_conn *c, uint32_t sid, uint64_t ts, wire_call_fn 
 	};
 	if (s->grpc) {
 		call.protocol = "grpc";
-		/* An RPC the server does not have, or a path no RPC has, names no
-		 * series: a client cannot mint them. */
-		if (s->grpc_status == 12 || !rpc_path_ok(s->path))
+		/* An RPC the server does not have, a path no RPC has, or one the
+		 * server never answered names no series: a client cannot mint them. */
+		if (s->grpc_status == 12 || !rpc_path_ok(s->path) || !s->status)
 			call.target = "_OTHER";
 		call.method = call.target;
 		call.status = s->grpc_status;
 		call.error = s->grpc_status != 0;
-		call.server_fault = grpc_server_fault(s->grpc_status);
+		call.server_fault = !client_reset && grpc_server_fault(s->grpc_status);
 	} else {
 		call.protocol = "http";
 		call.method = s->method;
@@ -264,15 +269,17 @@ static int on_field(void *arg, const char *name, size_t nlen, const char *value,
 			s->grpc = vlen >= 16 && !strncasecmp(value, "application/grpc", 16);
 		return 0;
 	}
-	/* A 1xx :status is replaced by the final one. */
+	/* A 1xx :status is replaced by the final one. A peer's numbers become
+	 * labels, so only real ones count: a :status out of HTTP's range is
+	 * none, and a code gRPC does not define is UNKNOWN, as gRPC says. */
 	if (name_is(name, nlen, ":status")) {
 		x = parse_uint(value, vlen);
-		if (x >= 0)
+		if (x >= 100 && x <= 599)
 			s->status = x;
 	} else if (name_is(name, nlen, "grpc-status")) {
 		x = parse_uint(value, vlen);
 		if (x >= 0)
-			s->grpc_status = x;
+			s->grpc_status = x <= GRPC_MAX_CODE ? x : GRPC_UNKNOWN;
 	}
 	return 0;
 }
@@ -301,7 +308,7 @@ static int decode_block(struct h2_conn *c, struct h2_dir *d, enum wire_dir dir, 
 	if (ret)
 		return ret;
 	if (dir == WIRE_RESPONSE && d->block_type == F_HEADERS && d->block_end_stream)
-		complete(c, d->block_sid, ts, cb, arg);
+		complete(c, d->block_sid, ts, false, cb, arg);
 	return 0;
 }
 
@@ -406,10 +413,10 @@ static int end_frame(struct h2_conn *c, enum wire_dir dir, uint64_t ts, wire_cal
 	switch (d->type) {
 	case F_DATA:
 		if (dir == WIRE_RESPONSE && (d->flags & FL_END_STREAM))
-			complete(c, d->sid, ts, cb, arg);
+			complete(c, d->sid, ts, false, cb, arg);
 		return 0;
 	case F_RST_STREAM:
-		complete(c, d->sid, ts, cb, arg);
+		complete(c, d->sid, ts, dir == WIRE_REQUEST, cb, arg);
 		return 0;
 	case F_HEADERS:
 	case F_PUSH_PROMISE:

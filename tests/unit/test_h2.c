@@ -421,24 +421,63 @@ static void test_interleaved(void **state)
 static void test_rst_stream(void **state)
 {
 	struct calls *cs = malloc(sizeof(*cs));
+	struct buf blk = { 0 };
 
 	(void)state;
-	for (int dir = WIRE_REQUEST; dir <= WIRE_RESPONSE; dir++) {
+	hp_index(&blk, 8); /* :status 200 */
+	/* Reset by the client, then by the server, before any answer: no
+	 * method the server vouched for, and a fault only when the server
+	 * reset it. Then reset by the client after the server answered. */
+	for (int run_no = 0; run_no < 3; run_no++) {
 		struct script *s = script_new();
 		struct buf *b = step(s, WIRE_REQUEST, 5);
 
 		put(b, PREFACE, 24);
 		grpc_request(b, 1, "/a.S/Cancelled");
-		b = step(s, dir, 9);
+		if (run_no == 2)
+			frame(step(s, WIRE_RESPONSE, 7), HEADERS, END_HEADERS, 1, blk.d, blk.n);
+		b = step(s, run_no == 1 ? WIRE_RESPONSE : WIRE_REQUEST, 9);
 		frame(b, RST_STREAM, 0, 1, "\0\0\0\x08", 4);
 		assert_int_equal(run(s, false, cs), 0);
 		assert_int_equal(cs->n, 1);
+		assert_string_equal(cs->c[0].method, run_no == 2 ? "/a.S/Cancelled" : "_OTHER");
 		assert_int_equal(cs->c[0].status, -1);
 		assert_true(cs->c[0].error);
-		assert_true(cs->c[0].server_fault);
+		assert_int_equal(cs->c[0].server_fault, run_no == 1);
 		assert_int_equal(cs->c[0].end_ns, 9);
 		free(s);
 	}
+	free(cs);
+}
+
+/* A peer's numbers become labels: a :status outside 100-599 is none, a
+ * grpc-status gRPC does not define is UNKNOWN. */
+static void test_status_range(void **state)
+{
+	struct script *s = grpc_exchange("4242");
+	struct script *h = script_new();
+	struct calls *cs = malloc(sizeof(*cs));
+	struct buf *b = step(h, WIRE_REQUEST, 1), blk = { 0 };
+
+	(void)state;
+	assert_int_equal(run(s, false, cs), 0);
+	assert_int_equal(cs->n, 1);
+	assert_int_equal(cs->c[0].status, 2);
+	assert_true(cs->c[0].server_fault);
+	put(b, PREFACE, 24);
+	hp_index(&blk, 2); /* :method GET */
+	hp_index(&blk, 6); /* :scheme http */
+	hp_index(&blk, 4); /* :path / */
+	frame(b, HEADERS, END_HEADERS | END_STREAM, 1, blk.d, blk.n);
+	blk.n = 0;
+	hp_lit(&blk, 0x00, ":status", "777777");
+	frame(step(h, WIRE_RESPONSE, 2), HEADERS, END_HEADERS | END_STREAM, 1, blk.d, blk.n);
+	assert_int_equal(run(h, false, cs), 0);
+	assert_int_equal(cs->n, 1);
+	assert_int_equal(cs->c[0].status, 0);
+	assert_false(cs->c[0].server_fault);
+	free(s);
+	free(h);
 	free(cs);
 }
 
@@ -627,7 +666,8 @@ int main(void)
 		cmocka_unit_test(test_grpc),        cmocka_unit_test(test_grpc_errors),
 		cmocka_unit_test(test_http),        cmocka_unit_test(test_times),
 		cmocka_unit_test(test_interleaved),
-		cmocka_unit_test(test_rst_stream),  cmocka_unit_test(test_gap),
+		cmocka_unit_test(test_rst_stream),  cmocka_unit_test(test_status_range),
+		cmocka_unit_test(test_gap),
 		cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_limits),
 	};
 
