@@ -11,6 +11,8 @@
 
 #define HPACK_DEFAULT_SIZE 4096  /* SETTINGS_HEADER_TABLE_SIZE's initial value */
 #define HPACK_SIZE_CAP 65536     /* a larger table size update is -E2BIG */
+/* All tables together; an entry that would pass it is -E2BIG. */
+#define HPACK_SIZE_TOTAL_MAX (64u << 20)
 #define HPACK_STRING_MAX 8192    /* a longer decoded name or value is -E2BIG */
 #define HPACK_ENTRY_OVERHEAD 32  /* added to name and value lengths (section 4.1) */
 
@@ -26,7 +28,6 @@ struct hpack {
 	size_t cap, first, count;
 	size_t size;      /* sum of the entries' sizes */
 	size_t max_size;  /* the current maximum, set by size updates */
-	char *scratch;    /* decoded literals, allocated at the first block */
 };
 
 /* Called once per header field, in order; name and value are also NUL

@@ -13,6 +13,8 @@
 /* UNAUTHENTICATED, the last code gRPC defines, and UNKNOWN. */
 #define GRPC_MAX_CODE 16
 #define GRPC_UNKNOWN 2
+/* A block buffer grown past this is given back once its block is decoded. */
+#define BLOCK_KEEP 4096
 
 enum frame_type {
 	F_DATA = 0,
@@ -72,6 +74,27 @@ struct h2_conn {
 	int err;
 };
 
+/* What all connections hold together, so that clients opening many of them
+ * with many open streams and long header blocks cannot grow the daemon
+ * without end: a stream past the budget is not followed, a block past it
+ * fails its connection. One thread parses, so plain counters do. */
+static size_t streams_total, block_bytes_total;
+
+static void block_release(struct h2_dir *d)
+{
+	block_bytes_total -= d->block_cap;
+	free(d->block);
+	d->block = NULL;
+	d->block_cap = 0;
+}
+
+static void stream_release(struct h2_stream **slot)
+{
+	free(*slot);
+	*slot = NULL;
+	streams_total--;
+}
+
 static void *h2_create(void)
 {
 	struct h2_conn *c = calloc(1, sizeof(*c));
@@ -93,10 +116,11 @@ static void h2_destroy(void *conn)
 		return;
 	for (int i = 0; i < 2; i++) {
 		hpack_free(&c->dir[i].hpack);
-		free(c->dir[i].block);
+		block_release(&c->dir[i]);
 	}
 	for (int i = 0; i < H2_STREAMS_MAX; i++)
-		free(c->streams[i]);
+		if (c->streams[i])
+			stream_release(&c->streams[i]);
 	free(c);
 }
 
@@ -116,12 +140,15 @@ static int open_stream(struct h2_conn *c, uint32_t sid, uint64_t ts, struct h2_s
 	if (sid <= c->max_sid)
 		return 0;
 	c->max_sid = sid;
+	if (streams_total >= H2_STREAMS_TOTAL_MAX)
+		return 0;
 	for (int i = 0; i < H2_STREAMS_MAX; i++) {
 		if (c->streams[i])
 			continue;
 		c->streams[i] = calloc(1, sizeof(*c->streams[i]));
 		if (!c->streams[i])
 			return -ENOMEM;
+		streams_total++;
 		c->streams[i]->id = sid;
 		c->streams[i]->grpc_status = -1;
 		c->streams[i]->start_ns = ts;
@@ -209,8 +236,7 @@ static void complete(struct h2_conn *c, uint32_t sid, uint64_t ts, bool client_r
 		call.server_fault = s->status >= 500;
 	}
 	cb(arg, &call);
-	free(s);
-	*slot = NULL;
+	stream_release(slot);
 }
 
 struct field_ctx {
@@ -305,6 +331,8 @@ static int decode_block(struct h2_conn *c, struct h2_dir *d, enum wire_dir dir, 
 		ret = hpack_decode(&d->hpack, d->block, d->block_len, on_field, &ctx);
 	d->block_len = 0;
 	d->in_block = false;
+	if (d->block_cap > BLOCK_KEEP)
+		block_release(d);
 	if (ret)
 		return ret;
 	if (dir == WIRE_RESPONSE && d->block_type == F_HEADERS && d->block_end_stream)
@@ -372,9 +400,12 @@ static int begin_frame(struct h2_dir *d)
 			cap *= 2;
 		if (cap > H2_BLOCK_MAX)
 			cap = H2_BLOCK_MAX;
+		if (block_bytes_total - d->block_cap + cap > H2_BLOCK_BYTES_TOTAL_MAX)
+			return -E2BIG;
 		p = realloc(d->block, cap);
 		if (!p)
 			return -ENOMEM;
+		block_bytes_total += cap - d->block_cap;
 		d->block = p;
 		d->block_cap = cap;
 	}

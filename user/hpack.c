@@ -204,12 +204,18 @@ static size_t entry_size(const struct hpack_entry *e)
 	return e->nlen + e->vlen + HPACK_ENTRY_OVERHEAD;
 }
 
+/* The sizes of all tables together: clients filling the tables of many
+ * connections cannot grow the daemon past HPACK_SIZE_TOTAL_MAX. One
+ * thread decodes, so a plain counter does. */
+static size_t sizes_total;
+
 static void evict_to(struct hpack *h, size_t limit)
 {
 	while (h->size > limit) {
 		struct hpack_entry *e = &h->ents[h->first];
 
 		h->size -= entry_size(e);
+		sizes_total -= entry_size(e);
 		free(e->name);
 		h->first = (h->first + 1) & (h->cap - 1);
 		h->count--;
@@ -254,6 +260,10 @@ static int table_add(struct hpack *h, const struct hpack_entry *f)
 	memcpy(e.value, f->value, e.vlen);
 	e.value[e.vlen] = 0;
 	evict_to(h, h->max_size - esize);
+	if (sizes_total + esize > HPACK_SIZE_TOTAL_MAX) {
+		free(e.name);
+		return -E2BIG;
+	}
 	if (h->count == h->cap) {
 		/* Entries are at least 32 bytes, so the size cap bounds the count. */
 		size_t cap = h->cap ? h->cap * 2 : 16;
@@ -273,6 +283,7 @@ static int table_add(struct hpack *h, const struct hpack_entry *f)
 	h->ents[(h->first + h->count) & (h->cap - 1)] = e;
 	h->count++;
 	h->size += esize;
+	sizes_total += esize;
 	return 0;
 }
 
@@ -286,9 +297,7 @@ void hpack_free(struct hpack *h)
 {
 	evict_to(h, 0);
 	free(h->ents);
-	free(h->scratch);
 	h->ents = NULL;
-	h->scratch = NULL;
 	h->cap = h->first = 0;
 }
 
@@ -327,15 +336,11 @@ int hpack_decode(struct hpack *h, const uint8_t *block, size_t len, hpack_field_
 {
 	const uint8_t *p = block, *end = block + len;
 	bool fields = false;
-	char *scratch;
+	/* Literal name and value, each NUL terminated: on the stack, so idle
+	 * connections hold none. */
+	char scratch[2 * (HPACK_STRING_MAX + 1)];
 	int ret = 0;
 
-	/* Literal name and value, each NUL terminated; kept for the next block. */
-	if (!h->scratch)
-		h->scratch = malloc(2 * (HPACK_STRING_MAX + 1));
-	scratch = h->scratch;
-	if (!scratch)
-		return -ENOMEM;
 	while (p < end) {
 		struct hpack_entry f;
 		uint8_t b = *p;

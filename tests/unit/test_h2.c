@@ -660,6 +660,70 @@ static void test_limits(void **state)
 	free(cs);
 }
 
+/* Budgets over all connections: streams past H2_STREAMS_TOTAL_MAX are not
+ * followed until others end, and header blocks being gathered together
+ * stay under H2_BLOCK_BYTES_TOTAL_MAX, a block past it failing only its
+ * own connection. */
+static void test_total_budgets(void **state)
+{
+	enum { FULL = H2_STREAMS_TOTAL_MAX / H2_STREAMS_MAX, BLOCKERS = H2_BLOCK_BYTES_TOTAL_MAX / 16384 + 1 };
+	static void *conns[FULL + 1], *blockers[BLOCKERS];
+	int n;
+	struct buf *b = malloc(sizeof(*b)), *big = malloc(sizeof(*big));
+	struct calls *cs = malloc(sizeof(*cs));
+	static const uint8_t fragment[16000];
+	/* HEADERS, END_STREAM | END_HEADERS, :status 200, streams 1 and 3 */
+	static const uint8_t ok1[] = { 0, 0, 1, 1, 5, 0, 0, 0, 1, 0x88 };
+	static const uint8_t ok3[] = { 0, 0, 1, 1, 5, 0, 0, 0, 3, 0x88 };
+	size_t gathering = 0;
+
+	(void)state;
+	memset(cs, 0, sizeof(*cs));
+	b->n = 0;
+	put(b, PREFACE, 24);
+	for (uint32_t i = 0; i < H2_STREAMS_MAX; i++)
+		frame(b, HEADERS, END_HEADERS | END_STREAM, 2 * i + 1, "\x82\x84", 2);
+	for (int i = 0; i < FULL; i++) {
+		conns[i] = h2_parser.create();
+		assert_int_equal(h2_parser.feed(conns[i], WIRE_REQUEST, b->d, b->n, 1, collect, cs), 0);
+	}
+	/* One more connection: its stream is past the budget. */
+	b->n = 0;
+	put(b, PREFACE, 24);
+	frame(b, HEADERS, END_HEADERS | END_STREAM, 1, "\x82\x84", 2);
+	conns[FULL] = h2_parser.create();
+	assert_int_equal(h2_parser.feed(conns[FULL], WIRE_REQUEST, b->d, b->n, 1, collect, cs), 0);
+	assert_int_equal(h2_parser.feed(conns[FULL], WIRE_RESPONSE, ok1, 10, 2, collect, cs), 0);
+	assert_int_equal(cs->n, 0);
+	/* A connection's streams end with it, and room comes back. */
+	h2_parser.destroy(conns[0]);
+	frame(b, HEADERS, END_HEADERS | END_STREAM, 3, "\x82\x84", 2);
+	assert_int_equal(h2_parser.feed(conns[FULL], WIRE_REQUEST, b->d + b->n - 11, 11, 3, collect, cs), 0);
+	assert_int_equal(h2_parser.feed(conns[FULL], WIRE_RESPONSE, ok3, 10, 4, collect, cs), 0);
+	assert_int_equal(cs->n, 1);
+	assert_int_equal(cs->c[0].status, 200);
+	for (int i = 1; i <= FULL; i++)
+		h2_parser.destroy(conns[i]);
+	/* Blocks left unfinished on many connections: each holds its bytes
+	 * until the budget says no, and that connection alone fails. */
+	big->n = 0;
+	put(big, PREFACE, 24);
+	frame(big, HEADERS, 0, 1, fragment, sizeof(fragment));
+	for (n = 0; n < BLOCKERS; n++) {
+		blockers[n] = h2_parser.create();
+		if (h2_parser.feed(blockers[n], WIRE_REQUEST, big->d, big->n, 5, collect, cs) == -E2BIG)
+			break;
+		gathering += 16384;
+	}
+	assert_true(gathering <= H2_BLOCK_BYTES_TOTAL_MAX);
+	assert_true(gathering > H2_BLOCK_BYTES_TOTAL_MAX - 16384);
+	for (int i = 0; i <= n && i < BLOCKERS; i++)
+		h2_parser.destroy(blockers[i]);
+	free(b);
+	free(big);
+	free(cs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_rst_stream),  cmocka_unit_test(test_status_range),
 		cmocka_unit_test(test_gap),
 		cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_total_budgets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

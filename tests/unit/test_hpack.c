@@ -417,6 +417,47 @@ static void test_many_entries(void **state)
 	hpack_free(&h);
 }
 
+/* Tables filled on many connections stop at HPACK_SIZE_TOTAL_MAX all
+ * together: the entry past it is -E2BIG, and freeing tables makes room. */
+static void test_total_budget(void **state)
+{
+	enum { VLEN = 8000, ENTRY = 1 + VLEN + HPACK_ENTRY_OVERHEAD, TABLES = HPACK_SIZE_TOTAL_MAX / (8 * ENTRY) + 2 };
+	static struct hpack tables[TABLES];
+	static char block[VLEN + 8];
+	size_t held = 0, n = 0;
+	int t = 0;
+	struct fields f;
+	int ret = 0;
+
+	(void)state;
+	/* Literal with incremental indexing, new name "x", a value of VLEN. */
+	block[n++] = 0x40;
+	block[n++] = 1;
+	block[n++] = 'x';
+	block[n++] = 0x7f;
+	block[n++] = (char)(0x80 | ((VLEN - 127) & 0x7f));
+	block[n++] = (char)((VLEN - 127) >> 7);
+	memset(block + n, 'v', VLEN);
+	n += VLEN;
+	for (t = 0; t < TABLES; t++) {
+		hpack_init(&tables[t], HPACK_SIZE_CAP);
+		for (int e = 0; e < 8 && !ret; e++) {
+			ret = decode(&tables[t], block, n, &f);
+			if (!ret)
+				held += ENTRY;
+		}
+		if (ret)
+			break;
+	}
+	assert_int_equal(ret, -E2BIG);
+	assert_true(held <= HPACK_SIZE_TOTAL_MAX);
+	assert_true(held > HPACK_SIZE_TOTAL_MAX - ENTRY);
+	hpack_free(&tables[0]);
+	assert_int_equal(decode(&tables[t], block, n, &f), 0);
+	for (int i = 0; i < TABLES; i++)
+		hpack_free(&tables[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_responses_huffman), cmocka_unit_test(test_huffman_every_symbol),
 		cmocka_unit_test(test_malformed),         cmocka_unit_test(test_size_updates),
 		cmocka_unit_test(test_limits),            cmocka_unit_test(test_many_entries),
+		cmocka_unit_test(test_total_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
