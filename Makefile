@@ -120,7 +120,7 @@ unit-asan: $(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS))
 # Bounded fuzzing: FUZZ_SECONDS per harness.
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 	@for f in $^; do echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | tail -3 || exit 1; done
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 2>&1 | tail -3 || exit 1; done
 
 integration: $(BUILD)/sonde
 	@tests/run-all.sh integration

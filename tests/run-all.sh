@@ -32,7 +32,7 @@ run_fuzzers() {
 	for f in build/fuzz/fuzz_*; do
 		echo "== $f for ${FUZZ_SMOKE_SECONDS}s"
 		corpus=$(mktemp -d)
-		"$f" -max_total_time="$FUZZ_SMOKE_SECONDS" "$corpus" >"$corpus.log" 2>&1
+		"$f" -max_total_time="$FUZZ_SMOKE_SECONDS" -artifact_prefix=build/fuzz/ "$corpus" >"$corpus.log" 2>&1
 		rc=$?
 		tail -n 1 "$corpus.log"
 		[ $rc = 0 ] || tail -n 40 "$corpus.log"
