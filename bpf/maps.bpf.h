@@ -50,7 +50,7 @@ struct sonde_io_args {
 	__u64 tls_len_ptr; /* _ex forms: where the byte count is written */
 	/* The TLS socket the thread last received on outside a TLS call: the
 	 * socket of a library that decrypts from memory after reading it
-	 * (Python's asyncio, libuv), when no syscall runs inside the call. */
+	 * (Python's asyncio), when no syscall runs inside the call. */
 	__u64 tls_last_conn_id;
 	__u32 tls_last_fd; /* plus 1; 0 if none */
 	__u32 pad;
