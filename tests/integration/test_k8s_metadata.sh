@@ -88,8 +88,9 @@ for i in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$A_PORT/a$i"; done
 for i in 1 2; do curl -s -o /dev/null "http://127.0.0.1:$B_PORT/b$i"; done
 ID_A="container_id=\"$A_CID\",k8s_pod_uid=\"$A_UID\",k8s_namespace_name=\"shop\",k8s_pod_name=\"checkout-7f9c6d5b8-x2x7q\",k8s_container_name=\"web\",k8s_deployment_name=\"checkout\""
 ID_B="container_id=\"$B_CID\",k8s_pod_uid=\"$B_UID\",k8s_namespace_name=\"shop\",k8s_pod_name=\"payments-6c8d9f7b4-q9w2e\",k8s_container_name=\"api\",k8s_deployment_name=\"payments\""
-wait_metric "microservice_requests_total{service=\"checkout\",protocol=\"http\",method=\"GET\",endpoint=\"/a3\",status=\"404\",$ID_A}" 1 10
-expect_metric "microservice_requests_total{service=\"payments\",protocol=\"http\",method=\"GET\",endpoint=\"/b2\",status=\"404\",$ID_B}" 1
+# The payments pod's requests came last: once they are in, the rest are.
+wait_metric "microservice_requests_total{service=\"payments\",protocol=\"http\",method=\"GET\",endpoint=\"/b2\",status=\"404\",$ID_B}" 1 10
+expect_metric "microservice_requests_total{service=\"checkout\",protocol=\"http\",method=\"GET\",endpoint=\"/a3\",status=\"404\",$ID_A}" 1
 n=$(grep -c "^microservice_requests_total{service=\"checkout\".*$ID_A} 1$" "$TMP/metrics")
 [ "$n" = 3 ] || fail "expected 3 series of the Deployment's pod, found $n"
 pass "the Deployments' pods: namespace, pod, container and deployment labels; services checkout and payments"
