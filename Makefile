@@ -13,6 +13,7 @@ TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmana
 BENCH_PKGS := wrk
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
+BUILD := build
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -20,28 +21,26 @@ CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 WARN := -Wall -Wextra -Werror
-CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ibuild -I/usr/include/postgresql -D_GNU_SOURCE -DSONDE_VERSION='"$(VERSION)"'
+CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iuser -Iinclude -I$(BUILD) -I/usr/include/postgresql -D_GNU_SOURCE \
+	-DSONDE_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-parameter \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-# What the pure modules link; the daemon adds the kernel and HTTP server side.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+# What the library links; the daemon adds the kernel and HTTP server side.
 LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lpthread -lm
 LDLIBS := -lbpf -lelf -lz -lmicrohttpd $(LIB_LIBS)
 
-BUILD := build
-BPF_SRCS := bpf/maps.bpf.c bpf/targets.bpf.c bpf/sockets.bpf.c bpf/tcp.bpf.c bpf/tls.bpf.c
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
-# Pure modules: no BPF, no threads; unit-tested and fuzzed on their own.
-LIB_SRCS := user/http.c user/routes.c user/histogram.c user/metrics.c user/prom.c \
-	user/strbuf.c user/options.c user/services.c user/collector.c user/log.c user/identity.c \
-	user/peers.c user/cgroup.c user/config.c user/tracecontext.c user/otel_config.c user/otlp.c user/tracing.c \
-	user/check_probes.c user/notify_body.c user/window.c user/business.c user/alerts.c user/health.c user/timefmt.c user/k8s_pods.c \
-	user/streams.c user/h2.c user/hpack.c user/resp.c user/pgwire.c \
-	$(BUILD)/otlp.pb-c.c
-DAEMON_SRCS := user/main.c user/lifecycle.c user/probe.c user/ringbuf.c user/stats.c \
-	user/targets.c user/tls_probes.c user/server.c user/processes.c user/exporter.c user/checks.c user/notifier.c user/k8s.c
-USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(filter user/%,$(LIB_SRCS) $(DAEMON_SRCS))) \
-	$(BUILD)/otlp.pb-c.o
+# user/ is one folder per subsystem. All but kernel/ and daemon/ (the BPF
+# skeleton, the process) form libsonde.a, which the daemon, the unit tests
+# and the fuzzers link: each source is compiled once per build flavour.
+LIB_SRCS := $(filter-out user/kernel/% user/daemon/%,$(wildcard user/*/*.c))
+DAEMON_SRCS := $(wildcard user/kernel/*.c user/daemon/*.c)
+LIB_OBJS := $(patsubst user/%.c,%.o,$(LIB_SRCS)) otlp.pb-c.o
+DAEMON_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -76,40 +75,53 @@ $(BUILD)/sonde.bpf.o: $(BPF_OBJS)
 $(BUILD)/sonde.skel.h: $(BUILD)/sonde.bpf.o
 	$(BPFTOOL) gen skeleton $< name sonde_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c include/*.h $(BUILD)/otlp.pb-c.h | deps
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
-
 # OTLP messages, generated from the checked-in subset of the OTLP protos.
 $(BUILD)/otlp.pb-c.c $(BUILD)/otlp.pb-c.h: proto/otlp.proto | deps
 	@mkdir -p $(BUILD)
 	protoc-c --proto_path=proto --c_out=$(BUILD) $<
 
-$(BUILD)/otlp.pb-c.o: $(BUILD)/otlp.pb-c.c
-	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+# One object tree per flavour; -MMD writes each object's header
+# dependencies beside it.
+define flavour # name, compiler, extra flags
+$(BUILD)/$(1)/%.o: user/%.c $(BUILD)/otlp.pb-c.h | deps
+	@mkdir -p $$(@D)
+	$(2) $$(CFLAGS) $(3) -MMD -MP -c $$< -o $$@
 
-$(BUILD)/user/lifecycle.o $(BUILD)/user/tls_probes.o: $(BUILD)/sonde.skel.h
+$(BUILD)/$(1)/otlp.pb-c.o: $(BUILD)/otlp.pb-c.c
+	@mkdir -p $$(@D)
+	$(2) $$(CFLAGS) $(3) -Wno-unused-parameter -c $$< -o $$@
 
-$(BUILD)/sonde: $(USER_OBJS)
+$(BUILD)/$(1)/libsonde.a: $(addprefix $(BUILD)/$(1)/,$(LIB_OBJS))
+	rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(eval $(call flavour,obj,$(CC),))
+$(eval $(call flavour,obj-asan,$(CLANG),$(ASAN_FLAGS) -Wno-unused-parameter))
+$(eval $(call flavour,obj-fuzz,$(CLANG),$(FUZZ_FLAGS) -Wno-unused-parameter))
+
+$(BUILD)/obj/kernel/loader.o $(BUILD)/obj/kernel/tls_uprobes.o: $(BUILD)/sonde.skel.h
+
+$(BUILD)/sonde: $(DAEMON_OBJS) $(BUILD)/obj/libsonde.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 run: $(BUILD)/sonde
 	$(BUILD)/sonde $(ARGS)
 
-# Unit tests link the pure modules only, plain and under ASan+UBSan.
-$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SRCS) include/*.h | deps
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O1 $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)
+# Unit tests and fuzzers link the library, plain, under ASan+UBSan, and
+# instrumented for libFuzzer.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/obj/libsonde.a | deps
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CC) $(CFLAGS) -O1 -MMD -MP -MF $(BUILD)/dep/$(subst /,_,$@).d -MT $@ $< $(BUILD)/obj/libsonde.a -o $@ -lcmocka $(LIB_LIBS)
 
-$(BUILD)/tests-asan/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SRCS) include/*.h | deps
-	@mkdir -p $(@D)
-	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-fno-omit-frame-pointer $< $(LIB_SRCS) -o $@ -lcmocka $(LIB_LIBS)
+$(BUILD)/tests-asan/%: tests/unit/%.c $(BUILD)/obj-asan/libsonde.a | deps
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 $(ASAN_FLAGS) -MMD -MP -MF $(BUILD)/dep/$(subst /,_,$@).d -MT $@ $< $(BUILD)/obj-asan/libsonde.a -o $@ \
+		-lcmocka $(LIB_LIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRCS) include/*.h | deps
-	@mkdir -p $(@D)
-	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $< $(LIB_SRCS) -o $@ $(LIB_LIBS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/obj-fuzz/libsonde.a | deps
+	@mkdir -p $(@D) $(BUILD)/dep
+	$(CLANG) $(CFLAGS) -Wno-unused-parameter -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-MMD -MP -MF $(BUILD)/dep/$(subst /,_,$@).d -MT $@ $< $(BUILD)/obj-fuzz/libsonde.a -o $@ $(LIB_LIBS)
 
 unit: $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 	@tests/run-all.sh unit
@@ -140,3 +152,5 @@ vmlinux:
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector.h"
-#include "histogram.h"
-#include "prom.h"
-#include "routes.h"
-#include "strbuf.h"
-#include "tracing.h"
+#include "pipeline/collector.h"
+#include "base/buckets.h"
+#include "metrics/prom.h"
+#include "pipeline/routes.h"
+#include "base/strbuf.h"
+#include "otel/tracing.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "h2.h"
-#include "hpack.h"
+#include "proto/h2.h"
+#include "proto/hpack.h"
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 

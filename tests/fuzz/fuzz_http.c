@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "tracecontext.h"
+#include "proto/http.h"
+#include "otel/tracecontext.h"
 
 static void count(const struct http_head *h, void *arg)
 {

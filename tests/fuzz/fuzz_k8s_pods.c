@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "k8s_pods.h"
+#include "identity/k8s_pods.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,12 +12,12 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "alerts.h"
-#include "business.h"
-#include "metrics.h"
+#include "rules/alerts.h"
+#include "rules/business.h"
+#include "metrics/registry.h"
 #include "sonde.h"
-#include "strbuf.h"
-#include "tracing.h"
+#include "base/strbuf.h"
+#include "otel/tracing.h"
 
 static const double bounds[] = { 0.001, 0.01, 0.1, 1 };
 

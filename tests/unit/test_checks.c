@@ -8,9 +8,9 @@
 
 #include <cmocka.h>
 
-#include "../../user/checks.c"
+#include "../../user/rules/checks.c"
 #include "loopback_http.h"
-#include "metrics.h"
+#include "metrics/registry.h"
 
 static struct check_config config(enum check_type type, const char *fmt, uint16_t port)
 {

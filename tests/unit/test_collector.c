@@ -9,11 +9,11 @@
 
 #include <cmocka.h>
 
-#include "collector.h"
-#include "histogram.h"
-#include "prom.h"
-#include "routes.h"
-#include "strbuf.h"
+#include "pipeline/collector.h"
+#include "base/buckets.h"
+#include "metrics/prom.h"
+#include "pipeline/routes.h"
+#include "base/strbuf.h"
 
 struct fixture {
 	struct registry *reg;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "h2.h"
+#include "proto/h2.h"
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define TP "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

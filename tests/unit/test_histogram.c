@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "histogram.h"
-#include "metrics.h"
-#include "prom.h"
-#include "strbuf.h"
+#include "base/buckets.h"
+#include "metrics/registry.h"
+#include "metrics/prom.h"
+#include "base/strbuf.h"
 
 static void test_defaults(void **state)
 {

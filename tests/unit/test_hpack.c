@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "hpack.h"
+#include "proto/hpack.h"
 
 /* RFC 7541 Appendix C. */
 static const char c2_1[] =

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "http.h"
+#include "proto/http.h"
 
 static void test_request_head(void **state)
 {

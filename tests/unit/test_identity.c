@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "cgroup.h"
-#include "identity.h"
-#include "peers.h"
+#include "identity/cgroup.h"
+#include "identity/identity.h"
+#include "pipeline/peers.h"
 
 #define CID "3f0c1a2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
 #define UID "1b4e28ba-2fa1-41d2-883f-0016d3cca427"

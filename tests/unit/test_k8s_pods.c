@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "k8s_pods.h"
+#include "identity/k8s_pods.h"
 
 #define POD(uid, name, owner_kind, owner, hash, cid, cname)                                                \
 	"{\"metadata\":{\"uid\":\"" uid "\",\"name\":\"" name "\",\"namespace\":\"shop\","                     \

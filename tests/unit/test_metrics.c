@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
+#include "metrics/registry.h"
 
 static const char *const labels2[] = { "method", "route" };
 

@@ -14,7 +14,7 @@
 #define FIRST_BACKOFF_MS 20
 #define REQUEST_TIMEOUT_MS 400
 #define STOP_GRACE_MS 500
-#include "../../user/notifier.c"
+#include "../../user/rules/notifier.c"
 #include "loopback_http.h"
 
 #define GENERATOR "http://127.0.0.1:9464/alerts"

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "options.h"
+#include "base/options.h"
 
 static int parse(struct sonde_options *o, char *err, const char *a1, const char *a2, const char *a3,
 		 const char *a4)

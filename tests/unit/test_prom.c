@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
-#include "prom.h"
-#include "strbuf.h"
+#include "metrics/registry.h"
+#include "metrics/prom.h"
+#include "base/strbuf.h"
 
 static void expect_number(double v, const char *want)
 {

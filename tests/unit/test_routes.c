@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "routes.h"
+#include "pipeline/routes.h"
 
 static void expect_route(const char *target, const char *route)
 {

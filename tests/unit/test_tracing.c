@@ -12,12 +12,12 @@
 
 #include <cmocka.h>
 
-#include "otel_config.h"
-#include "otlp.h"
+#include "otel/otel_config.h"
+#include "otel/otlp.h"
 #include "otlp.pb-c.h"
-#include "strbuf.h"
-#include "tracecontext.h"
-#include "tracing.h"
+#include "base/strbuf.h"
+#include "otel/tracecontext.h"
+#include "otel/tracing.h"
 
 static void test_traceparent(void **state)
 {

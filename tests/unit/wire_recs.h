@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "wire.h"
+#include "proto/wire.h"
 
 struct rec {
 	char method[40];

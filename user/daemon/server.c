@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "base/log.h"
+#include "daemon/server.h"
+#include "base/strbuf.h"
+
+static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char json_type[] = "application/json";
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, const char *type,
+			       const char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, mode);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int code, const char *type,
+				    const char *body)
+{
+	return respond(conn, code, type, body, strlen(body), MHD_RESPMEM_PERSISTENT);
+}
+
+/* A rendered document: MHD frees it once sent. */
+static enum MHD_Result serve(struct MHD_Connection *conn, int ret, struct strbuf *out, unsigned int status,
+			     const char *type)
+{
+	if (ret || out->err) {
+		strbuf_free(out);
+		return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "rendering failed\n");
+	}
+	return respond(conn, status, type, out->data ? out->data : "", out->len,
+		       out->data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+	struct server *s = cls;
+	struct strbuf out = { 0 };
+	unsigned int status = MHD_HTTP_OK;
+	int ret;
+
+	(void)version;
+	(void)upload_data;
+	(void)req_cls;
+	if (*upload_data_size)
+		return MHD_NO;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
+	if (!strcmp(url, "/metrics"))
+		return serve(conn, s->handlers.metrics(s->handlers.arg, &out), &out, MHD_HTTP_OK, exposition_type);
+	if (!strcmp(url, "/health") || !strcmp(url, "/health/detailed")) {
+		ret = s->handlers.health(s->handlers.arg, url[7] == '/', &out, &status);
+		return serve(conn, ret, &out, status, json_type);
+	}
+	if (!strcmp(url, "/alerts"))
+		return serve(conn, s->handlers.alerts(s->handlers.arg, &out), &out, MHD_HTTP_OK, json_type);
+	return respond_text(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			    "not found; try /metrics, /health, /health/detailed or /alerts\n");
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = 0;
+	log_warn("http", "%s", line);
+}
+
+int server_start(struct server *s, const char *host, uint16_t port, const struct server_handlers *h)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char service[8];
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->handlers = *h;
+	snprintf(service, sizeof(service), "%u", port);
+	ret = getaddrinfo(host, service, &hints, &ai);
+	if (ret) {
+		log_error("http", "cannot resolve listen address %s: %s", host, gai_strerror(ret));
+		return -EINVAL;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+				  on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!s->mhd) {
+		log_error("http", "cannot listen on %s:%u", host, port);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+void server_stop(struct server *s)
+{
+	if (s->mhd)
+		MHD_stop_daemon(s->mhd);
+	s->mhd = NULL;
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel/loader.h"
+#include "base/log.h"
+#include "sonde.skel.h"
+
+/* libbpf hands over a verifier log as one message of many lines: each
+ * line is logged on its own, so none is cut. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_WARN : LOG_DEBUG;
+	char *text, *line, *save = NULL;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_msg(lvl, "libbpf", "%s", line);
+	free(text);
+	return 0;
+}
+
+/* Each library file the TLS probes attach to holds a link fd per probe: a
+ * node's worth of them outgrows a soft limit of 1024, so take the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur >= lim.rlim_max)
+		return;
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &lim))
+		log_warn("bpf", "cannot raise the open file limit: %s", strerror(errno));
+}
+
+int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps)
+{
+	struct sonde_bpf *skel;
+	int ret;
+
+	libbpf_set_print(libbpf_log);
+	raise_fd_limit();
+	skel = sonde_bpf__open();
+	if (!skel)
+		return -errno;
+	ret = sonde_bpf__load(skel);
+	if (ret) {
+		log_error("bpf", "loading the BPF programs failed: %s", strerror(-ret));
+		sonde_bpf__destroy(skel);
+		return ret;
+	}
+	maps->config = bpf_map__fd(skel->maps.sonde_config);
+	maps->targets = bpf_map__fd(skel->maps.targets);
+	maps->exe_targets = bpf_map__fd(skel->maps.exe_targets);
+	maps->stats = bpf_map__fd(skel->maps.stats);
+	maps->events = bpf_map__fd(skel->maps.events);
+	maps->proc_conns = bpf_map__fd(skel->maps.proc_conns);
+	maps->cgroup_targets = bpf_map__fd(skel->maps.cgroup_targets);
+	*out = skel;
+	return 0;
+}
+
+int lifecycle_attach(struct sonde_bpf *skel)
+{
+	int ret = sonde_bpf__attach(skel);
+
+	if (ret)
+		log_error("bpf", "attaching the BPF programs failed: %s", strerror(-ret));
+	return ret;
+}
+
+void lifecycle_destroy(struct sonde_bpf *skel)
+{
+	sonde_bpf__destroy(skel);
+}
+
+size_t map_keys_u32(int fd, uint32_t *keys, size_t max)
+{
+	uint32_t key, next;
+	size_t n = 0;
+	int err;
+
+	err = bpf_map_get_next_key(fd, NULL, &key);
+	while (!err && n < max) {
+		keys[n++] = key;
+		err = bpf_map_get_next_key(fd, &key, &next);
+		key = next;
+	}
+	return n;
+}

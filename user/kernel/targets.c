@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "identity/cgroup.h"
+#include "base/log.h"
+#include "sonde.h"
+#include "kernel/targets.h"
+
+#define MAX_INODES 256
+
+struct proc_info {
+	uint32_t pid;
+	uint32_t ppid;
+	char comm[SONDE_COMM_LEN];
+	char exe[SONDE_NAME_MAX]; /* basename of /proc/PID/exe, "" if unreadable */
+};
+
+static int read_proc(uint32_t pid, struct proc_info *p)
+{
+	char path[64], buf[512], link[PATH_MAX];
+	const char *open_paren, *close_paren, *base;
+	ssize_t n;
+	size_t len;
+	FILE *f;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: it ends at the last ')'. */
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return -EIO;
+	len = (size_t)(close_paren - open_paren - 1);
+	if (len >= sizeof(p->comm))
+		len = sizeof(p->comm) - 1;
+	memcpy(p->comm, open_paren + 1, len);
+	if (sscanf(close_paren + 1, " %*c %u", &p->ppid) != 1)
+		return -EIO;
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = 0;
+		base = strrchr(link, '/');
+		base = base ? base + 1 : link;
+		/* An exe replaced on disk reads "name (deleted)". */
+		len = strcspn(base, " ");
+		if (len < sizeof(p->exe)) {
+			memcpy(p->exe, base, len);
+			p->exe[len] = 0;
+		}
+	}
+	return 0;
+}
+
+static int select_pid(struct targets *t, const struct proc_info *p, uint32_t service_id)
+{
+	struct sonde_target v = { .service_id = service_id };
+	struct sonde_target old;
+
+	if (!service_id) {
+		const char *name = p->exe[0] ? p->exe : p->comm;
+		int ret = services_intern(t->services, name, &v.service_id);
+
+		if (ret)
+			return ret;
+	}
+	if (bpf_map_lookup_elem(t->maps.targets, &p->pid, &old) == 0 && old.service_id == v.service_id)
+		return 0;
+	if (bpf_map_update_elem(t->maps.targets, &p->pid, &v, BPF_ANY))
+		return -errno;
+	log_info("targets", "observing pid %u (%s) as service %s", p->pid, p->comm,
+		 services_name(t->services, v.service_id));
+	return 0;
+}
+
+/* Inodes of the sockets listening on a TCP port, IPv4 and IPv6. */
+static size_t listening_inodes(unsigned long port, unsigned long *inodes, size_t max)
+{
+	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	char line[512], local[64];
+	unsigned long inode;
+	unsigned int state, lport;
+	size_t n = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(tables[i], "re");
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f) && n < max) {
+			char *colon;
+
+			if (sscanf(line, " %*u: %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &state, &inode) != 3)
+				continue;
+			colon = strrchr(local, ':');
+			if (!colon || sscanf(colon + 1, "%x", &lport) != 1)
+				continue;
+			/* 0x0A is TCP_LISTEN. */
+			if (state == 0x0A && lport == port && inode)
+				inodes[n++] = inode;
+		}
+		fclose(f);
+	}
+	return n;
+}
+
+static int holds_inode(uint32_t pid, const unsigned long *inodes, size_t n)
+{
+	char path[64], link[64];
+	struct dirent *d;
+	int found = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		char fdpath[320];
+		unsigned long inode;
+		ssize_t len;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, d->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (sscanf(link, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (inodes[i] == inode)
+				found = 1;
+	}
+	closedir(dir);
+	return found;
+}
+
+static int load_procs(struct proc_info **out, size_t *count)
+{
+	struct proc_info *procs = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			grown = realloc(procs, cap * sizeof(*procs));
+			if (!grown) {
+				free(procs);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			procs = grown;
+		}
+		if (read_proc((uint32_t)strtoul(d->d_name, NULL, 10), &procs[n]) == 0)
+			n++;
+	}
+	closedir(dir);
+	*out = procs;
+	*count = n;
+	return 0;
+}
+
+/* Whether pid is root or a descendant of root. */
+static int descends_from(const struct proc_info *procs, size_t n, uint32_t pid, uint32_t root)
+{
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		size_t i;
+
+		if (pid == root)
+			return 1;
+		for (i = 0; i < n && procs[i].pid != pid; i++)
+			;
+		if (i == n)
+			return 0;
+		pid = procs[i].ppid;
+	}
+	return pid == root;
+}
+
+/* A cgroup selector: the kernel compares the current process's ancestor
+ * at the directory's depth with the directory's id, so processes that
+ * move in later are selected too. */
+static int select_cgroup(const struct bpf_maps *maps, struct sonde_config *cfg, const char *path,
+			 uint32_t service_id)
+{
+	struct sonde_cgroup_target cg = { .service_id = service_id };
+	char dir[PATH_MAX];
+	uint64_t id;
+	uint32_t level;
+	int ret;
+
+	if (cfg->ncgroups == SONDE_MAX_CGROUP_TARGETS) {
+		log_error("targets", "at most %d cgroup selectors", SONDE_MAX_CGROUP_TARGETS);
+		return -ENOSPC;
+	}
+	ret = cgroup_resolve(path, dir, sizeof(dir), &id, &level);
+	if (ret) {
+		log_error("targets", "cgroup:%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	cg.id = id;
+	cg.level = level;
+	if (bpf_map_update_elem(maps->cgroup_targets, &cfg->ncgroups, &cg, BPF_ANY))
+		return -errno;
+	cfg->ncgroups++;
+	log_info("targets", "observing cgroup %s and below (id %llu, level %u)", dir,
+		 (unsigned long long)cg.id, cg.level);
+	return 0;
+}
+
+int targets_init(struct targets *t, const struct sonde_options *opts, struct services *services,
+		 const struct bpf_maps *maps)
+{
+	struct sonde_config cfg = { .self_tgid = (uint32_t)getpid(), .observe_all = !opts->nselectors };
+	uint32_t zero = 0;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t->opts = opts;
+	t->services = services;
+	t->maps = *maps;
+	for (size_t i = 0; i < opts->nselectors; i++) {
+		const struct selector *s = &opts->selectors[i];
+		const char *name = s->service[0] ? s->service : NULL;
+
+		if (s->kind == SELECTOR_EXE && !name)
+			name = s->value;
+		if (name) {
+			ret = services_intern(services, name, &t->selector_service[i]);
+			if (ret)
+				return ret;
+		}
+		if (s->kind == SELECTOR_CGROUP) {
+			ret = select_cgroup(maps, &cfg, s->value, t->selector_service[i]);
+			if (ret)
+				return ret;
+		}
+		if (s->kind == SELECTOR_EXE) {
+			struct sonde_comm_key key = {};
+			struct sonde_target v = { .service_id = t->selector_service[i] };
+
+			/* The kernel keeps 15 bytes of a command name. */
+			memcpy(key.comm, s->value, strnlen(s->value, sizeof(key.comm) - 1));
+			if (strlen(s->value) >= sizeof(key.comm))
+				log_warn("targets", "exe:%s matches processes by its first %zu bytes, %s",
+					 s->value, sizeof(key.comm) - 1, key.comm);
+			if (bpf_map_update_elem(maps->exe_targets, &key, &v, BPF_ANY))
+				return -errno;
+		}
+	}
+	/* Last: the kernel starts selecting once the config is in. */
+	if (bpf_map_update_elem(maps->config, &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int targets_have_port_selectors(const struct targets *t)
+{
+	for (size_t i = 0; i < t->opts->nselectors; i++)
+		if (t->opts->selectors[i].kind == SELECTOR_PORT)
+			return 1;
+	return 0;
+}
+
+static int selector_matches(const struct selector *s, const struct proc_info *procs, size_t n,
+			    const struct proc_info *p, const unsigned long *inodes, size_t ninodes)
+{
+	switch (s->kind) {
+	case SELECTOR_PID:
+		return descends_from(procs, n, p->pid, (uint32_t)s->number);
+	case SELECTOR_EXE:
+		return !strncmp(p->comm, s->value, SONDE_COMM_LEN - 1) || !strcmp(p->exe, s->value);
+	case SELECTOR_PORT:
+		return ninodes && holds_inode(p->pid, inodes, ninodes);
+	case SELECTOR_CGROUP:
+		return 0;
+	}
+	return 0;
+}
+
+int targets_scan(struct targets *t)
+{
+	uint32_t self = (uint32_t)getpid();
+	unsigned long inodes[MAX_INODES];
+	struct proc_info *procs = NULL;
+	size_t n = 0, ninodes;
+	int ret;
+
+	if (!t->opts->nselectors)
+		return 0;
+	ret = load_procs(&procs, &n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < t->opts->nselectors; i++) {
+		const struct selector *s = &t->opts->selectors[i];
+
+		ninodes = s->kind == SELECTOR_PORT ? listening_inodes(s->number, inodes, MAX_INODES) : 0;
+		for (size_t j = 0; j < n; j++) {
+			if (procs[j].pid == self || !selector_matches(s, procs, n, &procs[j], inodes, ninodes))
+				continue;
+			ret = select_pid(t, &procs[j], t->selector_service[i]);
+			if (ret)
+				log_warn("targets", "cannot select pid %u: %s", procs[j].pid, strerror(-ret));
+		}
+	}
+	free(procs);
+	return 0;
+}
+
+uint64_t targets_count(const struct targets *t)
+{
+	uint32_t key, next;
+	uint64_t n = 0;
+	struct dirent *d;
+	DIR *dir;
+	int err;
+
+	if (t->opts->nselectors) {
+		err = bpf_map_get_next_key(t->maps.targets, NULL, &key);
+		for (; !err; n++) {
+			err = bpf_map_get_next_key(t->maps.targets, &key, &next);
+			key = next;
+		}
+		return n;
+	}
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (isdigit((unsigned char)d->d_name[0]))
+			n++;
+	closedir(dir);
+	return n ? n - 1 : 0;
+}
+
+size_t targets_pids(const struct targets *t, uint32_t *pids, size_t max)
+{
+	bool everyone = !t->opts->nselectors;
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dir;
+
+	for (size_t i = 0; i < t->opts->nselectors; i++)
+		everyone |= t->opts->selectors[i].kind == SELECTOR_CGROUP;
+	if (!everyone)
+		return map_keys_u32(t->maps.targets, pids, max);
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (n < max && (d = readdir(dir)))
+		if (isdigit((unsigned char)d->d_name[0]))
+			pids[n++] = (uint32_t)strtoul(d->d_name, NULL, 10);
+	closedir(dir);
+	return n;
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "otel/exporter.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+
+static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return size * nmemb;
+}
+
+/* One POST. Returns the HTTP status, or 0 when no response came. */
+static long post(CURL *curl, struct curl_slist *headers, const char *url, const void *body, size_t len,
+		 uint32_t timeout_ms)
+{
+	long code = 0;
+
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	if (curl_easy_perform(curl) == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	return code;
+}
+
+static bool retryable(long code)
+{
+	return code == 0 || code == 429 || code == 502 || code == 503 || code == 504;
+}
+
+/* Sleeps up to ms, or less if the exporter is stopping. Called locked. */
+static void wait_locked(struct exporter *e, uint32_t ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&e->wake, &e->lock, &until);
+}
+
+static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *headers, const struct span *spans,
+		       size_t n)
+{
+	struct strbuf json = { 0 };
+	uint8_t *pb = NULL;
+	const void *body;
+	size_t len = 0;
+	uint32_t backoff = 500;
+	long code = 0;
+	int attempt;
+
+	if (e->cfg.protocol == OTLP_HTTP_JSON) {
+		if (otlp_encode_json(spans, n, &e->host, &json))
+			goto dropped;
+		body = json.data;
+		len = json.len;
+	} else {
+		if (otlp_encode_protobuf(spans, n, &e->host, &pb, &len))
+			goto dropped;
+		body = pb;
+	}
+	for (attempt = 1; attempt <= EXPORTER_MAX_ATTEMPTS; attempt++) {
+		code = post(curl, headers, e->cfg.endpoint, body, len, e->cfg.timeout_ms);
+		if (code >= 200 && code < 300) {
+			atomic_fetch_add(&e->exported, n);
+			goto out;
+		}
+		if (!retryable(code) || attempt == EXPORTER_MAX_ATTEMPTS)
+			break;
+		pthread_mutex_lock(&e->lock);
+		if (!e->stopping)
+			wait_locked(e, backoff);
+		attempt = e->stopping ? EXPORTER_MAX_ATTEMPTS : attempt;
+		pthread_mutex_unlock(&e->lock);
+		backoff *= 2;
+	}
+	log_warn("otlp", "dropping %zu spans: %s %ld", n, e->cfg.endpoint,
+		 code ? code : -1L);
+dropped:
+	atomic_fetch_add(&e->dropped_export_failed, n);
+out:
+	strbuf_free(&json);
+	free(pb);
+}
+
+static void *run(void *arg)
+{
+	struct exporter *e = arg;
+	struct curl_slist *headers = NULL;
+	struct span *batch = malloc(e->cfg.max_batch * sizeof(*batch));
+	CURL *curl = curl_easy_init();
+
+	headers = curl_slist_append(headers, e->cfg.protocol == OTLP_HTTP_JSON ? "Content-Type: application/json"
+									    : "Content-Type: application/x-protobuf");
+	for (size_t i = 0; i < e->cfg.nheaders; i++)
+		headers = curl_slist_append(headers, e->cfg.headers[i]);
+	if (!batch || !curl || !headers)
+		log_error("otlp", "out of memory: spans will be dropped");
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		size_t n;
+
+		if (!e->stopping && e->count < e->cfg.max_batch)
+			wait_locked(e, e->cfg.delay_ms);
+		if (!e->count) {
+			if (e->stopping)
+				break;
+			continue;
+		}
+		n = e->count < e->cfg.max_batch ? e->count : e->cfg.max_batch;
+		for (size_t i = 0; i < n && batch; i++)
+			batch[i] = e->queue[(e->head + i) % e->cfg.max_queue];
+		e->head = (e->head + n) % e->cfg.max_queue;
+		e->count -= n;
+		pthread_mutex_unlock(&e->lock);
+		if (batch && curl && headers)
+			send_batch(e, curl, headers, batch, n);
+		else
+			atomic_fetch_add(&e->dropped_export_failed, n);
+		pthread_mutex_lock(&e->lock);
+	}
+	pthread_mutex_unlock(&e->lock);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	free(batch);
+	return NULL;
+}
+
+int exporter_start(struct exporter *e, const struct otel_config *cfg, const char *version)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->cfg = *cfg;
+	if (gethostname(e->host_name, sizeof(e->host_name)))
+		strcpy(e->host_name, "unknown");
+	e->host.host_name = e->host_name;
+	e->host.version = version;
+	e->queue = malloc(cfg->max_queue * sizeof(*e->queue));
+	if (!e->queue)
+		return -ENOMEM;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->wake, NULL);
+	ret = pthread_create(&e->thread, NULL, run, e);
+	if (ret) {
+		free(e->queue);
+		e->queue = NULL;
+		return -ret;
+	}
+	e->started = true;
+	log_info("otlp", "exporting spans to %s as %s", cfg->endpoint,
+		 cfg->protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf");
+	return 0;
+}
+
+void exporter_push(struct exporter *e, const struct span *spans, size_t n)
+{
+	size_t taken = 0;
+
+	pthread_mutex_lock(&e->lock);
+	for (; taken < n && e->count < e->cfg.max_queue; taken++)
+		e->queue[(e->head + e->count++) % e->cfg.max_queue] = spans[taken];
+	if (e->count >= e->cfg.max_batch)
+		pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	if (taken < n)
+		atomic_fetch_add(&e->dropped_queue_full, n - taken);
+}
+
+void exporter_stop(struct exporter *e)
+{
+	if (!e->started)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->stopping = true;
+	pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	pthread_join(e->thread, NULL);
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->wake);
+	free(e->queue);
+	e->queue = NULL;
+	e->started = false;
+	curl_global_cleanup();
+}

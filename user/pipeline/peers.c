@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "pipeline/peers.h"
+
+void peers_init(struct peers *p, size_t cap_per_service)
+{
+	memset(p, 0, sizeof(*p));
+	p->cap_per_service = cap_per_service;
+}
+
+void peer_format(const struct sonde_peer *peer, bool with_port, char *out, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (peer->family == AF_INET)
+		inet_ntop(AF_INET, peer->addr, addr, sizeof(addr));
+	else if (peer->family == AF_INET6)
+		inet_ntop(AF_INET6, peer->addr, addr, sizeof(addr));
+	else
+		strcpy(addr, "unknown");
+	if (!with_port)
+		snprintf(out, size, "%s", addr);
+	else if (peer->family == AF_INET6)
+		snprintf(out, size, "[%s]:%u", addr, peer->port);
+	else
+		snprintf(out, size, "%s:%u", addr, peer->port);
+}
+
+static unsigned long long hash_str(unsigned long long h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull;
+}
+
+/* The slot of (service, peer), or NULL; with create, a new empty slot for
+ * it when there is room. A service's own slot has peer "". */
+static struct peer_slot *slot_of(struct peers *p, const char *service, const char *peer, bool create)
+{
+	unsigned long long h = hash_str(hash_str(1469598103934665603ull, service), peer) | 1;
+	size_t i = h % PEERS_TABLE_SIZE;
+
+	for (; p->slots[i].hash; i = (i + 1) % PEERS_TABLE_SIZE)
+		if (p->slots[i].hash == h && !strcmp(p->slots[i].service, service) && !strcmp(p->slots[i].peer, peer))
+			return &p->slots[i];
+	/* Keep the table at most three quarters full so probes end. */
+	if (!create || p->used >= PEERS_TABLE_SIZE * 3 / 4)
+		return NULL;
+	p->slots[i].hash = h;
+	snprintf(p->slots[i].service, sizeof(p->slots[i].service), "%s", service);
+	snprintf(p->slots[i].peer, sizeof(p->slots[i].peer), "%s", peer);
+	p->slots[i].count = 0;
+	p->used++;
+	return &p->slots[i];
+}
+
+const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound,
+			char *out, size_t size)
+{
+	struct peer_slot *svc;
+
+	peer_format(peer, !inbound, out, size);
+	if (strlen(service) >= sizeof(p->slots[0].service))
+		return PEER_OVERFLOW;
+	if (slot_of(p, service, out, false))
+		return out;
+	svc = slot_of(p, service, "", true);
+	if (!svc || svc->count >= p->cap_per_service || !slot_of(p, service, out, true))
+		return PEER_OVERFLOW;
+	svc->count++;
+	return out;
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/routes.h"
+
+/* ASCII only: request-targets are not subject to the locale. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Spaces and control bytes never occur in a valid target; refusing them
+ * keeps every route a NUL-free, printable label. */
+static bool is_ctl(char c)
+{
+	return (unsigned char)c <= 0x20 || c == 0x7f;
+}
+
+static bool is_uuid(const char *s, size_t n)
+{
+	if (n != 36)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !is_hex(s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Segments that name one resource among many: as labels they would mint a
+ * series per resource. */
+static bool is_id(const char *s, size_t n)
+{
+	size_t digits = 0, hex = 0;
+
+	if (!n)
+		return false;
+	if (n > ROUTE_ID_SEGMENT_MAX || is_uuid(s, n))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		digits += is_digit(s[i]);
+		hex += is_hex(s[i]);
+	}
+	return digits == n || (n >= 16 && hex == n && digits);
+}
+
+/* The path of an origin-form or absolute-form target, without query or
+ * fragment; empty when the target has no path. */
+static int target_path(const char *t, size_t len, const char **path, size_t *path_len)
+{
+	size_t i = 0, end;
+
+	if (len && t[0] != '/') {
+		if (!is_alpha(t[0]))
+			return -EINVAL;
+		while (i < len && (is_alpha(t[i]) || is_digit(t[i]) || t[i] == '+' || t[i] == '-' || t[i] == '.'))
+			i++;
+		if (len - i < 3 || memcmp(t + i, "://", 3))
+			return -EINVAL;
+		for (i += 3; i < len && t[i] != '/' && t[i] != '?' && t[i] != '#'; i++)
+			;
+	}
+	for (end = i; end < len && t[end] != '?' && t[end] != '#'; end++)
+		if (is_ctl(t[end]))
+			return -EINVAL;
+	*path = t + i;
+	*path_len = end - i;
+	return 0;
+}
+
+int route_from_target(const char *target, size_t len, char *out, size_t out_size)
+{
+	size_t path_len, i = 0, n = 0, segments = 0;
+	const char *path;
+	int ret;
+
+	if (out_size < 2)
+		return -ENOSPC;
+	if (len == 1 && target[0] == '*') {
+		memcpy(out, "*", 2);
+		return 1;
+	}
+	ret = target_path(target, len, &path, &path_len);
+	if (ret)
+		return ret;
+	/* Each round starts at a '/' and emits it with the segment after it. */
+	while (i < path_len) {
+		size_t start = ++i, seg_len;
+		const char *text;
+
+		while (i < path_len && path[i] != '/')
+			i++;
+		seg_len = i - start;
+		text = path + start;
+		if (segments == ROUTE_MAX_SEGMENTS) {
+			text = "{rest}";
+			seg_len = 6;
+			i = path_len;
+		} else if (is_id(text, seg_len)) {
+			text = "{id}";
+			seg_len = 4;
+		}
+		if (seg_len + 2 > out_size - n)
+			break;
+		out[n] = '/';
+		memcpy(out + n + 1, text, seg_len);
+		n += seg_len + 1;
+		segments++;
+	}
+	if (!n)
+		out[n++] = '/';
+	out[n] = 0;
+	return (int)n;
+}
+
+static bool is_name_char(char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '_';
+}
+
+static int pattern_check(const char *p)
+{
+	if (p[0] != '/')
+		return -EINVAL;
+	for (size_t i = 0; p[i]; i++) {
+		if (is_ctl(p[i]) || p[i] == '?' || p[i] == '#' || p[i] == '}')
+			return -EINVAL;
+		if (p[i] != '{')
+			continue;
+		if (p[i - 1] != '/' || !is_name_char(p[i + 1]))
+			return -EINVAL;
+		for (i++; is_name_char(p[i]); i++)
+			;
+		if (p[i] != '}' || (p[i + 1] && p[i + 1] != '/'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int route_set_add(struct route_set *rs, const char *pattern)
+{
+	int ret = pattern_check(pattern);
+
+	if (ret)
+		return ret;
+	if (rs->n == ROUTE_MAX_PATTERNS)
+		return -ENOSPC;
+	rs->patterns[rs->n] = strdup(pattern);
+	if (!rs->patterns[rs->n])
+		return -ENOMEM;
+	rs->n++;
+	return 0;
+}
+
+/* pattern_check guarantees every '{' opens a whole segment. */
+static bool pattern_matches(const char *p, const char *path, size_t len)
+{
+	size_t i = 0;
+
+	while (*p && i < len) {
+		if (*p == '{') {
+			size_t start = i;
+
+			while (i < len && path[i] != '/')
+				i++;
+			if (i == start)
+				return false;
+			p = strchr(p, '}') + 1;
+		} else if (*p++ != path[i++]) {
+			return false;
+		}
+	}
+	return !*p && i == len;
+}
+
+int route_set_match(const struct route_set *rs, const char *target, size_t len, char *out, size_t out_size)
+{
+	const char *path;
+	size_t path_len;
+
+	if (target_path(target, len, &path, &path_len))
+		return -ENOENT;
+	if (!path_len) {
+		path = "/";
+		path_len = 1;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		size_t plen;
+
+		if (!pattern_matches(rs->patterns[i], path, path_len))
+			continue;
+		plen = strlen(rs->patterns[i]);
+		if (plen >= out_size)
+			return -ENOSPC;
+		memcpy(out, rs->patterns[i], plen + 1);
+		return (int)plen;
+	}
+	return -ENOENT;
+}
+
+void route_set_free(struct route_set *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->patterns[i]);
+	rs->n = 0;
+}

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* PostgreSQL frontend/backend protocol v3 on both directions of a
+ * connection. A simple Query is a call that ends at ReadyForQuery; each
+ * extended-protocol Execute is a call named by the verb of the statement
+ * its portal was bound to. Streaming: only the head of the few messages we
+ * read is buffered, every other byte is counted down. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/wire.h"
+
+#define PG_STARTUP_MAX 10000        /* the server's own limit on startup packets */
+#define PG_MSG_MAX (1u << 30)
+#define PG_HEAD_MAX 4096            /* enough for names and the start of the SQL */
+#define PG_ERROR_HEAD_MAX 512       /* SQLSTATE comes right after severity */
+#define PG_NAMES_MAX 256
+#define PG_QUEUE_MAX 1024
+#define PG_VERB_MAX 32
+
+#define PG_CANCEL_REQUEST 80877102
+#define PG_SSL_REQUEST 80877103
+#define PG_GSSENC_REQUEST 80877104
+
+/* One direction: a message header being read, then its body. */
+struct pg_dir {
+	uint8_t hdr[8];              /* typed: type and length; untyped: length and code */
+	size_t hdr_len;
+	bool in_body;
+	uint8_t type;                /* 0: an untyped startup-phase message */
+	uint32_t code;               /* of an untyped message */
+	uint64_t body_left;
+	size_t head_len, head_want;  /* the body's first bytes we keep */
+	uint64_t start_ns;
+	char head[PG_HEAD_MAX];
+};
+
+/* A prepared statement's or portal's verb, by a hash of its name. */
+struct pg_name {
+	uint64_t hash;
+	uint64_t used;
+	char verb[PG_VERB_MAX + 1];
+};
+
+struct pg_names {
+	struct pg_name *v;
+	size_t len, cap;
+};
+
+enum pg_kind {
+	PG_QUERY,                    /* ends at ReadyForQuery */
+	PG_EXECUTE,                  /* ends at its command's completion or error */
+	PG_SYNC,                     /* Sync, function call or startup: one ReadyForQuery */
+};
+
+struct pg_pending {
+	uint64_t start_ns;
+	enum pg_kind kind;
+	bool error, fault;
+	char verb[PG_VERB_MAX + 1];
+};
+
+struct pg_conn {
+	struct pg_dir dir[2];
+	bool started;                /* StartupMessage sent: frontend messages are typed */
+	bool answer_pending;         /* SSLRequest or GSSENCRequest awaits its one byte */
+	struct pg_names stmts, portals;
+	uint64_t clock;              /* orders name uses for eviction */
+	/* What the backend owes, in order; a ring growing up to PG_QUEUE_MAX. */
+	struct pg_pending *queue;
+	size_t q_cap, q_head, q_len;
+};
+
+static void *pg_create(void)
+{
+	return calloc(1, sizeof(struct pg_conn));
+}
+
+static void pg_destroy(void *conn)
+{
+	struct pg_conn *c = conn;
+
+	if (c) {
+		free(c->stmts.v);
+		free(c->portals.v);
+		free(c->queue);
+	}
+	free(c);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+static bool is_letter(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* The first words of PostgreSQL's SQL commands: any other word is
+ * "_OTHER", so a client cannot mint series with made-up statements. */
+static bool known_verb(const char *verb)
+{
+	static const char *const verbs[] = {
+		"ABORT",   "ALTER",   "ANALYZE",  "BEGIN",    "CALL",     "CHECKPOINT", "CLOSE",	 "CLUSTER",
+		"COMMENT", "COMMIT",  "COPY",	  "CREATE",   "DEALLOCATE", "DECLARE",  "DELETE",	 "DISCARD",
+		"DO",	   "DROP",    "END",	  "EXECUTE",  "EXPLAIN",  "FETCH",	"GRANT",	 "IMPORT",
+		"INSERT",  "LISTEN",  "LOAD",	  "LOCK",     "MERGE",	  "MOVE",	"NOTIFY",	 "PREPARE",
+		"REASSIGN", "REFRESH", "REINDEX", "RELEASE",  "RESET",	  "REVOKE",	"ROLLBACK",	 "SAVEPOINT",
+		"SECURITY", "SELECT",  "SET",	  "SHOW",     "START",	  "TABLE",	"TRUNCATE",	 "UNLISTEN",
+		"UPDATE",  "VACUUM",  "VALUES",	  "WITH",
+	};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verb, verbs[i]))
+			return true;
+	return false;
+}
+
+/* The first keyword of the SQL, past blanks, comments, '(' and ';'. */
+static void sql_verb(const char *s, size_t n, char *verb)
+{
+	size_t i = 0, len = 0;
+
+	n = strnlen(s, n);
+	for (;;) {
+		while (i < n && (is_space(s[i]) || s[i] == '(' || s[i] == ';'))
+			i++;
+		if (i + 1 < n && s[i] == '-' && s[i + 1] == '-') {
+			while (i < n && s[i] != '\n')
+				i++;
+		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
+			unsigned int depth = 1;
+
+			for (i += 2; i < n && depth;) {
+				if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
+					depth++;
+					i += 2;
+				} else if (i + 1 < n && s[i] == '*' && s[i + 1] == '/') {
+					depth--;
+					i += 2;
+				} else {
+					i++;
+				}
+			}
+		} else {
+			break;
+		}
+	}
+	while (i < n && len < PG_VERB_MAX && is_letter(s[i])) {
+		char ch = s[i++];
+
+		verb[len++] = ch >= 'a' ? (char)(ch - 'a' + 'A') : ch;
+	}
+	verb[len] = 0;
+	if (!len && i >= n)
+		strcpy(verb, "EMPTY");
+	else if (!known_verb(verb))
+		strcpy(verb, "_OTHER");
+}
+
+/* FNV-1a: names are kept as hashes, whatever their length. */
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static struct pg_name *names_find(struct pg_conn *c, struct pg_names *t, uint64_t hash)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->v[i].hash == hash) {
+			t->v[i].used = ++c->clock;
+			return &t->v[i];
+		}
+	}
+	return NULL;
+}
+
+/* A full table forgets its least recently used name. */
+static int names_put(struct pg_conn *c, struct pg_names *t, uint64_t hash, const char *verb)
+{
+	struct pg_name *e = names_find(c, t, hash);
+
+	if (!e && t->len < t->cap) {
+		e = &t->v[t->len++];
+	} else if (!e && t->cap < PG_NAMES_MAX) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		struct pg_name *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+		e = &t->v[t->len++];
+	} else if (!e) {
+		e = &t->v[0];
+		for (size_t i = 1; i < t->len; i++)
+			if (t->v[i].used < e->used)
+				e = &t->v[i];
+	}
+	e->hash = hash;
+	e->used = ++c->clock;
+	strcpy(e->verb, verb);
+	return 0;
+}
+
+/* A C string at *pos in the head; a cut one ends at the head's end. */
+static const char *head_string(const struct pg_dir *d, size_t *pos, size_t *len)
+{
+	const char *s = d->head + *pos;
+
+	*len = strnlen(s, d->head_len - *pos);
+	*pos += *len + (*pos + *len < d->head_len);
+	return s;
+}
+
+static const char *lookup_verb(struct pg_conn *c, struct pg_names *t, const char *name, size_t n)
+{
+	struct pg_name *e = names_find(c, t, name_hash(name, n));
+
+	/* Evicted, or prepared before a gap we did not see. */
+	return e ? e->verb : "UNKNOWN";
+}
+
+static int queue_push(struct pg_conn *c, enum pg_kind kind, const char *verb, uint64_t start_ns)
+{
+	struct pg_pending *p;
+
+	if (c->q_len == c->q_cap) {
+		/* Dropping one would shift every later pairing: give up instead. */
+		if (c->q_cap == PG_QUEUE_MAX)
+			return -ENOBUFS;
+		size_t cap = c->q_cap ? c->q_cap * 2 : 8;
+		struct pg_pending *v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->q_len; i++)
+			v[i] = c->queue[(c->q_head + i) % c->q_cap];
+		free(c->queue);
+		c->queue = v;
+		c->q_cap = cap;
+		c->q_head = 0;
+	}
+	p = &c->queue[(c->q_head + c->q_len) % c->q_cap];
+	c->q_len++;
+	*p = (struct pg_pending){ .start_ns = start_ns, .kind = kind };
+	strcpy(p->verb, verb);
+	return 0;
+}
+
+static struct pg_pending *queue_head(struct pg_conn *c)
+{
+	return c->q_len ? &c->queue[c->q_head] : NULL;
+}
+
+static void queue_pop(struct pg_conn *c)
+{
+	c->q_head = (c->q_head + 1) % c->q_cap;
+	c->q_len--;
+}
+
+static void emit(struct pg_conn *c, uint64_t end_ns, wire_call_fn cb, void *arg)
+{
+	struct pg_pending *p = queue_head(c);
+	struct wire_call call = {
+		.protocol = "postgresql",
+		.method = p->verb,
+		.target = "",
+		.authority = "",
+		.traceparent = "",
+		.status = 0,
+		.error = p->error,
+		.server_fault = p->fault,
+		.start_ns = p->start_ns,
+		.end_ns = end_ns,
+	};
+
+	cb(arg, &call);
+	queue_pop(c);
+}
+
+static int frontend_untyped(struct pg_conn *c, const struct pg_dir *d)
+{
+	switch (d->code) {
+	case PG_SSL_REQUEST:
+	case PG_GSSENC_REQUEST:
+		c->answer_pending = true;
+		return 0;
+	case PG_CANCEL_REQUEST:
+		return 0;
+	default:
+		c->started = true;
+		/* The startup ends with one ReadyForQuery too. */
+		return queue_push(c, PG_SYNC, "", d->start_ns);
+	}
+}
+
+static int frontend_message(struct pg_conn *c, const struct pg_dir *d)
+{
+	char verb[PG_VERB_MAX + 1];
+	const char *name, *stmt;
+	size_t pos = 0, len, stmt_len;
+
+	switch (d->type) {
+	case 0:
+		return frontend_untyped(c, d);
+	case 'Q':
+		sql_verb(d->head, d->head_len, verb);
+		return queue_push(c, PG_QUERY, verb, d->start_ns);
+	case 'P':
+		name = head_string(d, &pos, &len);
+		sql_verb(d->head + pos, d->head_len - pos, verb);
+		return names_put(c, &c->stmts, name_hash(name, len), verb);
+	case 'B':
+		name = head_string(d, &pos, &len);
+		stmt = head_string(d, &pos, &stmt_len);
+		return names_put(c, &c->portals, name_hash(name, len), lookup_verb(c, &c->stmts, stmt, stmt_len));
+	case 'E':
+		name = head_string(d, &pos, &len);
+		return queue_push(c, PG_EXECUTE, lookup_verb(c, &c->portals, name, len), d->start_ns);
+	case 'S':
+	case 'F':
+		return queue_push(c, PG_SYNC, "", d->start_ns);
+	default:
+		return 0;
+	}
+}
+
+/* SQLSTATE classes for connection trouble, resources, operator
+ * intervention, system and internal errors. */
+static bool error_is_server_fault(const struct pg_dir *d)
+{
+	static const char *const classes[] = { "08", "53", "57", "58", "XX" };
+	size_t pos = 0, len;
+
+	while (pos < d->head_len && d->head[pos]) {
+		char field = d->head[pos++];
+		const char *value = head_string(d, &pos, &len);
+
+		if (field != 'C' || len < 2)
+			continue;
+		for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+			if (!memcmp(value, classes[i], 2))
+				return true;
+		return false;
+	}
+	return false;
+}
+
+static void backend_message(struct pg_conn *c, const struct pg_dir *d, uint64_t ts, wire_call_fn cb, void *arg)
+{
+	struct pg_pending *p = queue_head(c);
+
+	switch (d->type) {
+	case 'C':
+	case 'I':
+	case 's':
+		/* Within a simple Query a statement's end is not the call's. */
+		if (p && p->kind == PG_EXECUTE)
+			emit(c, ts, cb, arg);
+		break;
+	case 'E':
+		if (!p || p->kind == PG_SYNC)
+			break;
+		p->error = true;
+		p->fault |= error_is_server_fault(d);
+		if (p->kind == PG_EXECUTE)
+			emit(c, ts, cb, arg);
+		break;
+	case 'Z':
+		/* Executes skipped after an error never get an answer. */
+		while ((p = queue_head(c)) && p->kind == PG_EXECUTE)
+			queue_pop(c);
+		if (p && p->kind == PG_QUERY)
+			emit(c, ts, cb, arg);
+		else if (p)
+			queue_pop(c);
+		break;
+	}
+}
+
+static int header_done(struct pg_conn *c, enum wire_dir dir, struct pg_dir *d)
+{
+	uint32_t len;
+	size_t want = 0;
+
+	if (dir == WIRE_REQUEST && !c->started) {
+		len = be32(d->hdr);
+		d->type = 0;
+		d->code = be32(d->hdr + 4);
+		if (len < 8 || len > PG_STARTUP_MAX)
+			return -EBADMSG;
+		if ((d->code == PG_SSL_REQUEST || d->code == PG_GSSENC_REQUEST) && len != 8)
+			return -EBADMSG;
+		if (d->code == PG_CANCEL_REQUEST && len != 16)
+			return -EBADMSG;
+		if (d->code >> 16 != 3 && d->code != PG_SSL_REQUEST && d->code != PG_GSSENC_REQUEST &&
+		    d->code != PG_CANCEL_REQUEST)
+			return -EBADMSG;
+		d->body_left = len - 8;
+	} else {
+		d->type = d->hdr[0];
+		len = be32(d->hdr + 1);
+		if (len < 4 || len > PG_MSG_MAX)
+			return -EBADMSG;
+		if (dir == WIRE_REQUEST) {
+			if (!d->type || !strchr("QPBEDSHCXpdcfF", d->type))
+				return -EBADMSG;
+			if (strchr("QPBE", d->type))
+				want = PG_HEAD_MAX;
+		} else {
+			if (!d->type || !strchr("RSKTD123ntNAVWGHcdCIsEZv", d->type))
+				return -EBADMSG;
+			if (d->type == 'E')
+				want = PG_ERROR_HEAD_MAX;
+		}
+		d->body_left = len - 4;
+	}
+	d->head_len = 0;
+	d->head_want = want < d->body_left ? want : (size_t)d->body_left;
+	d->in_body = true;
+	return 0;
+}
+
+static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
+		   wire_call_fn cb, void *arg)
+{
+	struct pg_conn *c = conn;
+	struct pg_dir *d;
+	int ret;
+
+	if (dir != WIRE_REQUEST && dir != WIRE_RESPONSE)
+		return -EINVAL;
+	d = &c->dir[dir];
+	for (;;) {
+		if (d->in_body && !d->body_left) {
+			d->in_body = false;
+			d->hdr_len = 0;
+			if (dir == WIRE_REQUEST) {
+				ret = frontend_message(c, d);
+				if (ret)
+					return ret;
+			} else {
+				backend_message(c, d, ts_ns, cb, arg);
+			}
+			continue;
+		}
+		if (!len)
+			return 0;
+		if (d->in_body) {
+			size_t take = len < d->body_left ? len : (size_t)d->body_left;
+
+			if (d->head_len < d->head_want) {
+				if (take > d->head_want - d->head_len)
+					take = d->head_want - d->head_len;
+				memcpy(d->head + d->head_len, buf, take);
+				d->head_len += take;
+			}
+			d->body_left -= take;
+			buf += take;
+			len -= take;
+			continue;
+		}
+		if (dir == WIRE_RESPONSE && c->answer_pending) {
+			/* 'S' or 'G': the rest is encrypted. */
+			if (buf[0] != 'N')
+				return -EBADMSG;
+			c->answer_pending = false;
+			buf++;
+			len--;
+			continue;
+		}
+		size_t need = dir == WIRE_REQUEST && !c->started ? 8 : 5;
+		size_t take = len < need - d->hdr_len ? len : need - d->hdr_len;
+
+		if (!d->hdr_len)
+			d->start_ns = ts_ns;
+		memcpy(d->hdr + d->hdr_len, buf, take);
+		d->hdr_len += take;
+		buf += take;
+		len -= take;
+		if (d->hdr_len == need) {
+			ret = header_done(c, dir, d);
+			if (ret)
+				return ret;
+		}
+	}
+}
+
+/* Lost bytes are only survivable inside a body nobody reads; a message
+ * they end completes at once. */
+static int pg_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg)
+{
+	struct pg_conn *c = conn;
+	struct pg_dir *d;
+
+	if (dir != WIRE_REQUEST && dir != WIRE_RESPONSE)
+		return -EINVAL;
+	d = &c->dir[dir];
+	if (!n)
+		return 0;
+	if (!d->in_body || d->head_len < d->head_want || n > d->body_left)
+		return -EBADMSG;
+	d->body_left -= n;
+	return pg_feed(conn, dir, NULL, 0, ts_ns, cb, arg);
+}
+
+const struct wire_parser pg_parser = {
+	.name = "postgresql",
+	.create = pg_create,
+	.destroy = pg_destroy,
+	.feed = pg_feed,
+	.gap = pg_gap,
+};

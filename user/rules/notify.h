@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Alert notifications (notifiers[] in the configuration): the bodies each
+ * receiver expects (notify_body.c, pure) and a sender thread with a bounded
+ * queue, retries and backoff that never blocks the evaluator (notifier.c). */
+#ifndef SONDE_NOTIFY_H
+#define SONDE_NOTIFY_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/config.h"
+
+struct strbuf;
+
+enum alert_state { ALERT_FIRING, ALERT_RESOLVED };
+
+/* One alert transition, or a re-send of a firing alert. */
+struct alert_notice {
+	char rule[SONDE_NAME_MAX];
+	char service[SONDE_NAME_MAX];  /* "" when the rule spans every service */
+	char metric[96];               /* error_rate, latency_p95, health:db, ... */
+	enum alert_level level;
+	enum alert_state state;
+	double value;                  /* the aggregated value that decided */
+	double threshold;
+	enum sla_op condition;
+	char description[256];
+	char summary[256];
+	int64_t starts_at_ms;          /* Unix ms the alert started firing */
+	int64_t ends_at_ms;            /* Unix ms it resolved; 0 while firing */
+	int repeat;                    /* a re-send while firing: only Alertmanager wants it */
+};
+
+const char *alert_level_name(enum alert_level l);  /* info, warning, critical */
+const char *alert_state_name(enum alert_state s);  /* firing, resolved */
+const char *notifier_type_name(enum notifier_type t);
+
+/* The URL to POST to and the JSON body for one notifier; generator is
+ * Alertmanager's generatorURL, or NULL. 0 or a negative errno.
+ *
+ * The webhook body:
+ *   {"status": "firing"|"resolved", "rule", "service", "level": info|warning|critical,
+ *    "metric", "value" (null when the window had none), "threshold", "condition": "<"...,
+ *    "description", "summary", "starts_at": RFC 3339, "ends_at": RFC 3339 or null} */
+int notify_body(const struct notifier_config *n, const struct alert_notice *a, const char *generator,
+		struct strbuf *url, struct strbuf *body);
+
+/* Per notifier counters, read at scrape time. */
+struct notifier_stats {
+	atomic_ulong sent;      /* accepted by the receiver (2xx) */
+	atomic_ulong failed;    /* given up after the last attempt */
+	atomic_ulong dropped;   /* the queue was full */
+};
+
+struct notifier;
+
+/* Starts the sender thread for these notifiers; generator names sonde in
+ * the bodies (Alertmanager's generatorURL). */
+int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator);
+/* Queues one notice for every notifier that wants it; never blocks. NULL is fine. */
+void notifier_push(struct notifier *nt, const struct alert_notice *a);
+/* The counters of notifier i (configuration order), or NULL. */
+const struct notifier_stats *notifier_stats(const struct notifier *nt, size_t i);
+/* Sends what is queued within a bounded time, then stops; NULL is fine. */
+void notifier_stop(struct notifier *nt);
+
+#endif
