@@ -57,23 +57,68 @@ static int parse_request_line(const char *p, size_t n, struct http_head *h)
 	return 0;
 }
 
-static int parse_status_line(const char *p, size_t n, struct http_head *h)
+/* "HTTP/1.x NNN": the status, 100 to 599, or -EBADMSG. */
+static int parse_status_code(const char *p, size_t n, int *version)
 {
 	int status = 0;
 
-	if (n < 12 || parse_version(p, 8, &h->version) || p[8] != ' ')
+	if (n < 12 || parse_version(p, 8, version) || p[8] != ' ')
 		return -EBADMSG;
 	for (size_t i = 9; i < 12; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return -EBADMSG;
 		status = status * 10 + (p[i] - '0');
 	}
-	if (status < 100 || status > 599 || (n > 12 && p[12] != ' '))
+	return status >= 100 && status <= 599 ? status : -EBADMSG;
+}
+
+static int parse_status_line(const char *p, size_t n, struct http_head *h)
+{
+	int status = parse_status_code(p, n, &h->version);
+
+	if (status < 0 || (n > 12 && p[12] != ' '))
 		return -EBADMSG;
 	for (size_t i = 13; i < n; i++)
 		if ((unsigned char)p[i] < 0x20 && p[i] != '\t')
 			return -EBADMSG;
 	h->status = status;
+	return 0;
+}
+
+int http_parse_status_prefix(const char *p, size_t n)
+{
+	int version, status = parse_status_code(p, n, &version);
+
+	if (status < 0 || (n > 12 && p[12] != ' ' && p[12] != '\r'))
+		return -EBADMSG;
+	return status;
+}
+
+int http_parse_request_prefix(const char *p, size_t n, struct http_head *h)
+{
+	size_t m = 0, t;
+	char *slash;
+
+	while (m < n && m < HTTP_METHOD_MAX - 1 && p[m] >= 'A' && p[m] <= 'Z')
+		m++;
+	if (!m || m >= n || p[m] != ' ')
+		return -EBADMSG;
+	memcpy(h->method, p, m);
+	h->method[m] = 0;
+	for (t = m + 1; t < n && p[t] != ' ' && p[t] != '\r' && p[t] != '\n'; t++) {
+		if ((unsigned char)p[t] < 0x21 || (unsigned char)p[t] == 0x7f)
+			return -EBADMSG;
+	}
+	if (t != n)
+		return -EBADMSG;
+	t -= m + 1;
+	if (t >= sizeof(h->target))
+		t = sizeof(h->target) - 1;
+	memcpy(h->target, p + m + 1, t);
+	h->target[t] = 0;
+	slash = strrchr(h->target, '/');
+	if (slash && slash != h->target)
+		*slash = 0;
 	return 0;
 }
 
@@ -194,256 +239,4 @@ int http_parse_head(enum http_kind kind, const char *buf, size_t len, struct htt
 		}
 		pos = next;
 	}
-}
-
-enum chunk_state {
-	CHUNK_SIZE,
-	CHUNK_EXT,
-	CHUNK_SIZE_LF,
-	CHUNK_DATA,
-	CHUNK_DATA_CR,
-	CHUNK_DATA_LF,
-	CHUNK_TRAILER_START,
-	CHUNK_TRAILER_LINE,
-	CHUNK_TRAILER_LF,
-	CHUNK_END_LF,
-};
-
-void http_body_init(struct http_body *b, enum http_kind kind, const struct http_head *h, const char *req_method)
-{
-	memset(b, 0, sizeof(*b));
-	if (kind == HTTP_RESPONSE &&
-	    ((req_method && !strcmp(req_method, "HEAD")) || h->status < 200 || h->status == 204 ||
-	     h->status == 304 || (req_method && !strcmp(req_method, "CONNECT") && h->status < 300))) {
-		b->mode = HTTP_BODY_NONE;
-	} else if (h->chunked) {
-		b->mode = HTTP_BODY_CHUNKED;
-		b->state = CHUNK_SIZE;
-	} else if (h->content_length > 0) {
-		b->mode = HTTP_BODY_LENGTH;
-		b->remaining = (uint64_t)h->content_length;
-	} else if (h->content_length == 0 || kind == HTTP_REQUEST) {
-		b->mode = HTTP_BODY_NONE;
-	} else {
-		b->mode = HTTP_BODY_UNTIL_CLOSE;
-	}
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The end of a chunk-size line: data follows, or the trailers do. */
-static void chunk_size_done(struct http_body *b)
-{
-	b->remaining = b->size;
-	b->state = b->size ? CHUNK_DATA : CHUNK_TRAILER_START;
-}
-
-static ssize_t chunked_feed(struct http_body *b, const char *buf, size_t len, bool *done)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		char c = buf[i];
-		int d;
-
-		switch (b->state) {
-		case CHUNK_SIZE:
-			d = hex_value(c);
-			if (d >= 0) {
-				if (b->size > (UINT64_MAX >> 4))
-					return -EBADMSG;
-				b->size = b->size * 16 + (uint64_t)d;
-				b->digits++;
-			} else if (!b->digits) {
-				return -EBADMSG;
-			} else if (c == ';' || is_ows(c)) {
-				b->state = CHUNK_EXT;
-			} else if (c == '\r') {
-				b->state = CHUNK_SIZE_LF;
-			} else if (c == '\n') {
-				chunk_size_done(b);
-			} else {
-				return -EBADMSG;
-			}
-			i++;
-			break;
-		case CHUNK_EXT:
-			if (c == '\r')
-				b->state = CHUNK_SIZE_LF;
-			else if (c == '\n')
-				chunk_size_done(b);
-			else if ((unsigned char)c < 0x20 && c != '\t')
-				return -EBADMSG;
-			i++;
-			break;
-		case CHUNK_SIZE_LF:
-			if (c != '\n')
-				return -EBADMSG;
-			chunk_size_done(b);
-			i++;
-			break;
-		case CHUNK_DATA: {
-			size_t take = len - i < b->remaining ? len - i : (size_t)b->remaining;
-
-			b->remaining -= take;
-			i += take;
-			if (!b->remaining)
-				b->state = CHUNK_DATA_CR;
-			break;
-		}
-		case CHUNK_DATA_CR:
-			if (c == '\r') {
-				b->state = CHUNK_DATA_LF;
-				i++;
-				break;
-			}
-			b->state = CHUNK_DATA_LF;
-			/* A bare LF ends the chunk's data too. */
-			/* fall through */
-		case CHUNK_DATA_LF:
-			if (c != '\n')
-				return -EBADMSG;
-			b->state = CHUNK_SIZE;
-			b->size = 0;
-			b->digits = 0;
-			i++;
-			break;
-		case CHUNK_TRAILER_START:
-			i++;
-			if (c == '\n') {
-				*done = true;
-				return (ssize_t)i;
-			}
-			b->state = c == '\r' ? CHUNK_END_LF : CHUNK_TRAILER_LINE;
-			break;
-		case CHUNK_TRAILER_LINE:
-			if (c == '\n')
-				b->state = CHUNK_TRAILER_START;
-			else if ((unsigned char)c < 0x20 && c != '\t' && c != '\r')
-				return -EBADMSG;
-			i++;
-			break;
-		case CHUNK_END_LF:
-			if (c != '\n')
-				return -EBADMSG;
-			*done = true;
-			return (ssize_t)(i + 1);
-		default:
-			return -EBADMSG;
-		}
-	}
-	return (ssize_t)i;
-}
-
-ssize_t http_body_feed(struct http_body *b, const char *buf, size_t len, bool *done)
-{
-	size_t take;
-
-	*done = false;
-	switch (b->mode) {
-	case HTTP_BODY_NONE:
-		*done = true;
-		return 0;
-	case HTTP_BODY_LENGTH:
-		take = len < b->remaining ? len : (size_t)b->remaining;
-		b->remaining -= take;
-		*done = !b->remaining;
-		return (ssize_t)take;
-	case HTTP_BODY_UNTIL_CLOSE:
-		return (ssize_t)len;
-	case HTTP_BODY_CHUNKED:
-		return chunked_feed(b, buf, len, done);
-	}
-	return -EBADMSG;
-}
-
-void http_stream_init(struct http_stream *s, enum http_kind kind)
-{
-	s->kind = kind;
-	s->req_method = NULL;
-	s->err = 0;
-	s->in_body = false;
-	s->buffered = 0;
-}
-
-/* Takes bytes into the pending head; returns how many of buf were taken, or
- * an error. Sets *head_len once a whole head is buffered. */
-static ssize_t take_head(struct http_stream *s, const char *buf, size_t len, size_t *head_len)
-{
-	size_t room = HTTP_HEAD_MAX - s->buffered, take = len < room ? len : room;
-	size_t before = s->buffered;
-	int ret;
-
-	memcpy(s->buf + s->buffered, buf, take);
-	s->buffered += take;
-	*head_len = 0;
-	/* Only a new line can complete a head. */
-	if (!memchr(buf, '\n', take))
-		return s->buffered == HTTP_HEAD_MAX ? -E2BIG : (ssize_t)take;
-	ret = http_parse_head(s->kind, s->buf, s->buffered, &s->head);
-	if (ret == -EAGAIN)
-		return s->buffered == HTTP_HEAD_MAX ? -E2BIG : (ssize_t)take;
-	if (ret < 0)
-		return ret;
-	*head_len = (size_t)ret;
-	/* Bytes past the head go back to the caller, for the body. */
-	return (ssize_t)((size_t)ret - before);
-}
-
-int http_stream_feed(struct http_stream *s, const char *buf, size_t len, http_message_cb cb, void *arg)
-{
-	size_t pos = 0;
-
-	while (!s->err && pos < len) {
-		ssize_t n;
-		bool done;
-
-		if (!s->in_body) {
-			size_t head_len;
-
-			n = take_head(s, buf + pos, len - pos, &head_len);
-			if (n < 0) {
-				s->err = (int)n;
-				break;
-			}
-			pos += (size_t)n;
-			if (!head_len)
-				continue;
-			s->buffered = 0;
-			s->in_body = true;
-			http_body_init(&s->body, s->kind, &s->head, s->req_method);
-		}
-		n = http_body_feed(&s->body, buf + pos, len - pos, &done);
-		if (n < 0) {
-			s->err = (int)n;
-			break;
-		}
-		pos += (size_t)n;
-		if (done) {
-			s->in_body = false;
-			cb(&s->head, arg);
-		}
-	}
-	return s->err;
-}
-
-int http_stream_close(struct http_stream *s, http_message_cb cb, void *arg)
-{
-	if (s->err)
-		return s->err;
-	if (s->in_body && s->body.mode == HTTP_BODY_UNTIL_CLOSE) {
-		s->in_body = false;
-		cb(&s->head, arg);
-		return 0;
-	}
-	return s->in_body || s->buffered ? -EPIPE : 0;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* HTTP/1.0 and 1.1 message heads and body framing, parsed from untrusted
- * bytes: never reads past the length given, never allocates. */
+/* HTTP/1.0 and 1.1 message heads, parsed from untrusted bytes: never reads
+ * past the length given, never allocates. The kernel frames the messages;
+ * this reads what it captured of them. */
 #ifndef SONDE_HTTP_H
 #define SONDE_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #define HTTP_METHOD_MAX 16       /* with the NUL */
 #define HTTP_TARGET_MAX 512      /* with the NUL */
@@ -38,44 +38,14 @@ struct http_head {
  * -E2BIG for a head longer than HTTP_HEAD_MAX. */
 int http_parse_head(enum http_kind kind, const char *buf, size_t len, struct http_head *out);
 
-enum http_body_mode { HTTP_BODY_NONE, HTTP_BODY_LENGTH, HTTP_BODY_CHUNKED, HTTP_BODY_UNTIL_CLOSE };
+/* The status of a response from its first bytes, "HTTP/1.x NNN" and then
+ * a space, a CR or the end: the reason phrase may be cut short, as the
+ * kernel keeps a prefix. 100 to 599, or -EBADMSG. */
+int http_parse_status_prefix(const char *p, size_t n);
 
-struct http_body {
-	enum http_body_mode mode;
-	uint64_t remaining; /* LENGTH: bytes left; CHUNKED: bytes left in this chunk */
-	uint64_t size;      /* CHUNKED: chunk size being read */
-	int state;          /* CHUNKED: where in the chunk syntax */
-	int digits;
-};
-
-/* The framing of the body after h. For a response, req_method is the
- * method of its request (HEAD and CONNECT change the rules), or NULL. */
-void http_body_init(struct http_body *b, enum http_kind kind, const struct http_head *h, const char *req_method);
-/* Consumes body bytes. Returns how many belong to the body and sets *done
- * once it ended; -EBADMSG for bad chunk syntax or an overflowing size. */
-ssize_t http_body_feed(struct http_body *b, const char *buf, size_t len, bool *done);
-
-typedef void (*http_message_cb)(const struct http_head *head, void *arg);
-
-/* The messages of one direction of a connection, fed in arbitrary pieces.
- * For a response stream, set req_method before each response to the
- * method of the request it answers. */
-struct http_stream {
-	enum http_kind kind;
-	const char *req_method;
-	int err;
-	bool in_body;
-	struct http_head head;
-	struct http_body body;
-	size_t buffered;
-	char buf[HTTP_HEAD_MAX];
-};
-
-void http_stream_init(struct http_stream *s, enum http_kind kind);
-/* Calls cb once per complete message, in order. Returns 0 or the stream's
- * error, which sticks until http_stream_init. */
-int http_stream_feed(struct http_stream *s, const char *buf, size_t len, http_message_cb cb, void *arg);
-/* The connection closed: a body delimited by close is complete. */
-int http_stream_close(struct http_stream *s, http_message_cb cb, void *arg);
+/* The method and target of a request line the capture cut short, the
+ * whole prefix being method, space and target: the target's last segment,
+ * which may be cut mid-way, is dropped. 0 or -EBADMSG. */
+int http_parse_request_prefix(const char *p, size_t n, struct http_head *h);
 
 #endif
