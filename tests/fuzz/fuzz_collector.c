@@ -11,7 +11,11 @@
 #include "metrics/prom.h"
 #include "pipeline/routes.h"
 #include "base/strbuf.h"
+#include "metrics/registry.h"
+#include "metrics/self_metrics.h"
 #include "otel/tracing.h"
+#include "pipeline/red.h"
+#include "pipeline/sinks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct registry *reg;
 	static struct services services;
+	static struct red red;
+	static struct self_metrics self;
+	static struct sinks sinks;
 	static struct collector c;
 	static struct route_set routes;
 	static struct route_set *by_service[2];
@@ -50,26 +57,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t id;
 
 	if (!reg) {
-		struct collector_config cfg = { .ns = "fuzz", .buckets = default_buckets,
-						.nbuckets = default_buckets_len, .series_cap = 50,
-						.peers_per_service = 4, .version = "fuzz", .mode = "fuzz" };
+		struct red_config rc = { .ns = "fuzz", .buckets = default_buckets, .nbuckets = default_buckets_len,
+					 .series_cap = 50 };
+		struct collector_config cfg = { .services = &services, .routes = by_service, .nroutes = 2,
+						.peers_per_service = 4, .sinks = &sinks, .red = &red, .self = &self };
 
 		reg = registry_new();
+		red_init(&red, reg, &rc);
+		self_metrics_init(&self, reg, "fuzz", "fuzz");
+		sinks_init(&sinks, &red);
 		services_intern(&services, "svc", &id);
-		collector_init(&c, reg, &services, &cfg);
-		route_set_add(&routes, "/api/users/{id}");
-		route_set_add(&routes, "/a/{x}/b");
+		collector_init(&c, &cfg);
+		routes_add(&routes, "/api/users/{id}");
+		routes_add(&routes, "/a/{x}/b");
 		by_service[1] = &routes;
-		c.routes = by_service;
-		c.nroutes = 2;
 		/* Spans too: traceparent, Host and the peer come from the bytes. */
 		struct otel_config oc;
 		char err[128];
 
 		otel_config_load(&oc, no_env, "http://127.0.0.1:1", 1.0, err, sizeof(err));
 		tracing_init(&tracing, &oc, no_sink, NULL);
-		c.on_exchange = to_tracing;
-		c.exchange_arg = &tracing;
+		sinks_add(&sinks, to_tracing, &tracing);
 	}
 	/* The event as the ring buffer hands it over: size bytes, lengths as
 	 * they come. */

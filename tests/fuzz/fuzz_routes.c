@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!rs.n)
 		for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
-			if (route_set_add(&rs, patterns[i]))
+			if (routes_add(&rs, patterns[i]))
 				abort();
 	if (!size)
 		return 0;
@@ -57,10 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!target)
 		return 0;
 	memcpy(target, data + 1, size - 1);
-	n = route_from_target(target, size - 1, out, out_size);
+	n = routes_from_target(target, size - 1, out, out_size);
 	if (n >= 0)
 		check_route(out, n, out_size);
-	n = route_set_match(&rs, target, size - 1, out, out_size);
+	n = routes_match(&rs, target, size - 1, out, out_size);
 	if (n >= 0) {
 		size_t i = 0;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Windows, business metrics with their SLAs and alert rules, driven by
- * exchanges and a clock of the test's own. */
+ * exchanges as the collector makes them and a clock of the test's own. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include "metrics/registry.h"
 #include "sonde.h"
 #include "base/strbuf.h"
-#include "otel/tracing.h"
+#include "pipeline/exchange.h"
 
 static const double bounds[] = { 0.001, 0.01, 0.1, 1 };
 
@@ -27,9 +27,13 @@ static struct exchange request(const char *service, const char *method, const ch
 	struct exchange x = {
 		.role = SONDE_ROLE_SERVER,
 		.service = service,
+		.protocol = "http",
 		.method = method,
-		.route = route,
+		.endpoint = route,
+		.status_label = "",
 		.status = status,
+		.fault = status >= 500 ? "http_5xx" : NULL,
+		.call_error = status >= 400,
 		.end_ns = (uint64_t)at_ms * 1000000,
 	};
 

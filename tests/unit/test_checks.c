@@ -137,7 +137,7 @@ static void test_scheduler(void **state)
 
 	(void)state;
 	assert_int_equal(loopback_start(&h, script, 1), 0);
-	assert_int_equal(check_families_register(reg, "shop", &f), 0);
+	assert_int_equal(checks_register_families(reg, "shop", &f), 0);
 	c[0] = config(CHECK_TCP, "127.0.0.1:%u", h.port);
 	strcpy(c[0].name, "up");
 	c[1] = config(CHECK_TCP, "127.0.0.1:%u", loopback_closed_port());

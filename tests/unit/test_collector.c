@@ -9,7 +9,11 @@
 
 #include <cmocka.h>
 
+#include "metrics/registry.h"
+#include "metrics/self_metrics.h"
 #include "pipeline/collector.h"
+#include "pipeline/red.h"
+#include "pipeline/sinks.h"
 #include "base/buckets.h"
 #include "metrics/prom.h"
 #include "pipeline/routes.h"
@@ -18,6 +22,9 @@
 struct fixture {
 	struct registry *reg;
 	struct services services;
+	struct red red;
+	struct self_metrics self;
+	struct sinks sinks;
 	struct collector c;
 	struct strbuf out;
 	uint32_t web;
@@ -25,18 +32,22 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct collector_config cfg = {
-		.ns = "microservice", .buckets = default_buckets, .nbuckets = default_buckets_len,
-		.series_cap = 8, .peers_per_service = 2, .version = "test", .mode = "unit",
+	struct red_config rc = {
+		.ns = "microservice", .buckets = default_buckets, .nbuckets = default_buckets_len, .series_cap = 8,
 	};
 	struct fixture *f = calloc(1, sizeof(*f));
+	struct collector_config cfg;
 
 	if (!f)
 		return -1;
+	cfg = (struct collector_config){
+		.services = &f->services, .peers_per_service = 2, .sinks = &f->sinks, .red = &f->red, .self = &f->self,
+	};
 	f->reg = registry_new();
-	if (!f->reg || services_intern(&f->services, "web", &f->web) ||
-	    collector_init(&f->c, f->reg, &f->services, &cfg))
+	if (!f->reg || red_init(&f->red, f->reg, &rc) || self_metrics_init(&f->self, f->reg, "test", "unit") ||
+	    services_intern(&f->services, "web", &f->web) || collector_init(&f->c, &cfg))
 		return -1;
+	sinks_init(&f->sinks, &f->red);
 	*state = f;
 	return 0;
 }
@@ -212,7 +223,7 @@ static void test_kernel_stats(void **state)
 	struct fixture *f = *state;
 	uint64_t stats[SONDE_STAT_MAX] = { [SONDE_STAT_LOST] = 3, [SONDE_STAT_CONNS] = 9 };
 
-	collector_kernel_stats(&f->c, stats, 4);
+	self_metrics_kernel(&f->self, stats, 4);
 	assert_line(f, "sonde_events_lost_total 3");
 	assert_line(f, "sonde_connections_tracked_total 9");
 	assert_line(f, "sonde_targets 4");

@@ -114,15 +114,15 @@ static int absent(json_object *o, const char *path)
 static void test_names(void **state)
 {
 	(void)state;
-	assert_string_equal(alert_level_name(ALERT_INFO), "info");
-	assert_string_equal(alert_level_name(ALERT_WARNING), "warning");
-	assert_string_equal(alert_level_name(ALERT_CRITICAL), "critical");
-	assert_string_equal(alert_state_name(ALERT_FIRING), "firing");
-	assert_string_equal(alert_state_name(ALERT_RESOLVED), "resolved");
-	assert_string_equal(notifier_type_name(NOTIFIER_ALERTMANAGER), "alertmanager");
-	assert_string_equal(notifier_type_name(NOTIFIER_WEBHOOK), "webhook");
-	assert_string_equal(notifier_type_name(NOTIFIER_SLACK), "slack");
-	assert_string_equal(notifier_type_name(NOTIFIER_PAGERDUTY), "pagerduty");
+	assert_string_equal(notify_level_name(ALERT_INFO), "info");
+	assert_string_equal(notify_level_name(ALERT_WARNING), "warning");
+	assert_string_equal(notify_level_name(ALERT_CRITICAL), "critical");
+	assert_string_equal(notify_state_name(ALERT_FIRING), "firing");
+	assert_string_equal(notify_state_name(ALERT_RESOLVED), "resolved");
+	assert_string_equal(notify_type_name(NOTIFIER_ALERTMANAGER), "alertmanager");
+	assert_string_equal(notify_type_name(NOTIFIER_WEBHOOK), "webhook");
+	assert_string_equal(notify_type_name(NOTIFIER_SLACK), "slack");
+	assert_string_equal(notify_type_name(NOTIFIER_PAGERDUTY), "pagerduty");
 }
 
 static void test_alertmanager(void **state)
@@ -385,10 +385,10 @@ static void test_sender_gives_up(void **state)
 	assert_int_equal(loopback_start(&hook, script, 2), 0);
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/v2/enqueue", hook.port);
 	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR), 0);
-	start = mono_now_ms();
+	start = clocks_mono_ms();
 	notifier_push(nt, &a);
 	wait_for(nt, 0, 0, 1);
-	assert_true(mono_now_ms() - start >= 290);
+	assert_true(clocks_mono_ms() - start >= 290);
 	assert_int_equal(atomic_load(&notifier_stats(nt, 0)->failed), 1);
 	assert_int_equal(atomic_load(&notifier_stats(nt, 0)->sent), 0);
 	assert_int_equal(loopback_requests(&hook), ATTEMPTS);
@@ -463,17 +463,17 @@ static void test_sender_full_queue_and_stop(void **state)
 	assert_int_equal(loopback_start(&hook, script, 1), 0);
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/", hook.port);
 	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR), 0);
-	start = mono_now_ms();
+	start = clocks_mono_ms();
 	for (int i = 0; i < QUEUE_CAP + 50; i++)
 		notifier_push(nt, &a);
-	assert_true(mono_now_ms() - start < 100);
+	assert_true(clocks_mono_ms() - start < 100);
 	/* The sender took at most one out before the queue filled. */
 	dropped = atomic_load(&notifier_stats(nt, 0)->dropped);
 	assert_true(dropped == 50 || dropped == 49);
 	assert_int_equal(atomic_load(&notifier_stats(nt, 0)->sent), 0);
-	start = mono_now_ms();
+	start = clocks_mono_ms();
 	notifier_stop(nt);
-	assert_true(mono_now_ms() - start < STOP_GRACE_MS + 300);
+	assert_true(clocks_mono_ms() - start < STOP_GRACE_MS + 300);
 	loopback_stop(&hook);
 }
 

@@ -14,7 +14,7 @@
 static void expect_route(const char *target, const char *route)
 {
 	char out[256];
-	int n = route_from_target(target, strlen(target), out, sizeof(out));
+	int n = routes_from_target(target, strlen(target), out, sizeof(out));
 
 	if (n < 0)
 		fail_msg("%s: error %d", target, n);
@@ -60,18 +60,18 @@ static void test_forms(void **state)
 	expect_route("https://example.com", "/");
 	expect_route("https://example.com?q=/x", "/");
 	expect_route("svc+h2.x-y://h/p#f", "/p");
-	assert_int_equal(route_from_target("nonsense", 8, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("ht!tp://x/", 10, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("1http://x/", 10, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("http:/x", 7, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("?x=1", 4, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("*x", 2, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("/a b", 4, out, sizeof(out)), -EINVAL);
-	assert_int_equal(route_from_target("/a\0b", 4, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("nonsense", 8, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("ht!tp://x/", 10, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("1http://x/", 10, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("http:/x", 7, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("?x=1", 4, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("*x", 2, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("/a b", 4, out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_target("/a\0b", 4, out, sizeof(out)), -EINVAL);
 	/* Bytes past the path are not looked at. */
-	assert_int_equal(route_from_target("/a?\x01", 4, out, sizeof(out)), 2);
+	assert_int_equal(routes_from_target("/a?\x01", 4, out, sizeof(out)), 2);
 	/* len bounds the target: no NUL needed. */
-	assert_int_equal(route_from_target("/abc/123", 4, out, sizeof(out)), 4);
+	assert_int_equal(routes_from_target("/abc/123", 4, out, sizeof(out)), 4);
 	assert_string_equal(out, "/abc");
 }
 
@@ -104,25 +104,25 @@ static void test_truncation(void **state)
 
 	(void)state;
 	/* Whole segments only: "/alpha/beta" needs 12 bytes with the NUL. */
-	assert_int_equal(route_from_target("/alpha/beta/gamma", 17, out, 12), 11);
+	assert_int_equal(routes_from_target("/alpha/beta/gamma", 17, out, 12), 11);
 	assert_string_equal(out, "/alpha/beta");
-	assert_int_equal(route_from_target("/alpha/beta/gamma", 17, out, 16), 11);
+	assert_int_equal(routes_from_target("/alpha/beta/gamma", 17, out, 16), 11);
 	assert_string_equal(out, "/alpha/beta");
-	assert_int_equal(route_from_target("/alpha/beta/gamma", 17, out, 18), 17);
+	assert_int_equal(routes_from_target("/alpha/beta/gamma", 17, out, 18), 17);
 	assert_string_equal(out, "/alpha/beta/gamma");
-	assert_int_equal(route_from_target("/alpha/beta/gamma", 17, out, 11), 6);
+	assert_int_equal(routes_from_target("/alpha/beta/gamma", 17, out, 11), 6);
 	assert_string_equal(out, "/alpha");
 	/* Not even the first segment fits: the root. */
-	assert_int_equal(route_from_target("/alpha", 6, out, 3), 1);
+	assert_int_equal(routes_from_target("/alpha", 6, out, 3), 1);
 	assert_string_equal(out, "/");
-	assert_int_equal(route_from_target("/users/12", 9, out, 12), 11);
+	assert_int_equal(routes_from_target("/users/12", 9, out, 12), 11);
 	assert_string_equal(out, "/users/{id}");
-	assert_int_equal(route_from_target("/users/12", 9, out, 11), 6);
+	assert_int_equal(routes_from_target("/users/12", 9, out, 11), 6);
 	assert_string_equal(out, "/users");
-	assert_int_equal(route_from_target("*", 1, out, 2), 1);
+	assert_int_equal(routes_from_target("*", 1, out, 2), 1);
 	assert_string_equal(out, "*");
-	assert_int_equal(route_from_target("/a", 2, out, 1), -ENOSPC);
-	assert_int_equal(route_from_target("/a", 2, out, 0), -ENOSPC);
+	assert_int_equal(routes_from_target("/a", 2, out, 1), -ENOSPC);
+	assert_int_equal(routes_from_target("/a", 2, out, 0), -ENOSPC);
 }
 
 static void test_patterns(void **state)
@@ -132,41 +132,41 @@ static void test_patterns(void **state)
 	int n;
 
 	(void)state;
-	assert_int_equal(route_set_add(&rs, "/api/users/{id}"), 0);
-	assert_int_equal(route_set_add(&rs, "/api/orders/{order}/items/{item}"), 0);
-	assert_int_equal(route_set_add(&rs, "/files/{name}"), 0);
-	assert_int_equal(route_set_add(&rs, "/api/{resource}/export"), 0);
-	assert_int_equal(route_set_add(&rs, "/"), 0);
-	assert_int_equal(route_set_match(&rs, "/api/users/ada?x=1", 18, out, sizeof(out)), 15);
+	assert_int_equal(routes_add(&rs, "/api/users/{id}"), 0);
+	assert_int_equal(routes_add(&rs, "/api/orders/{order}/items/{item}"), 0);
+	assert_int_equal(routes_add(&rs, "/files/{name}"), 0);
+	assert_int_equal(routes_add(&rs, "/api/{resource}/export"), 0);
+	assert_int_equal(routes_add(&rs, "/"), 0);
+	assert_int_equal(routes_match(&rs, "/api/users/ada?x=1", 18, out, sizeof(out)), 15);
 	assert_string_equal(out, "/api/users/{id}");
-	assert_int_equal(route_set_match(&rs, "/api/orders/A7/items/3", 22, out, sizeof(out)), 32);
+	assert_int_equal(routes_match(&rs, "/api/orders/A7/items/3", 22, out, sizeof(out)), 32);
 	assert_string_equal(out, "/api/orders/{order}/items/{item}");
-	assert_int_equal(route_set_match(&rs, "/files/report.pdf", 17, out, sizeof(out)), 13);
+	assert_int_equal(routes_match(&rs, "/files/report.pdf", 17, out, sizeof(out)), 13);
 	assert_string_equal(out, "/files/{name}");
-	assert_int_equal(route_set_match(&rs, "http://h:80/api/users/7#x", 25, out, sizeof(out)), 15);
-	assert_int_equal(route_set_match(&rs, "", 0, out, sizeof(out)), 1);
+	assert_int_equal(routes_match(&rs, "http://h:80/api/users/7#x", 25, out, sizeof(out)), 15);
+	assert_int_equal(routes_match(&rs, "", 0, out, sizeof(out)), 1);
 	assert_string_equal(out, "/");
 	/* A {name} segment matches exactly one non-empty segment. */
-	assert_int_equal(route_set_match(&rs, "/api/users/", 11, out, sizeof(out)), -ENOENT);
-	assert_int_equal(route_set_match(&rs, "/api/users/a/b", 14, out, sizeof(out)), -ENOENT);
-	assert_int_equal(route_set_match(&rs, "/api/users", 10, out, sizeof(out)), -ENOENT);
-	assert_int_equal(route_set_match(&rs, "/api/userz/1", 12, out, sizeof(out)), -ENOENT);
-	assert_int_equal(route_set_match(&rs, "*", 1, out, sizeof(out)), -ENOENT);
-	assert_int_equal(route_set_match(&rs, "/api/users/ada", 14, out, 15), -ENOSPC);
+	assert_int_equal(routes_match(&rs, "/api/users/", 11, out, sizeof(out)), -ENOENT);
+	assert_int_equal(routes_match(&rs, "/api/users/a/b", 14, out, sizeof(out)), -ENOENT);
+	assert_int_equal(routes_match(&rs, "/api/users", 10, out, sizeof(out)), -ENOENT);
+	assert_int_equal(routes_match(&rs, "/api/userz/1", 12, out, sizeof(out)), -ENOENT);
+	assert_int_equal(routes_match(&rs, "*", 1, out, sizeof(out)), -ENOENT);
+	assert_int_equal(routes_match(&rs, "/api/users/ada", 14, out, 15), -ENOSPC);
 
 	/* Patterns win over the heuristics; the rest falls back to them. */
-	n = route_set_match(&rs, "/api/tokens/export", 18, route, sizeof(route));
+	n = routes_match(&rs, "/api/tokens/export", 18, route, sizeof(route));
 	assert_int_equal(n, 22);
 	assert_string_equal(route, "/api/{resource}/export");
-	n = route_set_match(&rs, "/api/users/deadbeef00112233?x", 29, route, sizeof(route));
+	n = routes_match(&rs, "/api/users/deadbeef00112233?x", 29, route, sizeof(route));
 	assert_int_equal(n, 15);
 	assert_string_equal(route, "/api/users/{id}");
-	assert_int_equal(route_from_target("/api/users/deadbeef00112233", 27, out, sizeof(out)), 15);
-	n = route_set_match(&rs, "/shop/123", 9, route, sizeof(route));
+	assert_int_equal(routes_from_target("/api/users/deadbeef00112233", 27, out, sizeof(out)), 15);
+	n = routes_match(&rs, "/shop/123", 9, route, sizeof(route));
 	assert_int_equal(n, -ENOENT);
-	n = route_from_target("/shop/123", 9, route, sizeof(route));
+	n = routes_from_target("/shop/123", 9, route, sizeof(route));
 	assert_string_equal(route, "/shop/{id}");
-	route_set_free(&rs);
+	routes_free(&rs);
 	assert_int_equal(rs.n, 0);
 }
 
@@ -180,13 +180,13 @@ static void test_pattern_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (route_set_add(&rs, bad[i]) != -EINVAL)
+		if (routes_add(&rs, bad[i]) != -EINVAL)
 			fail_msg("pattern \"%s\" accepted", bad[i]);
 	assert_int_equal(rs.n, 0);
 	for (int i = 0; i < ROUTE_MAX_PATTERNS; i++)
-		assert_int_equal(route_set_add(&rs, "/{a}/b/{c_1}/"), 0);
-	assert_int_equal(route_set_add(&rs, "/x"), -ENOSPC);
-	route_set_free(&rs);
+		assert_int_equal(routes_add(&rs, "/{a}/b/{c_1}/"), 0);
+	assert_int_equal(routes_add(&rs, "/x"), -ENOSPC);
+	routes_free(&rs);
 }
 
 int main(void)

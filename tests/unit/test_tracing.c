@@ -18,6 +18,7 @@
 #include "base/strbuf.h"
 #include "otel/tracecontext.h"
 #include "otel/tracing.h"
+#include "pipeline/exchange.h"
 
 static void test_traceparent(void **state)
 {
@@ -232,10 +233,12 @@ static void sink(void *arg, const struct span *spans, size_t n)
 static struct exchange exchange(uint8_t role, uint32_t tid, uint64_t start, uint64_t end, int status,
 				const struct sonde_peer *peer)
 {
-	return (struct exchange){ .role = role, .service = "svc", .tgid = 7, .tid = tid, .method = "GET",
-				  .route = "/r/{id}", .target = "/r/1?token=x", .host = "example.org:8080",
-				  .status = status, .start_ns = start, .end_ns = end, .traceparent = "",
-				  .peer = peer };
+	/* As the collector makes an HTTP exchange. */
+	return (struct exchange){ .role = role, .service = "svc", .tgid = 7, .tid = tid, .protocol = "http",
+				  .method = "GET", .endpoint = "/r/{id}", .status_label = "", .target = "/r/1?token=x",
+				  .host = "example.org:8080", .status = status, .start_ns = start, .end_ns = end,
+				  .traceparent = "", .peer = peer, .fault = status >= 500 ? "http_5xx" : NULL,
+				  .call_error = status >= 400 };
 }
 
 static void test_client_spans_join_their_server(void **state)
@@ -312,7 +315,7 @@ static void test_wire_call_spans(void **state)
 	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
 	x = exchange(SONDE_ROLE_SERVER, 1, 1000, 2000, 0, &peer);
 	x.protocol = "grpc";
-	x.method = x.route = x.target = "/helloworld.Greeter/SayHello";
+	x.method = x.endpoint = x.target = "/helloworld.Greeter/SayHello";
 	tracing_exchange(t, &x);
 	/* INVALID_ARGUMENT: the caller's mistake, not the server's fault. */
 	x.status = 3;
@@ -321,7 +324,7 @@ static void test_wire_call_spans(void **state)
 	/* A Redis error reply: an error for the caller only. */
 	x = exchange(SONDE_ROLE_SERVER, 1, 3000, 3100, 0, &peer);
 	x.protocol = "redis";
-	x.method = x.route = "INCR";
+	x.method = x.endpoint = "INCR";
 	x.target = "";
 	x.call_error = true;
 	tracing_exchange(t, &x);

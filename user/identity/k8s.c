@@ -192,11 +192,10 @@ static int watch(struct k8s *k)
 
 static void sleep_ms(struct k8s *k, int64_t ms)
 {
-	int64_t until = mono_now_ms() + ms;
-	struct timespec ts = { .tv_sec = (time_t)(until / 1000), .tv_nsec = (long)(until % 1000) * 1000000 };
+	int64_t until = clocks_mono_ms() + ms;
 
 	pthread_mutex_lock(&k->mutex);
-	while (!k->stopping && pthread_cond_timedwait(&k->wake, &k->mutex, &ts) != ETIMEDOUT)
+	while (!k->stopping && clocks_wait_until(&k->wake, &k->mutex, until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&k->mutex);
 }
@@ -239,7 +238,6 @@ int k8s_start(struct k8s **out, const char *sa_dir)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
 	const char *node = getenv("NODE_NAME");
-	pthread_condattr_t attr;
 	char hostname[256], *escaped;
 	struct k8s *k;
 	CURL *curl;
@@ -274,10 +272,7 @@ int k8s_start(struct k8s **out, const char *sa_dir)
 		return 0;
 	}
 	pthread_mutex_init(&k->mutex, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	clocks_cond_init(&k->wake);
 	if (pthread_create(&k->thread, NULL, run, k)) {
 		pthread_cond_destroy(&k->wake);
 		pthread_mutex_destroy(&k->mutex);

@@ -41,11 +41,11 @@ static int tracefs_ready(void)
 	 * have mounted; mount it as bpftrace and perf do. */
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL))
 		return -errno;
-	log_info("probe", "mounted tracefs at %s", TRACEFS);
+	log_info("kernel", "mounted tracefs at %s", TRACEFS);
 	return 0;
 }
 
-int probe_kernel(char *err, size_t errlen)
+int features_check(char *err, size_t errlen)
 {
 	char path[256];
 	int ret;
@@ -84,7 +84,7 @@ int probe_kernel(char *err, size_t errlen)
 	return 0;
 }
 
-const char *probe_mode(void)
+const char *features_mode(void)
 {
 	return "syscall-tracepoints";
 }

@@ -8,8 +8,8 @@
 /* Mounts tracefs when missing, then checks BPF privilege, kernel BTF, the
  * ring buffer, bpf_loop and every hook sonde attaches. Returns 0, or a
  * negative errno with a one-line reason in err. */
-int probe_kernel(char *err, size_t errlen);
+int features_check(char *err, size_t errlen);
 /* The hook mode chosen, for the log and sonde_build_info. */
-const char *probe_mode(void);
+const char *features_mode(void);
 
 #endif

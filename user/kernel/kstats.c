@@ -8,7 +8,7 @@
 
 #include "kernel/kstats.h"
 
-int stats_read(int map_fd, uint64_t out[SONDE_STAT_MAX])
+int kstats_read(int map_fd, uint64_t out[SONDE_STAT_MAX])
 {
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t *values;

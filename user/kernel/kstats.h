@@ -8,6 +8,6 @@
 #include "sonde.h"
 
 /* Sums each counter over the possible CPUs. */
-int stats_read(int map_fd, uint64_t out[SONDE_STAT_MAX]);
+int kstats_read(int map_fd, uint64_t out[SONDE_STAT_MAX]);
 
 #endif

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/loader.h"
+#include "kernel/maps.h"
 #include "base/log.h"
 #include "sonde.skel.h"
 
@@ -41,7 +42,7 @@ static void raise_fd_limit(void)
 		log_warn("bpf", "cannot raise the open file limit: %s", strerror(errno));
 }
 
-int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps)
+int loader_load(struct sonde_bpf **out, struct bpf_maps *maps)
 {
 	struct sonde_bpf *skel;
 	int ret;
@@ -68,7 +69,7 @@ int lifecycle_load(struct sonde_bpf **out, struct bpf_maps *maps)
 	return 0;
 }
 
-int lifecycle_attach(struct sonde_bpf *skel)
+int loader_attach(struct sonde_bpf *skel)
 {
 	int ret = sonde_bpf__attach(skel);
 
@@ -77,22 +78,7 @@ int lifecycle_attach(struct sonde_bpf *skel)
 	return ret;
 }
 
-void lifecycle_destroy(struct sonde_bpf *skel)
+void loader_destroy(struct sonde_bpf *skel)
 {
 	sonde_bpf__destroy(skel);
-}
-
-size_t map_keys_u32(int fd, uint32_t *keys, size_t max)
-{
-	uint32_t key, next;
-	size_t n = 0;
-	int err;
-
-	err = bpf_map_get_next_key(fd, NULL, &key);
-	while (!err && n < max) {
-		keys[n++] = key;
-		err = bpf_map_get_next_key(fd, &key, &next);
-		key = next;
-	}
-	return n;
 }

@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 
+#include "base/procfs.h"
 #include "identity/identity.h"
 #include "identity/k8s.h"
 #include "kernel/processes.h"
@@ -25,32 +26,13 @@ struct proc_entry {
 	struct process_sample sample;
 };
 
-struct usage {
-	uint64_t start_time;
-	double cpu_seconds;
-	double resident_bytes;
-};
-
-static int read_usage(uint32_t tgid, struct usage *u)
+static int read_resident(uint32_t tgid, double *bytes)
 {
-	unsigned long long utime, stime, start, resident;
-	char path[64], buf[1024], *p;
-	size_t n;
+	unsigned long long resident;
+	char path[64];
 	FILE *f;
+	int n;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	/* After the command: state, then utime and stime are fields 14 and 15,
-	 * starttime field 22. */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
-			 &utime, &stime, &start) != 3)
-		return -EIO;
 	snprintf(path, sizeof(path), "/proc/%u/statm", tgid);
 	f = fopen(path, "re");
 	if (!f)
@@ -59,25 +41,8 @@ static int read_usage(uint32_t tgid, struct usage *u)
 	fclose(f);
 	if (n != 1)
 		return -EIO;
-	u->start_time = start;
-	u->cpu_seconds = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-	u->resident_bytes = (double)resident * (double)sysconf(_SC_PAGESIZE);
+	*bytes = (double)resident * (double)sysconf(_SC_PAGESIZE);
 	return 0;
-}
-
-static void comm_of(uint32_t tgid, char *out, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
-	out[0] = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(out, (int)size, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
 }
 
 static int by_tgid(const void *a, const void *b)
@@ -121,7 +86,7 @@ int processes_collect(struct processes *p, const struct bpf_maps *maps, const st
 
 	if (!keys)
 		return -ENOMEM;
-	nkeys = map_keys_u32(maps->targets, keys, SONDE_MAX_TARGETS_KEYS);
+	nkeys = maps_keys_u32(maps->targets, keys, SONDE_MAX_TARGETS_KEYS);
 	for (size_t i = 0; i < nkeys; i++) {
 		if (bpf_map_lookup_elem(maps->targets, &keys[i], &t))
 			continue;
@@ -131,7 +96,7 @@ int processes_collect(struct processes *p, const struct bpf_maps *maps, const st
 		e->service_id = t.service_id;
 		e->selected = 1;
 	}
-	nkeys = map_keys_u32(maps->proc_conns, keys, SONDE_MAX_TARGETS_KEYS);
+	nkeys = maps_keys_u32(maps->proc_conns, keys, SONDE_MAX_TARGETS_KEYS);
 	for (size_t i = 0; i < nkeys; i++) {
 		if (bpf_map_lookup_elem(maps->proc_conns, &keys[i], &pc))
 			continue;
@@ -150,34 +115,38 @@ int processes_collect(struct processes *p, const struct bpf_maps *maps, const st
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		struct process_sample *s = &samples[ns];
-		const char *name = services_name(services, list[i].service_id);
-		struct usage u;
+		char comm[SERVICES_COMM_MAX + 1];
+		struct procfs_stat st;
+		const char *name;
+		int alive;
+		double cpu;
 
 		e = &list[i];
 		identity_of_pid(e->tgid, &e->id);
 		k8s_enrich(k8s, &e->id);
+		alive = !procfs_stat(e->tgid, &st);
+		if (!alive)
+			memset(&st, 0, sizeof(st));
 		/* Named as the collector names the same process's traffic. */
-		if (name || (name = identity_workload(&e->id)))
-			snprintf(e->service, sizeof(e->service), "%s", name);
-		else
-			comm_of(e->tgid, e->service, sizeof(e->service));
-		if (!e->service[0])
+		name = services_label(services, e->service_id, &e->id, st.comm, comm);
+		if (!name)
 			continue;
+		snprintf(e->service, sizeof(e->service), "%s", name);
 		ns++;
 		s->service = e->service;
 		s->id = &e->id;
 		s->server_connections = e->server_connections;
-		if (observe_all || !e->selected || read_usage(e->tgid, &u))
+		if (observe_all || !e->selected || !alive || read_resident(e->tgid, &s->resident_bytes))
 			continue;
 		s->has_usage = 1;
-		s->resident_bytes = u.resident_bytes;
-		s->cpu_seconds_delta = u.cpu_seconds;
+		cpu = (double)(st.utime + st.stime) / (double)sysconf(_SC_CLK_TCK);
+		s->cpu_seconds_delta = cpu;
 		/* CPU is a counter: add what each process used since the last
 		 * scrape, so processes that exit take nothing back. */
 		struct cpu_seen *prev = bsearch(&e->tgid, p->seen, p->nseen, sizeof(*p->seen), by_tgid);
-		if (prev && prev->start_time == u.start_time)
-			s->cpu_seconds_delta = u.cpu_seconds - prev->cpu_seconds;
-		seen[nseen++] = (struct cpu_seen){ .tgid = e->tgid, .start_time = u.start_time, .cpu_seconds = u.cpu_seconds };
+		if (prev && prev->start_time == st.start_time)
+			s->cpu_seconds_delta = cpu - prev->cpu_seconds;
+		seen[nseen++] = (struct cpu_seen){ .tgid = e->tgid, .start_time = st.start_time, .cpu_seconds = cpu };
 	}
 	processes_free(p);
 	p->seen = seen;

@@ -9,8 +9,8 @@ struct k8s;
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/collector.h"
-#include "kernel/loader.h"
+#include "kernel/maps.h"
+#include "pipeline/red.h"
 #include "pipeline/services.h"
 
 struct cpu_seen {
@@ -25,13 +25,13 @@ struct processes {
 	struct cpu_seen *seen; /* sorted by tgid: the previous scrape */
 	size_t nseen;
 	struct proc_entry *entries;
-	struct process_sample *samples; /* the last scrape's, for the collector */
+	struct process_sample *samples; /* the last scrape's, for red_processes */
 	size_t nsamples;
 };
 
 /* Samples every selected process and every process holding observed
  * server connections into p->samples. Reads /proc: call it without the
- * registry's lock, then hand the samples to collector_processes. */
+ * pipeline's lock, then hand the samples to red_processes. */
 int processes_collect(struct processes *p, const struct bpf_maps *maps, const struct services *services,
 		      int observe_all, struct k8s *k8s);
 void processes_free(struct processes *p);

@@ -13,10 +13,13 @@
 
 #include "identity/cgroup.h"
 #include "base/log.h"
+#include "base/procfs.h"
 #include "sonde.h"
 #include "kernel/targets.h"
 
 #define MAX_INODES 256
+
+_Static_assert(PROCFS_COMM_MAX == SONDE_COMM_LEN, "a command name is the kernel's TASK_COMM_LEN");
 
 struct proc_info {
 	uint32_t pid;
@@ -27,34 +30,20 @@ struct proc_info {
 
 static int read_proc(uint32_t pid, struct proc_info *p)
 {
-	char path[64], buf[512], link[PATH_MAX];
-	const char *open_paren, *close_paren, *base;
+	char path[64], link[PATH_MAX];
+	struct procfs_stat st;
+	const char *base;
 	ssize_t n;
 	size_t len;
-	FILE *f;
+	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	/* comm may hold spaces and parentheses: it ends at the last ')'. */
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
-		return -EIO;
-	len = (size_t)(close_paren - open_paren - 1);
-	if (len >= sizeof(p->comm))
-		len = sizeof(p->comm) - 1;
-	memcpy(p->comm, open_paren + 1, len);
-	if (sscanf(close_paren + 1, " %*c %u", &p->ppid) != 1)
-		return -EIO;
+	ret = procfs_stat(pid, &st);
+	if (ret)
+		return ret;
+	memcpy(p->comm, st.comm, sizeof(p->comm));
+	p->ppid = st.ppid;
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n > 0) {
@@ -369,7 +358,7 @@ size_t targets_pids(const struct targets *t, uint32_t *pids, size_t max)
 	for (size_t i = 0; i < t->opts->nselectors; i++)
 		everyone |= t->opts->selectors[i].kind == SELECTOR_CGROUP;
 	if (!everyone)
-		return map_keys_u32(t->maps.targets, pids, max);
+		return maps_keys_u32(t->maps.targets, pids, max);
 	dir = opendir("/proc");
 	if (!dir)
 		return 0;

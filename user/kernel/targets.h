@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/loader.h"
+#include "kernel/maps.h"
 #include "base/options.h"
 #include "pipeline/services.h"
 

@@ -12,18 +12,19 @@
 
 #include <bpf/libbpf.h>
 
+#include "base/clocks.h"
 #include "base/log.h"
 #include "sonde.skel.h"
 #include "kernel/tls_uprobes.h"
 
-void tls_probes_init(struct tls_probes *t, struct sonde_bpf *skel)
+void tls_uprobes_init(struct tls_uprobes *t, struct sonde_bpf *skel)
 {
 	memset(t, 0, sizeof(*t));
 	t->skel = skel;
 	elf_version(EV_CURRENT);
 }
 
-static struct tls_file *file_seen(struct tls_probes *t, uint64_t dev, uint64_t ino)
+static struct tls_file *file_seen(struct tls_uprobes *t, uint64_t dev, uint64_t ino)
 {
 	for (size_t i = 0; i < t->nfiles; i++)
 		if (t->files[i].dev == dev && t->files[i].ino == ino)
@@ -66,7 +67,7 @@ static bool has_openssl(const char *path)
 	return found;
 }
 
-static int attach_file(struct tls_probes *t, struct tls_file *f, const char *path)
+static int attach_file(struct tls_uprobes *t, struct tls_file *f, const char *path)
 {
 	const struct {
 		struct bpf_program *prog;
@@ -108,7 +109,7 @@ static int attach_file(struct tls_probes *t, struct tls_file *f, const char *pat
 
 /* A file a process maps: looked at once, attached to when it holds
  * OpenSSL. Returns 1 when it was attached to now. */
-static int cover(struct tls_probes *t, uint64_t dev, uint64_t ino, const char *path, bool lib)
+static int cover(struct tls_uprobes *t, uint64_t dev, uint64_t ino, const char *path, bool lib)
 {
 	struct tls_file *f = file_seen(t, dev, ino);
 
@@ -131,7 +132,7 @@ static int cover(struct tls_probes *t, uint64_t dev, uint64_t ino, const char *p
 
 /* The files one process maps: libssl by name, and its executable when
  * OpenSSL's symbols are in it. */
-static int scan_pid(struct tls_probes *t, uint32_t pid)
+static int scan_pid(struct tls_uprobes *t, uint32_t pid)
 {
 	char maps_path[64], exe_path[64], exe[4096], line[4608], path[4160];
 	uint64_t prev_dev = 0, prev_ino = 0;
@@ -174,7 +175,7 @@ static int scan_pid(struct tls_probes *t, uint32_t pid)
 	return attached;
 }
 
-int tls_probes_scan(struct tls_probes *t, const uint32_t *pids, size_t n)
+int tls_uprobes_scan(struct tls_uprobes *t, const uint32_t *pids, size_t n)
 {
 	int attached = 0;
 
@@ -185,32 +186,23 @@ int tls_probes_scan(struct tls_probes *t, const uint32_t *pids, size_t n)
 
 static void *run(void *arg)
 {
-	struct tls_probes *t = arg;
-	struct timespec until;
+	struct tls_uprobes *t = arg;
 
 	pthread_mutex_lock(&t->lock);
 	while (!t->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += TLS_SCAN_INTERVAL_MS / 1000;
-		until.tv_nsec += (long)(TLS_SCAN_INTERVAL_MS % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&t->wake, &t->lock, &until);
+		clocks_wait_until(&t->wake, &t->lock, clocks_mono_ms() + TLS_SCAN_INTERVAL_MS);
 		if (t->stopping)
 			break;
 		pthread_mutex_unlock(&t->lock);
-		tls_probes_scan(t, t->pids, t->pids_fn(t->pids_arg, t->pids, TLS_SCAN_PIDS));
+		tls_uprobes_scan(t, t->pids, t->pids_fn(t->pids_arg, t->pids, TLS_SCAN_PIDS));
 		pthread_mutex_lock(&t->lock);
 	}
 	pthread_mutex_unlock(&t->lock);
 	return NULL;
 }
 
-int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg)
+int tls_uprobes_start(struct tls_uprobes *t, tls_pids_fn pids_fn, void *arg)
 {
-	pthread_condattr_t attr;
 	int ret;
 
 	t->pids = malloc(TLS_SCAN_PIDS * sizeof(*t->pids));
@@ -218,13 +210,9 @@ int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg)
 		return -ENOMEM;
 	t->pids_fn = pids_fn;
 	t->pids_arg = arg;
-	tls_probes_scan(t, t->pids, pids_fn(arg, t->pids, TLS_SCAN_PIDS));
+	tls_uprobes_scan(t, t->pids, pids_fn(arg, t->pids, TLS_SCAN_PIDS));
 	pthread_mutex_init(&t->lock, NULL);
-	/* Monotonic: a wall clock stepped back must not hold the scans up. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	clocks_cond_init(&t->wake);
 	ret = pthread_create(&t->thread, NULL, run, t);
 	if (ret) {
 		pthread_mutex_destroy(&t->lock);
@@ -235,7 +223,7 @@ int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg)
 	return 0;
 }
 
-void tls_probes_free(struct tls_probes *t)
+void tls_uprobes_free(struct tls_uprobes *t)
 {
 	if (t->started) {
 		pthread_mutex_lock(&t->lock);

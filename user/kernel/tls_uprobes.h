@@ -45,7 +45,7 @@ typedef size_t (*tls_pids_fn)(void *arg, uint32_t *pids, size_t max);
 #define TLS_SCAN_PIDS 16384
 #define TLS_SCAN_INTERVAL_MS 1000
 
-struct tls_probes {
+struct tls_uprobes {
 	struct sonde_bpf *skel;
 	struct tls_file files[TLS_MAX_FILES];
 	size_t nfiles;
@@ -62,14 +62,14 @@ struct tls_probes {
 	bool started, stopping;
 };
 
-void tls_probes_init(struct tls_probes *t, struct sonde_bpf *skel);
+void tls_uprobes_init(struct tls_uprobes *t, struct sonde_bpf *skel);
 /* Looks at the memory maps of these processes and attaches to the
  * OpenSSL files not seen before. Returns how many were attached now. */
-int tls_probes_scan(struct tls_probes *t, const uint32_t *pids, size_t n);
+int tls_uprobes_scan(struct tls_uprobes *t, const uint32_t *pids, size_t n);
 /* Scans the processes pids_fn names now, then every TLS_SCAN_INTERVAL_MS
- * on a thread until tls_probes_free. Returns 0 or a negative errno. */
-int tls_probes_start(struct tls_probes *t, tls_pids_fn pids_fn, void *arg);
+ * on a thread until tls_uprobes_free. Returns 0 or a negative errno. */
+int tls_uprobes_start(struct tls_uprobes *t, tls_pids_fn pids_fn, void *arg);
 /* Stops the thread, if started, and detaches every probe. */
-void tls_probes_free(struct tls_probes *t);
+void tls_uprobes_free(struct tls_uprobes *t);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buckets.h"
+#include "base/hash.h"
 #include "metrics/registry.h"
 
 /* One allocation: the counts, then the label value pointers, then the
@@ -171,17 +172,12 @@ fail:
 	return NULL;
 }
 
-/* FNV-1a with a separator after each value, so that ("ab", "c") and
- * ("a", "bc") hash apart. */
 static uint64_t hash_values(const char *const *values, size_t n)
 {
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = HASH_INIT;
 
-	for (size_t i = 0; i < n; i++) {
-		for (const unsigned char *p = (const unsigned char *)values[i]; *p; p++)
-			h = (h ^ *p) * 1099511628211ull;
-		h = (h ^ 0xff) * 1099511628211ull;
-	}
+	for (size_t i = 0; i < n; i++)
+		h = hash_string(h, values[i]);
 	return h;
 }
 

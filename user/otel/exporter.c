@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "otel/exporter.h"
+#include "base/clocks.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 
@@ -41,19 +41,11 @@ static bool retryable(long code)
 	return code == 0 || code == 429 || code == 502 || code == 503 || code == 504;
 }
 
-/* Sleeps up to ms, or less if the exporter is stopping. Called locked. */
+/* Sleeps up to ms, or less if the exporter is stopping or a batch fills.
+ * Called locked. */
 static void wait_locked(struct exporter *e, uint32_t ms)
 {
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_cond_timedwait(&e->wake, &e->lock, &until);
+	clocks_wait_until(&e->wake, &e->lock, clocks_mono_ms() + ms);
 }
 
 static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *headers, const struct span *spans,
@@ -159,7 +151,7 @@ int exporter_start(struct exporter *e, const struct otel_config *cfg, const char
 		return -ENOMEM;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_cond_init(&e->wake, NULL);
+	clocks_cond_init(&e->wake);
 	ret = pthread_create(&e->thread, NULL, run, e);
 	if (ret) {
 		free(e->queue);

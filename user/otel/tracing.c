@@ -5,8 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "pipeline/peers.h"
 #include "otel/tracing.h"
+#include "pipeline/exchange.h"
+#include "pipeline/peers.h"
 
 static int64_t clock_offset(void)
 {
@@ -118,20 +119,20 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 	peer_format(x->peer, false, s->peer_address, sizeof(s->peer_address));
 	s->peer_port = x->peer->port;
 	if (x->role == SONDE_ROLE_SERVER) {
-		snprintf(s->route, sizeof(s->route), "%s", x->route);
-		snprintf(s->name, sizeof(s->name), "%s %s", x->method, x->route);
+		snprintf(s->route, sizeof(s->route), "%s", x->endpoint);
+		snprintf(s->name, sizeof(s->name), "%s %s", x->method, x->endpoint);
 		split_host(x->host, s->server_address, sizeof(s->server_address), &s->server_port);
 		s->error = exchange_server_error(x);
 		/* The client's ephemeral port says nothing. */
 		s->peer_port = 0;
 	} else {
 		/* A connect that failed sent no request: the span is the attempt. */
-		snprintf(s->name, sizeof(s->name), "%s", x->error_type ? "connect" : x->method);
+		snprintf(s->name, sizeof(s->name), "%s", x->connect_error ? "connect" : x->method);
 		snprintf(s->server_address, sizeof(s->server_address), "%s", s->peer_address);
 		s->server_port = x->peer->port;
-		s->error = exchange_client_error(x);
-		if (x->error_type)
-			snprintf(s->error_type, sizeof(s->error_type), "%s", x->error_type);
+		s->error = x->call_error;
+		if (x->connect_error)
+			snprintf(s->error_type, sizeof(s->error_type), "%s", x->connect_error);
 	}
 	if (exchange_is_rpc(x))
 		fill_rpc(s, x);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/hash.h"
 #include "pipeline/peers.h"
 
 void peers_init(struct peers *p, size_t cap_per_service)
@@ -30,18 +31,11 @@ void peer_format(const struct sonde_peer *peer, bool with_port, char *out, size_
 		snprintf(out, size, "%s:%u", addr, peer->port);
 }
 
-static unsigned long long hash_str(unsigned long long h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (h ^ 0xff) * 1099511628211ull;
-}
-
 /* The slot of (service, peer), or NULL; with create, a new empty slot for
  * it when there is room. A service's own slot has peer "". */
 static struct peer_slot *slot_of(struct peers *p, const char *service, const char *peer, bool create)
 {
-	unsigned long long h = hash_str(hash_str(1469598103934665603ull, service), peer) | 1;
+	unsigned long long h = hash_string(hash_string(HASH_INIT, service), peer) | 1;
 	size_t i = h % PEERS_TABLE_SIZE;
 
 	for (; p->slots[i].hash; i = (i + 1) % PEERS_TABLE_SIZE)

@@ -83,7 +83,7 @@ static int target_path(const char *t, size_t len, const char **path, size_t *pat
 	return 0;
 }
 
-int route_from_target(const char *target, size_t len, char *out, size_t out_size)
+int routes_from_target(const char *target, size_t len, char *out, size_t out_size)
 {
 	size_t path_len, i = 0, n = 0, segments = 0;
 	const char *path;
@@ -152,7 +152,7 @@ static int pattern_check(const char *p)
 	return 0;
 }
 
-int route_set_add(struct route_set *rs, const char *pattern)
+int routes_add(struct route_set *rs, const char *pattern)
 {
 	int ret = pattern_check(pattern);
 
@@ -188,7 +188,7 @@ static bool pattern_matches(const char *p, const char *path, size_t len)
 	return !*p && i == len;
 }
 
-int route_set_match(const struct route_set *rs, const char *target, size_t len, char *out, size_t out_size)
+int routes_match(const struct route_set *rs, const char *target, size_t len, char *out, size_t out_size)
 {
 	const char *path;
 	size_t path_len;
@@ -213,7 +213,7 @@ int route_set_match(const struct route_set *rs, const char *target, size_t len, 
 	return -ENOENT;
 }
 
-void route_set_free(struct route_set *rs)
+void routes_free(struct route_set *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		free(rs->patterns[i]);

@@ -18,7 +18,7 @@
  * Returns the length; -EINVAL for a target that is not origin-form,
  * absolute-form or "*", or whose path holds a space or control byte;
  * -ENOSPC when out_size < 2. */
-int route_from_target(const char *target, size_t len, char *out, size_t out_size);
+int routes_from_target(const char *target, size_t len, char *out, size_t out_size);
 
 /* Explicit route patterns such as /api/users/{id}: a {name} segment matches
  * exactly one non-empty path segment, other segments match literally.
@@ -31,12 +31,12 @@ struct route_set {
 /* Returns 0; -EINVAL for a pattern not starting with '/', holding '?', '#',
  * a space or control byte, or a brace that is not a whole {name} segment
  * (name: letters, digits, '_'); -ENOSPC when full; -ENOMEM. */
-int route_set_add(struct route_set *rs, const char *pattern);
+int routes_add(struct route_set *rs, const char *pattern);
 /* Matches the path of a request-target (query and fragment ignored) against
  * the patterns in the order added. Copies the first match into out and
  * returns its length; -ENOENT when none matches or the target is invalid,
  * -ENOSPC when the match does not fit in out. */
-int route_set_match(const struct route_set *rs, const char *target, size_t len, char *out, size_t out_size);
-void route_set_free(struct route_set *rs);
+int routes_match(const struct route_set *rs, const char *target, size_t len, char *out, size_t out_size);
+void routes_free(struct route_set *rs);
 
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "identity/identity.h"
 #include "pipeline/services.h"
 
 int services_intern(struct services *s, const char *name, uint32_t *id)
@@ -28,4 +29,16 @@ const char *services_name(const struct services *s, uint32_t id)
 	if (!id || id > s->n)
 		return NULL;
 	return s->names[id - 1];
+}
+
+const char *services_label(const struct services *s, uint32_t id, const struct identity *ident, const char *comm,
+			   char buf[SERVICES_COMM_MAX + 1])
+{
+	const char *name = services_name(s, id);
+
+	if (name || (name = identity_workload(ident)))
+		return name;
+	memcpy(buf, comm, SERVICES_COMM_MAX);
+	buf[SERVICES_COMM_MAX] = 0;
+	return buf[0] ? buf : NULL;
 }

@@ -8,6 +8,8 @@
 
 #include "base/options.h"
 
+struct identity;
+
 #define SONDE_MAX_SERVICES 1024
 
 struct services {
@@ -20,5 +22,12 @@ struct services {
 int services_intern(struct services *s, const char *name, uint32_t *id);
 /* The name of id, or NULL for SONDE_SERVICE_BY_COMM and unknown ids. */
 const char *services_name(const struct services *s, uint32_t id);
+/* The service a process is counted as: the name of its selector's id,
+ * else the workload owning its pod, else its command (comm, up to
+ * SERVICES_COMM_MAX bytes, not necessarily NUL-terminated, copied into
+ * buf); NULL when it has none. */
+#define SERVICES_COMM_MAX 16
+const char *services_label(const struct services *s, uint32_t id, const struct identity *ident, const char *comm,
+			   char buf[SERVICES_COMM_MAX + 1]);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ring.h"
 #include "proto/hpack.h"
 
 #define STATIC_COUNT 61
@@ -265,20 +266,15 @@ static int table_add(struct hpack *h, const struct hpack_entry *f)
 		return -E2BIG;
 	}
 	if (h->count == h->cap) {
-		/* Entries are at least 32 bytes, so the size cap bounds the count. */
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		struct hpack_entry *ents = malloc(cap * sizeof(*ents));
+		/* Entries are at least 32 bytes, so the size cap bounds the count;
+		 * the cap stays a power of two, for the masks. */
+		void *slots = h->ents;
 
-		if (!ents) {
+		if (ring_grow(&slots, sizeof(*h->ents), &h->cap, &h->first, h->count, 16)) {
 			free(e.name);
 			return -ENOMEM;
 		}
-		for (size_t i = 0; i < h->count; i++)
-			ents[i] = h->ents[(h->first + i) & (h->cap - 1)];
-		free(h->ents);
-		h->ents = ents;
-		h->cap = cap;
-		h->first = 0;
+		h->ents = slots;
 	}
 	h->ents[(h->first + h->count) & (h->cap - 1)] = e;
 	h->count++;

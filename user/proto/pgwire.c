@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "proto/wire.h"
 
 #define PG_STARTUP_MAX 10000        /* the server's own limit on startup packets */
@@ -165,16 +166,10 @@ static void sql_verb(const char *s, size_t n, char *verb)
 		strcpy(verb, "_OTHER");
 }
 
-/* FNV-1a: names are kept as hashes, whatever their length. */
+/* Names are kept as hashes, whatever their length. */
 static uint64_t name_hash(const char *s, size_t n)
 {
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_bytes(HASH_INIT, s, n);
 }
 
 static struct pg_name *names_find(struct pg_conn *c, struct pg_names *t, uint64_t hash)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ring.h"
 #include "proto/wire.h"
 
 #define RESP_MAX_LEN (512ll << 20)  /* Redis's default proto-max-bulk-len */
@@ -85,17 +86,11 @@ static int fifo_push(struct resp_conn *c, const char *name, size_t n)
 			c->fifo_len--;
 			c->skip_replies++;
 		} else {
-			size_t cap = c->fifo_cap ? c->fifo_cap * 2 : 8;
-			struct resp_pending *v = malloc(cap * sizeof(*v));
+			void *slots = c->fifo;
 
-			if (!v)
+			if (ring_grow(&slots, sizeof(*c->fifo), &c->fifo_cap, &c->fifo_head, c->fifo_len, 8))
 				return -ENOMEM;
-			for (size_t i = 0; i < c->fifo_len; i++)
-				v[i] = c->fifo[(c->fifo_head + i) % c->fifo_cap];
-			free(c->fifo);
-			c->fifo = v;
-			c->fifo_cap = cap;
-			c->fifo_head = 0;
+			c->fifo = slots;
 		}
 	}
 	p = &c->fifo[(c->fifo_head + c->fifo_len) % c->fifo_cap];

@@ -13,7 +13,7 @@
 #include "sonde.h"
 #include "base/strbuf.h"
 #include "base/clocks.h"
-#include "otel/tracing.h"
+#include "pipeline/exchange.h"
 
 int alerts_init(struct alerts *al, const struct alert_rule_config *rules, size_t n, const double *bounds,
 		size_t nbounds)
@@ -43,7 +43,7 @@ void alerts_free(struct alerts *al)
 	al->n = 0;
 }
 
-void alert_metric_name(const struct alert_rule_config *r, char *out, size_t size)
+void alerts_metric_name(const struct alert_rule_config *r, char *out, size_t size)
 {
 	static const char *const builtin[] = { "error_rate", "request_rate", "latency_p50", "latency_p95",
 					       "latency_p99" };
@@ -65,7 +65,7 @@ void alert_metric_name(const struct alert_rule_config *r, char *out, size_t size
 
 void alerts_exchange(struct alerts *al, const struct exchange *x, const struct business *b)
 {
-	double seconds = x->end_ns >= x->start_ns ? (double)(x->end_ns - x->start_ns) / 1e9 : 0;
+	double seconds = exchange_seconds(x);
 	int64_t now_ms = (int64_t)(x->end_ns / 1000000);
 
 	if (x->role != SONDE_ROLE_SERVER)
@@ -78,7 +78,7 @@ void alerts_exchange(struct alerts *al, const struct exchange *x, const struct b
 		if (a->cfg.metric == AM_BUSINESS) {
 			const struct business_metric *m = business_find(b, a->cfg.metric_arg);
 
-			if (!m || !request_matches(&m->cfg.match, x))
+			if (!m || !business_matches(&m->cfg.match, x))
 				continue;
 		} else if (a->cfg.service[0] && strcmp(a->cfg.service, x->service)) {
 			continue;
@@ -207,18 +207,35 @@ static void notify(const struct alert *a, enum alert_state state, int repeat, in
 
 	snprintf(n.rule, sizeof(n.rule), "%s", a->cfg.name);
 	snprintf(n.service, sizeof(n.service), "%s", a->cfg.service);
-	alert_metric_name(&a->cfg, n.metric, sizeof(n.metric));
+	alerts_metric_name(&a->cfg, n.metric, sizeof(n.metric));
 	snprintf(n.description, sizeof(n.description), "%s", a->cfg.description);
 	snprintf(n.summary, sizeof(n.summary), "%s %s %g (threshold %g)", n.metric, sla_op_name(a->cfg.condition),
 		 n.value, a->cfg.threshold);
 	fn(arg, &n);
 }
 
-void alert_retire(struct alert *a, int64_t unix_ms, alert_notice_fn fn, void *arg)
+void alerts_carry_over(struct alerts *next, struct alerts *old, int64_t unix_ms, alert_notice_fn fn, void *arg)
 {
-	if (a->phase == PHASE_FIRING)
-		notify(a, ALERT_RESOLVED, 0, unix_ms, fn, arg);
-	a->phase = PHASE_INACTIVE;
+	for (size_t j = 0; j < old->n; j++) {
+		struct alert *o = &old->a[j];
+		int kept = 0;
+
+		for (size_t i = 0; i < next->n && !kept; i++) {
+			struct alert swap;
+
+			if (memcmp(&o->cfg, &next->a[i].cfg, sizeof(o->cfg)))
+				continue;
+			swap = next->a[i];
+			next->a[i] = *o;
+			*o = swap;
+			kept = 1;
+		}
+		/* Gone: resolved if it was firing. */
+		if (!kept && o->phase == PHASE_FIRING)
+			notify(o, ALERT_RESOLVED, 0, unix_ms, fn, arg);
+		if (!kept)
+			o->phase = PHASE_INACTIVE;
+	}
 }
 
 static void evaluate_one(struct alert *a, int64_t mono_ms, int64_t unix_ms, const struct alert_inputs *in,
@@ -273,9 +290,9 @@ void alerts_evaluate(struct alerts *al, int64_t mono_ms, int64_t unix_ms, const 
 
 static void add_time(json_object *o, const char *key, int64_t unix_ms)
 {
-	char t[RFC3339_LEN];
+	char t[CLOCKS_RFC3339_LEN];
 
-	rfc3339(unix_ms, t);
+	clocks_rfc3339(unix_ms, t);
 	json_object_object_add(o, key, json_object_new_string(t));
 }
 
@@ -295,7 +312,7 @@ int alerts_json(const struct alerts *al, struct strbuf *out)
 		if (a->phase == PHASE_INACTIVE)
 			continue;
 		o = json_object_new_object();
-		alert_metric_name(&a->cfg, metric, sizeof(metric));
+		alerts_metric_name(&a->cfg, metric, sizeof(metric));
 		json_object_object_add(o, "rule", json_object_new_string(a->cfg.name));
 		json_object_object_add(o, "service", json_object_new_string(a->cfg.service));
 		json_object_object_add(o, "state",

@@ -58,10 +58,12 @@ void alerts_exchange(struct alerts *al, const struct exchange *x, const struct b
  * the notices. */
 void alerts_evaluate(struct alerts *al, int64_t mono_ms, int64_t unix_ms, const struct alert_inputs *in,
 		     alert_notice_fn fn, void *arg);
-/* A rule that goes away: resolved if it was firing. */
-void alert_retire(struct alert *a, int64_t unix_ms, alert_notice_fn fn, void *arg);
+/* After a reload: each rule of next whose definition is unchanged in old
+ * takes over its state; a rule that went away is resolved if it was
+ * firing, through fn. */
+void alerts_carry_over(struct alerts *next, struct alerts *old, int64_t unix_ms, alert_notice_fn fn, void *arg);
 /* The metric a rule reads, as its configuration names it. */
-void alert_metric_name(const struct alert_rule_config *r, char *out, size_t size);
+void alerts_metric_name(const struct alert_rule_config *r, char *out, size_t size);
 /* GET /alerts: the pending and firing alerts as a JSON array. */
 int alerts_json(const struct alerts *al, struct strbuf *out);
 

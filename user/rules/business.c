@@ -6,16 +6,16 @@
 
 #include "rules/business.h"
 #include "metrics/registry.h"
-#include "otel/tracing.h"
+#include "pipeline/exchange.h"
 
 #define SLA_SERIES_CAP 1000
 
-int request_matches(const struct request_match *m, const struct exchange *x)
+int business_matches(const struct request_match *m, const struct exchange *x)
 {
 	if (x->role != SONDE_ROLE_SERVER)
 		return 0;
 	if ((m->service[0] && strcmp(m->service, x->service)) || (m->method[0] && strcmp(m->method, x->method)) ||
-	    (m->endpoint[0] && strcmp(m->endpoint, x->route)))
+	    (m->endpoint[0] && strcmp(m->endpoint, x->endpoint)))
 		return 0;
 	return !m->status_lo || (x->status >= m->status_lo && x->status <= m->status_hi);
 }
@@ -92,15 +92,31 @@ void business_free(struct business *b)
 	b->n = 0;
 }
 
+void business_carry_over(struct business *next, struct business *old)
+{
+	for (size_t i = 0; i < next->n; i++) {
+		for (size_t j = 0; j < old->n; j++) {
+			struct business_metric *o = &old->m[j], *n = &next->m[i];
+			struct window w;
+
+			if (memcmp(&o->cfg, &n->cfg, sizeof(n->cfg)))
+				continue;
+			w = n->sla;
+			n->sla = o->sla;
+			o->sla = w;
+		}
+	}
+}
+
 void business_exchange(struct business *b, const struct exchange *x)
 {
-	double seconds = x->end_ns >= x->start_ns ? (double)(x->end_ns - x->start_ns) / 1e9 : 0;
+	double seconds = exchange_seconds(x);
 	int64_t now_ms = (int64_t)(x->end_ns / 1000000);
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct business_metric *m = &b->m[i];
 
-		if (!request_matches(&m->cfg.match, x))
+		if (!business_matches(&m->cfg.match, x))
 			continue;
 		if (m->cfg.value_duration)
 			series_observe(m->series, seconds);

@@ -34,13 +34,16 @@ struct business {
 };
 
 /* A server exchange that parsed: its status is 0 when the response did not. */
-int request_matches(const struct request_match *m, const struct exchange *x);
+int business_matches(const struct request_match *m, const struct exchange *x);
 /* Registers (or, after a reload, finds) each metric's family. A name taken
  * by another family, or by this one with another type, is refused with a
  * reason in err. 0 or a negative errno. */
 int business_init(struct business *b, const struct business_config *cfg, size_t n, struct registry *reg,
 		  const char *ns, const double *buckets, size_t nbuckets, char *err, size_t errlen);
 void business_free(struct business *b);
+/* After a reload: each metric of next whose definition is unchanged in
+ * old takes over its SLA window. */
+void business_carry_over(struct business *next, struct business *old);
 void business_exchange(struct business *b, const struct exchange *x);
 /* Recomputes every SLA over its window ending at now_ms (CLOCK_MONOTONIC)
  * and sets the gauges. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The probes behind the health checks: each runs to completion within its
- * timeout and says what it saw. */
+/* The health checks' runs: each to completion within its timeout, saying
+ * what it saw. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,20 +16,8 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
-#include "rules/checks.h"
+#include "rules/check_run.h"
 #include "base/clocks.h"
-
-const char *health_status_name(enum health_status s)
-{
-	static const char *const names[] = { "unknown", "healthy", "degraded", "unhealthy" };
-
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
-}
-
-double health_status_value(enum health_status s)
-{
-	return s == HEALTH_HEALTHY ? 1 : s == HEALTH_DEGRADED ? 0.5 : 0;
-}
 
 /* "host:port" or "[v6]:port" into its parts. */
 static int split_address(const char *address, char *host, size_t size, char *port, size_t psize)
@@ -59,7 +47,7 @@ static size_t discard(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static enum health_status probe_http(const struct check_config *c, char *msg, size_t size)
+static enum health_status run_http(const struct check_config *c, char *msg, size_t size)
 {
 	CURL *curl = curl_easy_init();
 	long code = 0;
@@ -120,7 +108,7 @@ out:
 	return err;
 }
 
-static enum health_status probe_tcp(const struct check_config *c, char *msg, size_t size)
+static enum health_status run_tcp(const struct check_config *c, char *msg, size_t size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
@@ -147,7 +135,7 @@ static enum health_status probe_tcp(const struct check_config *c, char *msg, siz
 	return ret ? HEALTH_UNHEALTHY : HEALTH_HEALTHY;
 }
 
-static enum health_status probe_redis(const struct check_config *c, char *msg, size_t size)
+static enum health_status run_redis(const struct check_config *c, char *msg, size_t size)
 {
 	struct timeval tv = { .tv_sec = (time_t)(c->timeout_ms / 1000),
 			      .tv_usec = (suseconds_t)(c->timeout_ms % 1000) * 1000 };
@@ -183,7 +171,7 @@ out:
 	return st;
 }
 
-static enum health_status probe_postgres(const struct check_config *c, char *msg, size_t size)
+static enum health_status run_postgres(const struct check_config *c, char *msg, size_t size)
 {
 	char timeout[24];
 	const char *keys[] = { "dbname", "connect_timeout", NULL };
@@ -217,21 +205,21 @@ void check_run(const struct check_config *c, struct check_result *r)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	switch (c->type) {
 	case CHECK_HTTP:
-		r->status = probe_http(c, r->message, sizeof(r->message));
+		r->status = run_http(c, r->message, sizeof(r->message));
 		break;
 	case CHECK_TCP:
-		r->status = probe_tcp(c, r->message, sizeof(r->message));
+		r->status = run_tcp(c, r->message, sizeof(r->message));
 		break;
 	case CHECK_REDIS:
-		r->status = probe_redis(c, r->message, sizeof(r->message));
+		r->status = run_redis(c, r->message, sizeof(r->message));
 		break;
 	case CHECK_POSTGRES:
-		r->status = probe_postgres(c, r->message, sizeof(r->message));
+		r->status = run_postgres(c, r->message, sizeof(r->message));
 		break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->duration_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	r->checked_at_ms = unix_now_ms();
+	r->checked_at_ms = clocks_unix_ms();
 	if (r->status == HEALTH_HEALTHY && c->degraded_ms && r->duration_ms > (double)c->degraded_ms) {
 		snprintf(r->message, sizeof(r->message), "slow: %.0f ms > %llu ms", r->duration_ms,
 			 (unsigned long long)c->degraded_ms);

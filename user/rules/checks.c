@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "rules/check_run.h"
 #include "rules/checks.h"
+#include "base/clocks.h"
 #include "base/log.h"
 #include "metrics/registry.h"
 
@@ -34,7 +36,7 @@ struct checks {
 	size_t n;
 };
 
-int check_families_register(struct registry *reg, const char *ns, struct check_families *f)
+int checks_register_families(struct registry *reg, const char *ns, struct check_families *f)
 {
 	static const char *const labels[] = { "check" };
 	char name[SONDE_NAME_MAX + 48];
@@ -71,22 +73,16 @@ static void *run_check(void *arg)
 	struct check_thread *t = arg;
 	struct checks *c = t->owner;
 	struct check_result r;
-	struct timespec next;
+	int64_t next = clocks_mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&c->mutex);
 	while (!c->stopping) {
 		pthread_mutex_unlock(&c->mutex);
 		check_run(&t->cfg, &r);
 		record(t, &r);
-		next.tv_sec += (time_t)(t->cfg.interval_ms / 1000);
-		next.tv_nsec += (long)(t->cfg.interval_ms % 1000) * 1000000;
-		if (next.tv_nsec >= 1000000000) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000;
-		}
+		next += (int64_t)t->cfg.interval_ms;
 		pthread_mutex_lock(&c->mutex);
-		while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->mutex, &next) != ETIMEDOUT)
+		while (!c->stopping && clocks_wait_until(&c->wake, &c->mutex, next) != ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&c->mutex);
@@ -96,7 +92,6 @@ static void *run_check(void *arg)
 int checks_start(struct checks **out, const struct check_config *cfg, size_t n, const struct check_families *f,
 		 pthread_mutex_t *reg_lock)
 {
-	pthread_condattr_t attr;
 	struct checks *c;
 	int ret = 0;
 
@@ -110,10 +105,7 @@ int checks_start(struct checks **out, const struct check_config *cfg, size_t n, 
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&c->mutex, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	clocks_cond_init(&c->wake);
 	c->families = f;
 	c->reg_lock = reg_lock;
 	c->n = n;

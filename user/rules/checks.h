@@ -10,17 +10,10 @@
 #include <stdint.h>
 
 #include "base/config.h"
+#include "rules/health.h"
 
 struct registry;
 struct metric_family;
-
-/* Ordered from best to worst; UNKNOWN is a check that has not run yet. */
-enum health_status { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_DEGRADED, HEALTH_UNHEALTHY };
-
-/* "unknown", "healthy", "degraded", "unhealthy". */
-const char *health_status_name(enum health_status s);
-/* The gauge's value: 1 healthy, 0.5 degraded, 0 unhealthy (and unknown). */
-double health_status_value(enum health_status s);
 
 struct check_result {
 	char name[SONDE_NAME_MAX];
@@ -30,9 +23,6 @@ struct check_result {
 	int64_t checked_at_ms; /* Unix time of the last run; 0 before the first */
 };
 
-/* Runs one check to completion within its timeout (check_probes.c). */
-void check_run(const struct check_config *c, struct check_result *r);
-
 /* microservice_health_check_duration_seconds{check} and
  * microservice_health_check_status{check}; registered once per registry, so
  * that they survive a reload. */
@@ -40,7 +30,7 @@ struct check_families {
 	struct metric_family *duration;
 	struct metric_family *status;
 };
-int check_families_register(struct registry *reg, const char *ns, struct check_families *f);
+int checks_register_families(struct registry *reg, const char *ns, struct check_families *f);
 
 struct checks;
 

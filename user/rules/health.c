@@ -6,14 +6,26 @@
 
 #include <json-c/json.h>
 
-#include "rules/business.h"
-#include "pipeline/collector.h"
-#include "rules/health.h"
-#include "metrics/registry.h"
-#include "pipeline/services.h"
-#include "base/strbuf.h"
 #include "base/clocks.h"
-#include "otel/tracing.h"
+#include "base/strbuf.h"
+#include "pipeline/exchange.h"
+#include "pipeline/red.h"
+#include "pipeline/services.h"
+#include "rules/business.h"
+#include "rules/checks.h"
+#include "rules/health.h"
+
+const char *health_status_name(enum health_status s)
+{
+	static const char *const names[] = { "unknown", "healthy", "degraded", "unhealthy" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+double health_status_value(enum health_status s)
+{
+	return s == HEALTH_HEALTHY ? 1 : s == HEALTH_DEGRADED ? 0.5 : 0;
+}
 
 void health_exchange(struct health_recent *r, const struct exchange *x)
 {
@@ -95,29 +107,24 @@ static struct service_summary *summary(struct summaries *all, const char *name)
 	return &all->s[all->n++];
 }
 
-/* The families' series summed by their first label, the service. */
-static int sum_family(struct summaries *all, const struct metric_family *f, size_t field)
+static int add_totals(void *arg, const struct red_totals *t)
 {
-	if (!f)
-		return 0;
-	for (size_t i = 0; i < family_size(f); i++) {
-		const struct metric_series *m = family_series_at(f, i);
-		struct service_summary *s = summary(all, series_labels(m)[0]);
+	struct service_summary *s = summary(arg, t->service);
 
-		if (!s)
-			return -ENOMEM;
-		*(double *)((char *)s + field) += series_value(m);
-		if (field == offsetof(struct service_summary, duration_count))
-			s->duration_sum += series_sum(m);
-		if (field == offsetof(struct service_summary, processes))
-			s->has_processes = 1;
-	}
+	if (!s)
+		return -ENOMEM;
+	s->requests = t->requests;
+	s->errors = t->errors;
+	s->duration_sum = t->duration_sum;
+	s->duration_count = t->duration_count;
+	s->connections = t->connections;
+	s->processes = t->processes;
+	s->has_processes = t->has_processes;
 	return 0;
 }
 
 static int summarize(const struct health_inputs *in, struct summaries *all)
 {
-	const struct collector *c = in->collector;
 	int ret = 0;
 
 	for (size_t i = 0; i < in->nexpected && !ret; i++) {
@@ -127,11 +134,7 @@ static int summarize(const struct health_inputs *in, struct summaries *all)
 			return -ENOMEM;
 		s->expected = 1;
 	}
-	ret = ret ?: sum_family(all, c->requests, offsetof(struct service_summary, requests));
-	ret = ret ?: sum_family(all, c->errors, offsetof(struct service_summary, errors));
-	ret = ret ?: sum_family(all, c->duration, offsetof(struct service_summary, duration_count));
-	ret = ret ?: sum_family(all, c->active_connections, offsetof(struct service_summary, connections));
-	ret = ret ?: sum_family(all, c->processes, offsetof(struct service_summary, processes));
+	ret = red_each_service(in->red, add_totals, all);
 	for (size_t i = 0; i < in->recent->n && !ret; i++) {
 		const struct recent_service *r = &in->recent->services[i];
 		struct service_summary *s = summary(all, r->name);
@@ -197,9 +200,9 @@ static json_object *checks_json(const struct check_result *checks, size_t n)
 		json_object_object_add(o, "message", json_object_new_string(checks[i].message));
 		json_object_object_add(o, "duration_ms", json_object_new_double(checks[i].duration_ms));
 		if (checks[i].checked_at_ms) {
-			char t[RFC3339_LEN];
+			char t[CLOCKS_RFC3339_LEN];
 
-			rfc3339(checks[i].checked_at_ms, t);
+			clocks_rfc3339(checks[i].checked_at_ms, t);
 			json_object_object_add(o, "checked_at", json_object_new_string(t));
 		}
 		json_object_object_add(all, checks[i].name, o);
@@ -236,7 +239,7 @@ int health_detailed_json(const struct health_inputs *in, struct strbuf *out)
 {
 	struct summaries all = { 0 };
 	json_object *doc = NULL;
-	char t[RFC3339_LEN];
+	char t[CLOCKS_RFC3339_LEN];
 	int ret;
 
 	ret = summarize(in, &all);
@@ -247,7 +250,7 @@ int health_detailed_json(const struct health_inputs *in, struct strbuf *out)
 		ret = -ENOMEM;
 		goto out;
 	}
-	rfc3339(in->unix_ms, t);
+	clocks_rfc3339(in->unix_ms, t);
 	json_object_object_add(doc, "service", json_object_new_string("sonde"));
 	json_object_object_add(doc, "status",
 			       json_object_new_string(health_status_name(health_overall(in->checks, in->nchecks))));

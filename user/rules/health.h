@@ -9,13 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules/checks.h"
 #include "metrics/window.h"
 
 struct business;
-struct collector;
+struct check_result;
 struct exchange;
+struct red;
 struct strbuf;
+
+/* Ordered from best to worst; UNKNOWN is a check that has not run yet. */
+enum health_status { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_DEGRADED, HEALTH_UNHEALTHY };
+
+/* "unknown", "healthy", "degraded", "unhealthy". */
+const char *health_status_name(enum health_status s);
+/* The gauge's value: 1 healthy, 0.5 degraded, 0 unhealthy (and unknown). */
+double health_status_value(enum health_status s);
 
 #define HEALTH_RECENT_MS 60000
 #define HEALTH_DEGRADED_ERROR_RATIO 0.05
@@ -39,7 +47,7 @@ enum health_status health_overall(const struct check_result *checks, size_t n);
 struct health_inputs {
 	const struct check_result *checks;
 	size_t nchecks;
-	const struct collector *collector;   /* totals and gauges by service */
+	const struct red *red;               /* totals and gauges by service */
 	const struct health_recent *recent;
 	const char *const *expected;         /* services that should have processes */
 	size_t nexpected;

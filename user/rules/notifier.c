@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "base/log.h"
-#include "rules/notify.h"
+#include "rules/notifier.h"
 #include "base/strbuf.h"
 #include "base/clocks.h"
 
@@ -59,7 +59,7 @@ static int64_t grace_left(struct notifier *nt)
 	int64_t left;
 
 	pthread_mutex_lock(&nt->mutex);
-	left = nt->stopping ? nt->give_up_ms - mono_now_ms() : INT64_MAX;
+	left = nt->stopping ? nt->give_up_ms - clocks_mono_ms() : INT64_MAX;
 	pthread_mutex_unlock(&nt->mutex);
 	return left;
 }
@@ -105,28 +105,21 @@ static long post(struct notifier *nt, const char *url, const char *body, char *e
 	return code;
 }
 
-static struct timespec mono_timespec(int64_t ms)
-{
-	return (struct timespec){ .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
-}
-
 /* Waits ms before the next attempt, less when the stop grace ends first;
  * 0 when the grace is over and no attempt should follow. */
 static int backoff(struct notifier *nt, int64_t ms)
 {
-	int64_t until = mono_now_ms() + ms, end, now;
-	struct timespec ts;
+	int64_t until = clocks_mono_ms() + ms, end, now;
 	int go_on;
 
 	pthread_mutex_lock(&nt->mutex);
 	for (;;) {
-		now = mono_now_ms();
+		now = clocks_mono_ms();
 		end = nt->stopping && nt->give_up_ms < until ? nt->give_up_ms : until;
 		if (now >= end)
 			break;
 		/* A push or the stop wakes it early: the loop looks again. */
-		ts = mono_timespec(end);
-		pthread_cond_timedwait(&nt->wake, &nt->mutex, &ts);
+		clocks_wait_until(&nt->wake, &nt->mutex, end);
 	}
 	go_on = !(nt->stopping && now >= nt->give_up_ms);
 	pthread_mutex_unlock(&nt->mutex);
@@ -146,7 +139,7 @@ static void deliver(struct notifier *nt, const struct entry *e)
 	ret = notify_body(cfg, &e->notice, nt->generator, &url, &body);
 	if (ret) {
 		atomic_fetch_add(&st->failed, 1);
-		log_error("notify", "%s: %s: cannot build the body: %s", notifier_type_name(cfg->type), e->notice.rule,
+		log_error("notify", "%s: %s: cannot build the body: %s", notify_type_name(cfg->type), e->notice.rule,
 			  strerror(-ret));
 		goto out;
 	}
@@ -163,20 +156,20 @@ static void deliver(struct notifier *nt, const struct entry *e)
 			break;
 		if (code)
 			log_debug("notify", "%s %s: HTTP %ld, attempt %d, again in %lld ms",
-				  notifier_type_name(cfg->type), url.data, code, attempt, (long long)wait_ms);
+				  notify_type_name(cfg->type), url.data, code, attempt, (long long)wait_ms);
 		else
-			log_debug("notify", "%s %s: %s, attempt %d, again in %lld ms", notifier_type_name(cfg->type),
+			log_debug("notify", "%s %s: %s, attempt %d, again in %lld ms", notify_type_name(cfg->type),
 				  url.data, err, attempt, (long long)wait_ms);
 		if (!backoff(nt, wait_ms))
 			break;
 	}
 	atomic_fetch_add(&st->failed, 1);
 	if (code)
-		log_warn("notify", "%s %s: %s %s not delivered: HTTP %ld", notifier_type_name(cfg->type), url.data,
-			 e->notice.rule, alert_state_name(e->notice.state), code);
+		log_warn("notify", "%s %s: %s %s not delivered: HTTP %ld", notify_type_name(cfg->type), url.data,
+			 e->notice.rule, notify_state_name(e->notice.state), code);
 	else
-		log_warn("notify", "%s %s: %s %s not delivered: %s", notifier_type_name(cfg->type), url.data,
-			 e->notice.rule, alert_state_name(e->notice.state), err);
+		log_warn("notify", "%s %s: %s %s not delivered: %s", notify_type_name(cfg->type), url.data,
+			 e->notice.rule, notify_state_name(e->notice.state), err);
 out:
 	strbuf_free(&url);
 	strbuf_free(&body);
@@ -193,7 +186,7 @@ static void *run(void *arg)
 			pthread_cond_wait(&nt->wake, &nt->mutex);
 		if (!nt->count)
 			break;
-		if (nt->stopping && mono_now_ms() >= nt->give_up_ms) {
+		if (nt->stopping && clocks_mono_ms() >= nt->give_up_ms) {
 			log_warn("notify", "stopping: %zu notifications not sent", nt->count);
 			for (; nt->count; nt->count--, nt->head = (nt->head + 1) % QUEUE_CAP)
 				atomic_fetch_add(&nt->stats[nt->queue[nt->head].notifier].failed, 1);
@@ -224,7 +217,6 @@ static void notifier_free(struct notifier *nt)
  * other call accepts. */
 int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator)
 {
-	pthread_condattr_t attr;
 	struct notifier *nt;
 	int ret = -ENOMEM;
 
@@ -235,11 +227,7 @@ int notifier_start(struct notifier **out, const struct notifier_config *cfg, siz
 	if (!nt)
 		return -ENOMEM;
 	pthread_mutex_init(&nt->mutex, NULL);
-	/* The backoff waits on the monotonic clock, as the deadlines are. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&nt->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	clocks_cond_init(&nt->wake);
 	nt->cfg = calloc(n, sizeof(*nt->cfg));
 	nt->stats = calloc(n, sizeof(*nt->stats));
 	nt->curl = curl_easy_init();
@@ -289,7 +277,7 @@ void notifier_stop(struct notifier *nt)
 		return;
 	pthread_mutex_lock(&nt->mutex);
 	nt->stopping = 1;
-	nt->give_up_ms = mono_now_ms() + STOP_GRACE_MS;
+	nt->give_up_ms = clocks_mono_ms() + STOP_GRACE_MS;
 	pthread_cond_broadcast(&nt->wake);
 	pthread_mutex_unlock(&nt->mutex);
 	pthread_join(nt->thread, NULL);

@@ -39,19 +39,19 @@
 
 #define PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
 
-const char *alert_level_name(enum alert_level l)
+const char *notify_level_name(enum alert_level l)
 {
 	static const char *const names[] = { "info", "warning", "critical" };
 
 	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "warning";
 }
 
-const char *alert_state_name(enum alert_state s)
+const char *notify_state_name(enum alert_state s)
 {
 	return s == ALERT_RESOLVED ? "resolved" : "firing";
 }
 
-const char *notifier_type_name(enum notifier_type t)
+const char *notify_type_name(enum notifier_type t)
 {
 	static const char *const names[] = { "alertmanager", "webhook", "slack", "pagerduty" };
 
@@ -88,11 +88,11 @@ static void add_number(json_object *o, const char *key, double v)
 /* A time, or null when unknown (0). */
 static json_object *time_value(int64_t unix_ms)
 {
-	char t[RFC3339_LEN];
+	char t[CLOCKS_RFC3339_LEN];
 
 	if (!unix_ms)
 		return NULL;
-	rfc3339(unix_ms, t);
+	clocks_rfc3339(unix_ms, t);
 	return json_object_new_string(t);
 }
 
@@ -128,7 +128,7 @@ static json_object *alertmanager(const struct alert_notice *a, const char *gener
 	add_string(labels, "alertname", a->rule);
 	if (a->service[0])
 		add_string(labels, "service", a->service);
-	add_string(labels, "severity", alert_level_name(a->level));
+	add_string(labels, "severity", notify_level_name(a->level));
 	add_string(annotations, "description", a->description);
 	add_string(annotations, "summary", a->summary);
 	json_object_object_add(alert, "labels", labels);
@@ -147,10 +147,10 @@ static json_object *webhook(const struct alert_notice *a)
 {
 	json_object *o = json_object_new_object();
 
-	add_string(o, "status", alert_state_name(a->state));
+	add_string(o, "status", notify_state_name(a->state));
 	add_string(o, "rule", a->rule);
 	add_string(o, "service", a->service);
-	add_string(o, "level", alert_level_name(a->level));
+	add_string(o, "level", notify_level_name(a->level));
 	add_string(o, "metric", a->metric);
 	add_number(o, "value", a->value);
 	add_number(o, "threshold", a->threshold);
@@ -170,7 +170,7 @@ static json_object *slack(const struct alert_notice *a)
 	char line[1024];
 
 	snprintf(line, sizeof(line), "[%s] %s ", a->state == ALERT_RESOLVED ? "RESOLVED" : "FIRING",
-		 alert_level_name(a->level));
+		 notify_level_name(a->level));
 	headline(a, line + strlen(line), sizeof(line) - strlen(line));
 	for (const char *p = line; *p; p++) {
 		if (*p == '&')
@@ -209,7 +209,7 @@ static json_object *pagerduty(const struct notifier_config *n, const struct aler
 	headline(a, summary, sizeof(summary));
 	add_string(payload, "summary", summary);
 	add_string(payload, "source", a->service[0] ? a->service : "sonde");
-	add_string(payload, "severity", alert_level_name(a->level));
+	add_string(payload, "severity", notify_level_name(a->level));
 	add_time(payload, "timestamp", a->starts_at_ms);
 	add_string(details, "metric", a->metric);
 	add_number(details, "value", a->value);

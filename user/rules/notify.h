@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Alert notifications (notifiers[] in the configuration): the bodies each
- * receiver expects (notify_body.c, pure) and a sender thread with a bounded
- * queue, retries and backoff that never blocks the evaluator (notifier.c). */
+/* Alert notifications (notifiers[] in the configuration): the notices the
+ * rules make, and the URL and body each receiver expects. Pure; notifier.h
+ * sends them. */
 #ifndef SONDE_NOTIFY_H
 #define SONDE_NOTIFY_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,9 +31,9 @@ struct alert_notice {
 	int repeat;                    /* a re-send while firing: only Alertmanager wants it */
 };
 
-const char *alert_level_name(enum alert_level l);  /* info, warning, critical */
-const char *alert_state_name(enum alert_state s);  /* firing, resolved */
-const char *notifier_type_name(enum notifier_type t);
+const char *notify_level_name(enum alert_level l);  /* info, warning, critical */
+const char *notify_state_name(enum alert_state s);  /* firing, resolved */
+const char *notify_type_name(enum notifier_type t); /* alertmanager, webhook, slack, pagerduty */
 
 /* The URL to POST to and the JSON body for one notifier; generator is
  * Alertmanager's generatorURL, or NULL. 0 or a negative errno.
@@ -45,24 +44,5 @@ const char *notifier_type_name(enum notifier_type t);
  *    "description", "summary", "starts_at": RFC 3339, "ends_at": RFC 3339 or null} */
 int notify_body(const struct notifier_config *n, const struct alert_notice *a, const char *generator,
 		struct strbuf *url, struct strbuf *body);
-
-/* Per notifier counters, read at scrape time. */
-struct notifier_stats {
-	atomic_ulong sent;      /* accepted by the receiver (2xx) */
-	atomic_ulong failed;    /* given up after the last attempt */
-	atomic_ulong dropped;   /* the queue was full */
-};
-
-struct notifier;
-
-/* Starts the sender thread for these notifiers; generator names sonde in
- * the bodies (Alertmanager's generatorURL). */
-int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator);
-/* Queues one notice for every notifier that wants it; never blocks. NULL is fine. */
-void notifier_push(struct notifier *nt, const struct alert_notice *a);
-/* The counters of notifier i (configuration order), or NULL. */
-const struct notifier_stats *notifier_stats(const struct notifier *nt, size_t i);
-/* Sends what is queued within a bounded time, then stops; NULL is fine. */
-void notifier_stop(struct notifier *nt);
 
 #endif

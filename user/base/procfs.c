@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/procfs.h"
+
+int procfs_stat(uint32_t pid, struct procfs_stat *out)
+{
+	unsigned long long utime, stime, start;
+	const char *open_paren, *close_paren;
+	char path[64], buf[1024];
+	unsigned int ppid;
+	size_t n, len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (!n)
+		return -EIO;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: it ends at the last ')'. */
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return -EIO;
+	/* After the command: state, ppid (field 4), utime and stime (14 and
+	 * 15), starttime (22). */
+	if (sscanf(close_paren + 1,
+		   " %*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu", &ppid,
+		   &utime, &stime, &start) != 4)
+		return -EIO;
+	memset(out, 0, sizeof(*out));
+	len = (size_t)(close_paren - open_paren - 1);
+	if (len >= sizeof(out->comm))
+		len = sizeof(out->comm) - 1;
+	memcpy(out->comm, open_paren + 1, len);
+	out->ppid = ppid;
+	out->utime = utime;
+	out->stime = stime;
+	out->start_time = start;
+	return 0;
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clocks.h"
+#include "base/log.h"
+#include "daemon/daemon.h"
+#include "daemon/reload.h"
+#include "daemon/scrape.h"
+#include "identity/k8s.h"
+#include "kernel/features.h"
+#include "kernel/loader.h"
+#include "metrics/registry.h"
+#include "rules/notifier.h"
+
+#ifndef SONDE_VERSION
+#define SONDE_VERSION "unknown"
+#endif
+
+#define DRAIN_INTERVAL_MS 10
+#define PEERS_PER_SERVICE 100
+#define RESCAN_INTERVAL_MS 1000
+#define EVALUATE_INTERVAL_MS 100
+
+static volatile sig_atomic_t stopping, reloading;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reloading = 1;
+	else
+		stopping = 1;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void on_event(void *arg, const void *sample, size_t size)
+{
+	struct daemon *d = arg;
+
+	collector_event(&d->collector, sample, size);
+}
+
+/* The sinks, each a view of the daemon: a reload replaces the business
+ * metrics and rules in place. */
+static void to_tracing(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	tracing_exchange(&d->tracing, x);
+}
+
+static void to_business(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	business_exchange(&d->business, x);
+}
+
+static void to_alerts(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	alerts_exchange(&d->alerts, x, &d->business);
+}
+
+static void to_health(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	health_exchange(&d->recent, x);
+}
+
+void daemon_notice(void *arg, const struct alert_notice *n)
+{
+	struct daemon *d = arg;
+
+	notifier_push(d->notifier, n);
+}
+
+static void on_spans(void *arg, const struct span *spans, size_t n)
+{
+	struct daemon *d = arg;
+
+	exporter_push(&d->exporter, spans, n);
+}
+
+/* Called with the lock held, from the event path. */
+static const struct identity *identity_of(void *arg, uint64_t cgroup_id, uint32_t tgid)
+{
+	struct daemon *d = arg;
+	const struct identity *id = identity_cached(&d->identities, cgroup_id, tgid);
+
+	if (!d->k8s || !id || !id->pod_uid[0])
+		return id;
+	d->enriched = *id;
+	k8s_enrich(d->k8s, &d->enriched);
+	return &d->enriched;
+}
+
+/* The processes whose OpenSSL files the TLS probes cover. */
+static size_t tls_pids(void *arg, uint32_t *pids, size_t max)
+{
+	struct daemon *d = arg;
+
+	return targets_pids(&d->targets, pids, max);
+}
+
+static void evaluate_alerts(struct daemon *d)
+{
+	struct check_result checks[CONFIG_MAX_CHECKS];
+	struct alert_inputs in = { .checks = checks };
+
+	pthread_mutex_lock(&d->lock);
+	in.nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
+	business_refresh(&d->business, clocks_mono_ms());
+	in.business = &d->business;
+	alerts_evaluate(&d->alerts, clocks_mono_ms(), clocks_unix_ms(), &in, daemon_notice, d);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* The file's services' explicit routes, by the service ids the collector sees. */
+static int routes_from_config(struct daemon *d)
+{
+	for (size_t i = 0; i < d->config.nservices; i++) {
+		const struct service_config *svc = &d->config.services[i];
+		uint32_t id;
+
+		if (!svc->nroutes)
+			continue;
+		if (services_intern(&d->services, svc->name, &id))
+			return -ENOSPC;
+		d->routes[id] = calloc(1, sizeof(struct route_set));
+		if (!d->routes[id])
+			return -ENOMEM;
+		for (size_t r = 0; r < svc->nroutes; r++) {
+			if (routes_add(d->routes[id], svc->routes[r])) {
+				log_error("config", "service %s: route %s is not a pattern sonde can use", svc->name,
+					  svc->routes[r]);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Events become exchanges and flow to the RED metrics, then to spans,
+ * business metrics, alert rules and health, in that order. */
+static int start_pipeline(struct daemon *d)
+{
+	const struct red_config rc = {
+		.ns = d->opts.ns,
+		.buckets = d->opts.buckets,
+		.nbuckets = d->opts.nbuckets,
+		.series_cap = d->opts.series_cap,
+	};
+	const struct collector_config cc = {
+		.services = &d->services,
+		.routes = d->routes,
+		.nroutes = SONDE_MAX_SERVICES + 1,
+		.identity = identity_of,
+		.identity_arg = d,
+		.peers_per_service = PEERS_PER_SERVICE,
+		.sinks = &d->sinks,
+		.red = &d->red,
+		.self = &d->self,
+	};
+	int ret;
+
+	d->reg = registry_new();
+	if (!d->reg)
+		return -ENOMEM;
+	ret = red_init(&d->red, d->reg, &rc);
+	ret = ret ?: self_metrics_init(&d->self, d->reg, SONDE_VERSION, features_mode());
+	ret = ret ?: checks_register_families(d->reg, d->opts.ns, &d->check_families);
+	ret = ret ?: collector_init(&d->collector, &cc);
+	if (ret)
+		return ret;
+	sinks_init(&d->sinks, &d->red);
+	if (d->otel.endpoint[0])
+		ret = sinks_add(&d->sinks, to_tracing, d);
+	ret = ret ?: sinks_add(&d->sinks, to_business, d);
+	ret = ret ?: sinks_add(&d->sinks, to_alerts, d);
+	return ret ?: sinks_add(&d->sinks, to_health, d);
+}
+
+/* Targets first, then the ring buffer, then the hooks: the kernel selects
+ * from its first event. */
+static int start_kernel(struct daemon *d)
+{
+	int ret;
+
+	ret = loader_load(&d->skel, &d->maps);
+	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
+	ret = ret ?: targets_scan(&d->targets);
+	ret = ret ?: ringbuf_open(&d->ring, d->maps.events, on_event, d);
+	ret = ret ?: loader_attach(d->skel);
+	if (ret)
+		return ret;
+	tls_uprobes_init(&d->tls, d->skel);
+	return tls_uprobes_start(&d->tls, tls_pids, d);
+}
+
+static void observe(struct daemon *d)
+{
+	int64_t next_scan = clocks_mono_ms() + RESCAN_INTERVAL_MS, next_eval = clocks_mono_ms();
+
+	while (!stopping) {
+		ringbuf_drain(&d->ring, DRAIN_INTERVAL_MS, &d->lock);
+		if (d->otel.endpoint[0])
+			tracing_flush(&d->tracing, clocks_mono_ns());
+		if (clocks_mono_ms() >= next_eval) {
+			evaluate_alerts(d);
+			next_eval = clocks_mono_ms() + EVALUATE_INTERVAL_MS;
+		}
+		if (reloading) {
+			reloading = 0;
+			if (d->opts.config_path)
+				reload_config(d);
+			else
+				log_warn("config", "SIGHUP ignored: sonde runs without --config");
+		}
+		if (clocks_mono_ms() >= next_scan) {
+			if (targets_have_port_selectors(&d->targets))
+				targets_scan(&d->targets);
+			next_scan = clocks_mono_ms() + RESCAN_INTERVAL_MS;
+		}
+	}
+	/* What the kernel queued before the signal still counts. */
+	ringbuf_drain(&d->ring, 0, &d->lock);
+	if (d->otel.endpoint[0])
+		tracing_flush(&d->tracing, UINT64_MAX - TRACING_HOLD_NS);
+}
+
+static void stop(struct daemon *d)
+{
+	server_stop(&d->server);
+	if (d->ring.rb)
+		ringbuf_close(&d->ring);
+	tls_uprobes_free(&d->tls);
+	if (d->skel)
+		loader_destroy(d->skel);
+	checks_stop(d->checks);
+	notifier_stop(d->notifier);
+	k8s_stop(d->k8s);
+	exporter_stop(&d->exporter);
+	tracing_free(&d->tracing);
+	business_free(&d->business);
+	alerts_free(&d->alerts);
+	health_recent_free(&d->recent);
+	processes_free(&d->processes);
+	collector_free(&d->collector);
+	for (size_t i = 0; i <= SONDE_MAX_SERVICES; i++) {
+		if (d->routes[i]) {
+			routes_free(d->routes[i]);
+			free(d->routes[i]);
+		}
+	}
+	config_free(&d->config);
+	if (d->reg)
+		registry_free(d->reg);
+	d->reg = NULL;
+}
+
+int daemon_run(struct daemon *d)
+{
+	struct server_handlers handlers = {
+		.metrics = scrape_metrics, .health = scrape_health, .alerts = scrape_alerts, .arg = d
+	};
+	const char *sa_dir = getenv("SONDE_K8S_SA_DIR");
+	char err[256];
+	int ret;
+
+	pthread_mutex_init(&d->lock, NULL);
+	if (install_signals()) {
+		log_error("main", "cannot install signal handlers");
+		return 1;
+	}
+	ret = features_check(err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return 1;
+	}
+	ret = routes_from_config(d);
+	if (ret == -ENOMEM || (!ret && start_pipeline(d))) {
+		log_error("main", "out of memory");
+		ret = 1;
+		goto out;
+	}
+	if (ret) {
+		ret = 1;
+		goto out;
+	}
+	if (reload_build_rules(d, &d->config, &d->business, &d->alerts, err, sizeof(err))) {
+		fprintf(stderr, "sonde: %s: %s\n", d->opts.config_path ? d->opts.config_path : "configuration", err);
+		ret = 2;
+		goto out;
+	}
+	if (d->otel.endpoint[0] &&
+	    (tracing_init(&d->tracing, &d->otel, on_spans, d) || exporter_start(&d->exporter, &d->otel, SONDE_VERSION))) {
+		log_error("main", "cannot start the span exporter");
+		ret = 1;
+		goto out;
+	}
+	/* Serve first, so /health answers 503 while the hooks attach. */
+	ret = k8s_start(&d->k8s, sa_dir ? sa_dir : K8S_SA_DIR);
+	if (ret) {
+		log_error("main", "cannot start the Kubernetes metadata watch: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers) ||
+	    reload_start_threads(d, &d->config, &d->checks, &d->notifier)) {
+		ret = 1;
+		goto out;
+	}
+	ret = start_kernel(d);
+	if (ret) {
+		log_error("main", "cannot start observing: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	atomic_store(&d->ready, 1);
+	log_info("main", "observing %s in mode %s; metrics at http://%s:%u/metrics",
+		 d->opts.nselectors ? "the selected processes" : "every process", features_mode(), d->opts.listen_host,
+		 d->opts.listen_port);
+	observe(d);
+	log_info("main", "stopping");
+	ret = 0;
+out:
+	stop(d);
+	return ret;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The running daemon: the kernel side feeding the pipeline, the sinks the
+ * pipeline feeds, the threads of the configuration's checks and
+ * notifiers, and the HTTP endpoints that read it all. */
+#ifndef SONDE_DAEMON_H
+#define SONDE_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "base/config.h"
+#include "base/options.h"
+#include "daemon/server.h"
+#include "identity/identity.h"
+#include "kernel/maps.h"
+#include "kernel/processes.h"
+#include "kernel/ringbuf.h"
+#include "kernel/targets.h"
+#include "kernel/tls_uprobes.h"
+#include "metrics/self_metrics.h"
+#include "otel/exporter.h"
+#include "otel/otel_config.h"
+#include "otel/tracing.h"
+#include "pipeline/collector.h"
+#include "pipeline/red.h"
+#include "pipeline/routes.h"
+#include "pipeline/services.h"
+#include "pipeline/sinks.h"
+#include "rules/alerts.h"
+#include "rules/business.h"
+#include "rules/checks.h"
+#include "rules/health.h"
+
+struct alert_notice;
+struct k8s;
+struct notifier;
+struct registry;
+struct sonde_bpf;
+
+struct daemon {
+	struct sonde_options opts;
+	struct config config;
+	struct otel_config otel;
+	/* The pipeline. Its lock is held while a batch of events flows through
+	 * it and by everything that reads or changes what it keeps: the
+	 * registry's series, the collector, and every sink's state (spans
+	 * being joined, business metrics, alert rules, health windows).
+	 * Checks and notifiers run threads of their own around it. */
+	pthread_mutex_t lock;
+	struct registry *reg;
+	struct self_metrics self;
+	struct red red;
+	struct sinks sinks;
+	struct collector collector;
+	struct services services;
+	struct route_set *routes[SONDE_MAX_SERVICES + 1]; /* by service id */
+	struct identity_cache identities;
+	struct k8s *k8s;          /* NULL outside a cluster */
+	struct identity enriched; /* event path: the cache's entry with pod metadata */
+	/* The sinks, and what a reload replaces. */
+	struct tracing tracing; /* event path only */
+	struct exporter exporter;
+	struct business business;
+	struct alerts alerts;
+	struct health_recent recent;
+	struct check_families check_families;
+	struct checks *checks;
+	struct notifier *notifier;
+	/* The kernel side. */
+	struct sonde_bpf *skel;
+	struct bpf_maps maps;
+	struct ringbuf ring;
+	struct targets targets;
+	struct tls_uprobes tls;
+	struct processes processes; /* the HTTP thread's */
+	struct server server;
+	atomic_int ready;
+};
+
+/* Runs until SIGINT or SIGTERM; SIGHUP reloads the configuration file.
+ * Returns the process's exit status. */
+int daemon_run(struct daemon *d);
+/* An alert rule's notice, to the notifiers. */
+void daemon_notice(void *arg, const struct alert_notice *n);
+
+#endif

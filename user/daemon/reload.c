@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clocks.h"
+#include "base/log.h"
+#include "daemon/reload.h"
+#include "rules/notifier.h"
+
+int reload_build_rules(struct daemon *d, const struct config *c, struct business *b, struct alerts *a, char *err,
+		       size_t errlen)
+{
+	int ret;
+
+	ret = business_init(b, c->business, c->nbusiness, d->reg, d->opts.ns, d->opts.buckets, d->opts.nbuckets,
+			    err, errlen);
+	if (ret)
+		return ret;
+	ret = alerts_init(a, c->rules, c->nrules, d->opts.buckets, d->opts.nbuckets);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		business_free(b);
+	}
+	return ret;
+}
+
+int reload_start_threads(struct daemon *d, const struct config *c, struct checks **checks,
+			 struct notifier **notifier)
+{
+	char generator[128];
+
+	snprintf(generator, sizeof(generator), "http://%s:%u/alerts", d->opts.listen_host, d->opts.listen_port);
+	if (checks_start(checks, c->checks, c->nchecks, &d->check_families, &d->lock) ||
+	    notifier_start(notifier, c->notifiers, c->nnotifiers, generator)) {
+		log_error("config", "cannot start the health checks or notifiers");
+		checks_stop(*checks);
+		*checks = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void swap_threads(struct daemon *d, struct checks **checks, struct notifier **notifier)
+{
+	struct checks *c = d->checks;
+	struct notifier *n = d->notifier;
+
+	d->checks = *checks;
+	d->notifier = *notifier;
+	*checks = c;
+	*notifier = n;
+}
+
+/* Metrics survive: their families are kept. SLA windows and alert states
+ * whose definitions did not change carry over; a firing alert whose rule
+ * went away is resolved. */
+void reload_config(struct daemon *d)
+{
+	struct config *next = calloc(1, sizeof(*next));
+	struct checks *checks = NULL;
+	struct notifier *notifier = NULL;
+	struct business b;
+	struct alerts a;
+	char err[512];
+
+	if (!next)
+		return;
+	if (config_load(d->opts.config_path, next, err, sizeof(err))) {
+		log_error("config", "reload refused, the running configuration stays: %s", err);
+		goto out;
+	}
+	pthread_mutex_lock(&d->lock);
+	if (reload_build_rules(d, next, &b, &a, err, sizeof(err))) {
+		pthread_mutex_unlock(&d->lock);
+		log_error("config", "reload refused, the running configuration stays: %s", err);
+		goto out;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (reload_start_threads(d, next, &checks, &notifier)) {
+		pthread_mutex_lock(&d->lock);
+		business_free(&b);
+		alerts_free(&a);
+		pthread_mutex_unlock(&d->lock);
+		goto out;
+	}
+	pthread_mutex_lock(&d->lock);
+	business_carry_over(&b, &d->business);
+	alerts_carry_over(&a, &d->alerts, clocks_unix_ms(), daemon_notice, d);
+	business_free(&d->business);
+	alerts_free(&d->alerts);
+	d->business = b;
+	d->alerts = a;
+	memcpy(d->config.checks, next->checks, sizeof(next->checks));
+	d->config.nchecks = next->nchecks;
+	memcpy(d->config.business, next->business, sizeof(next->business));
+	d->config.nbusiness = next->nbusiness;
+	memcpy(d->config.rules, next->rules, sizeof(next->rules));
+	d->config.nrules = next->nrules;
+	memcpy(d->config.notifiers, next->notifiers, sizeof(next->notifiers));
+	d->config.nnotifiers = next->nnotifiers;
+	swap_threads(d, &checks, &notifier);
+	checks_publish_status(d->checks);
+	pthread_mutex_unlock(&d->lock);
+	/* The old threads finish outside the lock they may be waiting on. */
+	checks_stop(checks);
+	notifier_stop(notifier);
+	log_info("config", "reloaded %s: %zu checks, %zu business metrics, %zu alert rules, %zu notifiers",
+		 d->opts.config_path, d->config.nchecks, d->config.nbusiness, d->config.nrules, d->config.nnotifiers);
+out:
+	config_free(next);
+	free(next);
+}

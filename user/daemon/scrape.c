@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+
+#include "base/clocks.h"
+#include "base/strbuf.h"
+#include "daemon/daemon.h"
+#include "daemon/scrape.h"
+#include "identity/k8s.h"
+#include "kernel/kstats.h"
+#include "metrics/prom.h"
+#include "rules/notifier.h"
+
+/* Brings the scrape-time figures up to date and takes the lock; /proc and
+ * the maps are read before, so a scrape holds up the event path only while
+ * it renders. */
+static void refresh_and_lock(struct daemon *d)
+{
+	uint64_t stats[SONDE_STAT_MAX] = { 0 };
+	uint64_t targets = 0;
+
+	/* One MHD thread serves every request, so d->processes needs no lock. */
+	if (atomic_load(&d->ready)) {
+		kstats_read(d->maps.stats, stats);
+		targets = targets_count(&d->targets);
+		processes_collect(&d->processes, &d->maps, &d->services, !d->opts.nselectors, d->k8s);
+	}
+	pthread_mutex_lock(&d->lock);
+	self_metrics_kernel(&d->self, stats, targets);
+	self_metrics_streams(&d->self, d->collector.streams.evicted, d->collector.streams.used);
+	self_metrics_spans(&d->self, atomic_load(&d->exporter.exported), atomic_load(&d->exporter.dropped_queue_full),
+			   atomic_load(&d->exporter.dropped_export_failed));
+	red_processes(&d->red, d->processes.samples, d->processes.nsamples);
+	business_refresh(&d->business, clocks_mono_ms());
+	if (d->k8s) {
+		const struct k8s_stats *st = k8s_stats(d->k8s);
+
+		self_metrics_k8s(&d->self, atomic_load(&st->lists), atomic_load(&st->events), atomic_load(&st->errors));
+	}
+	self_metrics_notifications_reset(&d->self);
+	for (size_t i = 0; i < d->config.nnotifiers; i++) {
+		const struct notifier_stats *st = notifier_stats(d->notifier, i);
+
+		if (st)
+			self_metrics_notifications(&d->self, notify_type_name(d->config.notifiers[i].type),
+						   atomic_load(&st->sent), atomic_load(&st->failed),
+						   atomic_load(&st->dropped));
+	}
+}
+
+int scrape_metrics(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	int ret;
+
+	refresh_and_lock(d);
+	ret = prom_render(d->reg, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+int scrape_health(void *arg, int detailed, struct strbuf *out, unsigned int *status)
+{
+	struct daemon *d = arg;
+	struct check_result checks[CONFIG_MAX_CHECKS];
+	const char *expected[SONDE_MAX_SELECTORS];
+	struct health_inputs in = { .checks = checks, .expected = expected };
+	enum health_status overall;
+	int ret;
+
+	if (!atomic_load(&d->ready)) {
+		*status = 503;
+		return strbuf_printf(out, "{\"status\":\"starting\"}\n");
+	}
+	pthread_mutex_lock(&d->lock);
+	in.nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
+	pthread_mutex_unlock(&d->lock);
+	overall = health_overall(checks, in.nchecks);
+	*status = overall == HEALTH_UNHEALTHY ? 503 : 200;
+	if (!detailed)
+		return strbuf_printf(out, "{\"status\":\"%s\"}\n", health_status_name(overall));
+	for (size_t i = 0; i < d->opts.nselectors; i++)
+		if (d->opts.selectors[i].service[0])
+			expected[in.nexpected++] = d->opts.selectors[i].service;
+	refresh_and_lock(d);
+	in.red = &d->red;
+	in.recent = &d->recent;
+	in.business = &d->business;
+	in.mono_ms = clocks_mono_ms();
+	in.unix_ms = clocks_unix_ms();
+	ret = health_detailed_json(&in, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+int scrape_alerts(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	ret = alerts_json(&d->alerts, out);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "metrics/registry.h"
+#include "metrics/self_metrics.h"
+
+/* The daemon's own families are few and their label values fixed. */
+#define SELF_SERIES_CAP 64
+
+static struct metric_family *add(struct registry *reg, const char *name, const char *help, enum metric_type type,
+				 const char *const *labels, size_t nlabels)
+{
+	return registry_add(reg, name, help, type, labels, nlabels, NULL, 0, SELF_SERIES_CAP);
+}
+
+int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *version, const char *mode)
+{
+	static const char *const kind[] = { "kind" }, *const reason[] = { "reason" };
+	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
+	const char *build_values[2] = { version, mode };
+
+	memset(m, 0, sizeof(*m));
+	m->events = add(reg, "sonde_events_total", "Events received from the kernel", METRIC_COUNTER, NULL, 0);
+	m->lost = add(reg, "sonde_events_lost_total", "Events dropped because the ring buffer was full",
+		      METRIC_COUNTER, NULL, 0);
+	m->parse_failures = add(reg, "sonde_parse_failures_total",
+				"Captured bytes or events that did not parse, by part", METRIC_COUNTER, kind, 1);
+	m->not_http = add(reg, "sonde_connections_not_http_total",
+			  "Observed connections whose first bytes were no protocol sonde follows", METRIC_COUNTER,
+			  NULL, 0);
+	m->unanswered = add(reg, "sonde_requests_unanswered_total",
+			    "Requests whose connection closed before any response", METRIC_COUNTER, NULL, 0);
+	m->streams_evicted = add(reg, "sonde_stream_evictions_total",
+				 "Followed connections whose parser was dropped to make room for newer ones",
+				 METRIC_COUNTER, NULL, 0);
+	m->streams_open = add(reg, "sonde_followed_connections",
+			      "HTTP/2, Redis and PostgreSQL connections whose bytes are parsed now", METRIC_GAUGE,
+			      NULL, 0);
+	m->tls_conns = add(reg, "sonde_tls_connections_total",
+			   "Observed connections that spoke TLS, read through the TLS library's probes",
+			   METRIC_COUNTER, NULL, 0);
+	m->conns = add(reg, "sonde_connections_tracked_total", "Server connections accepted by targets",
+		       METRIC_COUNTER, NULL, 0);
+	m->client_conns = add(reg, "sonde_client_connections_tracked_total", "TCP connections made by targets",
+			      METRIC_COUNTER, NULL, 0);
+	m->targets = add(reg, "sonde_targets", "Processes selected for observation", METRIC_GAUGE, NULL, 0);
+	m->build_info = add(reg, "sonde_build_info", "sonde build and the hook mode in use", METRIC_GAUGE, build, 2);
+	m->spans_exported = add(reg, "sonde_spans_exported_total", "Spans the OTLP receiver accepted",
+				METRIC_COUNTER, NULL, 0);
+	m->spans_dropped = add(reg, "sonde_spans_dropped_total",
+			       "Spans dropped: the export queue was full, or the receiver kept failing",
+			       METRIC_COUNTER, reason, 1);
+	m->notifications = add(reg, "sonde_notifications_total", "Alert notifications by notifier and outcome",
+			       METRIC_COUNTER, notifier, 2);
+	m->k8s_updates = add(reg, "sonde_k8s_updates_total",
+			     "Pod metadata from the Kubernetes API: lists, watch events and errors", METRIC_COUNTER,
+			     kind, 1);
+	if (!m->events || !m->lost || !m->parse_failures || !m->not_http || !m->unanswered || !m->streams_evicted ||
+	    !m->streams_open || !m->tls_conns || !m->conns || !m->client_conns || !m->targets || !m->build_info ||
+	    !m->spans_exported || !m->spans_dropped || !m->notifications || !m->k8s_updates)
+		return -ENOMEM;
+	m->events_seen = family_series(m->events, NULL);
+	series_set(family_series(m->build_info, build_values), 1);
+	return m->events_seen ? 0 : -ENOMEM;
+}
+
+void self_metrics_event(struct self_metrics *m)
+{
+	series_add(m->events_seen, 1);
+}
+
+void self_metrics_parse_failure(struct self_metrics *m, const char *kind)
+{
+	const char *labels[1] = { kind };
+
+	series_add(family_series(m->parse_failures, labels), 1);
+}
+
+static void mirror(struct metric_family *f, uint64_t v)
+{
+	series_set(family_series(f, NULL), (double)v);
+}
+
+void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets)
+{
+	mirror(m->lost, stats[SONDE_STAT_LOST]);
+	mirror(m->not_http, stats[SONDE_STAT_NOT_HTTP]);
+	mirror(m->unanswered, stats[SONDE_STAT_UNANSWERED]);
+	mirror(m->conns, stats[SONDE_STAT_CONNS]);
+	mirror(m->tls_conns, stats[SONDE_STAT_TLS_CONNS]);
+	mirror(m->client_conns, stats[SONDE_STAT_CLIENT_CONNS]);
+	mirror(m->targets, targets);
+}
+
+void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t open)
+{
+	mirror(m->streams_evicted, evicted);
+	mirror(m->streams_open, open);
+}
+
+void self_metrics_spans(struct self_metrics *m, uint64_t exported, uint64_t dropped_queue_full,
+			uint64_t dropped_export_failed)
+{
+	const char *full[1] = { "queue_full" }, *failed[1] = { "export_failed" };
+
+	mirror(m->spans_exported, exported);
+	series_set(family_series(m->spans_dropped, full), (double)dropped_queue_full);
+	series_set(family_series(m->spans_dropped, failed), (double)dropped_export_failed);
+}
+
+void self_metrics_notifications_reset(struct self_metrics *m)
+{
+	family_reset(m->notifications);
+}
+
+void self_metrics_notifications(struct self_metrics *m, const char *notifier, uint64_t sent, uint64_t failed,
+				uint64_t dropped)
+{
+	const char *s[] = { notifier, "sent" }, *f[] = { notifier, "failed" }, *d[] = { notifier, "dropped" };
+
+	series_add(family_series(m->notifications, s), (double)sent);
+	series_add(family_series(m->notifications, f), (double)failed);
+	series_add(family_series(m->notifications, d), (double)dropped);
+}
+
+void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, uint64_t errors)
+{
+	const char *l[] = { "list" }, *e[] = { "event" }, *r[] = { "error" };
+
+	series_set(family_series(m->k8s_updates, l), (double)lists);
+	series_set(family_series(m->k8s_updates, e), (double)events);
+	series_set(family_series(m->k8s_updates, r), (double)errors);
+}

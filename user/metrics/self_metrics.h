@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Every sonde_* family: the daemon's own state, from the kernel side's
+ * counters, the collector, the span exporter, the notifiers and the
+ * Kubernetes watch. Counters kept elsewhere are mirrored at scrape time.
+ * Called with the pipeline's lock held. */
+#ifndef SONDE_SELF_METRICS_H
+#define SONDE_SELF_METRICS_H
+
+#include <stdint.h>
+
+#include "sonde.h"
+
+struct registry;
+struct metric_family;
+struct metric_series;
+
+struct self_metrics {
+	struct metric_family *events;
+	struct metric_series *events_seen; /* the one series of events, counted per sample */
+	struct metric_family *lost;
+	struct metric_family *parse_failures;
+	struct metric_family *not_http;
+	struct metric_family *unanswered;
+	struct metric_family *tls_conns;
+	struct metric_family *streams_evicted;
+	struct metric_family *streams_open;
+	struct metric_family *conns;
+	struct metric_family *client_conns;
+	struct metric_family *targets;
+	struct metric_family *build_info;
+	struct metric_family *spans_exported;
+	struct metric_family *spans_dropped;
+	struct metric_family *notifications;
+	struct metric_family *k8s_updates;
+};
+
+/* version and mode label sonde_build_info. 0 or -ENOMEM. */
+int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *version, const char *mode);
+/* One sample taken from the ring buffer. */
+void self_metrics_event(struct self_metrics *m);
+/* Captured bytes or an event that did not parse: kind is the part
+ * (request, response, target, event) or the wire protocol. */
+void self_metrics_parse_failure(struct self_metrics *m, const char *kind);
+/* The kernel side's per-CPU counters, summed, and the selected processes. */
+void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets);
+/* The connections parsed in user space: dropped for room, followed now. */
+void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t open);
+void self_metrics_spans(struct self_metrics *m, uint64_t exported, uint64_t dropped_queue_full,
+			uint64_t dropped_export_failed);
+/* The notifications of each notifier: forget the last scrape's, then add
+ * one notifier's counters at a time. */
+void self_metrics_notifications_reset(struct self_metrics *m);
+void self_metrics_notifications(struct self_metrics *m, const char *notifier, uint64_t sent, uint64_t failed,
+				uint64_t dropped);
+void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, uint64_t errors);
+
+#endif

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics/registry.h"
+#include "pipeline/red.h"
+
+#define NLABELS(names) (sizeof(names) / sizeof((names)[0]))
+
+/* Every service series ends in the identity labels, empty (and so not
+ * rendered) outside containers. */
+static const char *const red_labels[] = { "service", "protocol", "method", "endpoint", "status",
+					  IDENTITY_LABEL_NAMES };
+static const char *const client_labels[] = { "service", "protocol", "method", "peer", "status",
+					     IDENTITY_LABEL_NAMES };
+static const char *const error_labels[] = { "service", "type", IDENTITY_LABEL_NAMES };
+static const char *const failure_labels[] = { "service", "peer", "reason", IDENTITY_LABEL_NAMES };
+static const char *const peer_labels[] = { "service", "peer", IDENTITY_LABEL_NAMES };
+static const char *const service_labels[] = { "service", IDENTITY_LABEL_NAMES };
+
+static struct metric_family *add(struct registry *reg, const struct red_config *cfg, const char *suffix,
+				 const char *help, enum metric_type type, const char *const *labels, size_t nlabels)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s_%s", cfg->ns, suffix);
+	return registry_add(reg, name, help, type, labels, nlabels, type == METRIC_HISTOGRAM ? cfg->buckets : NULL,
+			    type == METRIC_HISTOGRAM ? cfg->nbuckets : 0, cfg->series_cap);
+}
+
+int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->requests = add(reg, cfg, "requests_total", "Total number of requests", METRIC_COUNTER, red_labels,
+			  NLABELS(red_labels));
+	r->duration = add(reg, cfg, "request_duration_seconds", "Request duration in seconds", METRIC_HISTOGRAM,
+			  red_labels, NLABELS(red_labels));
+	r->errors = add(reg, cfg, "errors_total", "Total number of server errors", METRIC_COUNTER, error_labels,
+			NLABELS(error_labels));
+	r->client_requests = add(reg, cfg, "client_requests_total", "Requests the service made", METRIC_COUNTER,
+				 client_labels, NLABELS(client_labels));
+	r->client_duration = add(reg, cfg, "client_request_duration_seconds",
+				 "Duration of requests the service made, in seconds", METRIC_HISTOGRAM, client_labels,
+				 NLABELS(client_labels));
+	r->conn_failures = add(reg, cfg, "connection_failures_total",
+			       "TCP connections that failed: refused, timeout, reset, unreachable", METRIC_COUNTER,
+			       failure_labels, NLABELS(failure_labels));
+	r->connect_duration = add(reg, cfg, "tcp_connect_duration_seconds",
+				  "Time for outgoing TCP connects to complete, in seconds", METRIC_HISTOGRAM,
+				  peer_labels, NLABELS(peer_labels));
+	r->retransmits = add(reg, cfg, "tcp_retransmits_total", "TCP segments retransmitted", METRIC_COUNTER,
+			     peer_labels, NLABELS(peer_labels));
+	r->sent_bytes = add(reg, cfg, "tcp_sent_bytes_total", "TCP payload bytes delivered to peers, counted at close",
+			    METRIC_COUNTER, peer_labels, NLABELS(peer_labels));
+	r->received_bytes = add(reg, cfg, "tcp_received_bytes_total",
+				"TCP payload bytes received from peers, counted at close", METRIC_COUNTER, peer_labels,
+				NLABELS(peer_labels));
+	r->active_connections = add(reg, cfg, "active_connections", "Server TCP connections open now", METRIC_GAUGE,
+				    service_labels, NLABELS(service_labels));
+	r->cpu_seconds = add(reg, cfg, "process_cpu_seconds_total", "CPU time of the service's processes, in seconds",
+			     METRIC_COUNTER, service_labels, NLABELS(service_labels));
+	r->resident_memory = add(reg, cfg, "process_resident_memory_bytes",
+				 "Resident memory of the service's processes, in bytes", METRIC_GAUGE, service_labels,
+				 NLABELS(service_labels));
+	r->processes = add(reg, cfg, "processes", "Processes of the service observed now", METRIC_GAUGE,
+			   service_labels, NLABELS(service_labels));
+	if (!r->requests || !r->duration || !r->errors || !r->client_requests || !r->client_duration ||
+	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->sent_bytes || !r->received_bytes ||
+	    !r->active_connections || !r->cpu_seconds || !r->resident_memory || !r->processes)
+		return -ENOMEM;
+	return 0;
+}
+
+static void bump(struct metric_family *f, const char *const *labels, double v)
+{
+	series_add(family_series(f, labels), v);
+}
+
+void red_exchange(struct red *r, const struct exchange *x)
+{
+	const char *labels[5 + IDENTITY_NLABELS] = { x->service, x->protocol, x->method, x->endpoint,
+						     x->status_label };
+	int client = x->role == SONDE_ROLE_CLIENT;
+	struct metric_series *s;
+
+	if (x->connect_error)
+		return;
+	identity_labels(x->id, labels + 5);
+	bump(client ? r->client_requests : r->requests, labels, 1);
+	s = family_series(client ? r->client_duration : r->duration, labels);
+	if (x->end_ns >= x->start_ns)
+		series_observe(s, (double)(x->end_ns - x->start_ns) / 1e9);
+	if (x->fault) {
+		const char *err[2 + IDENTITY_NLABELS] = { x->service, x->fault };
+
+		memcpy(err + 2, labels + 5, IDENTITY_NLABELS * sizeof(*err));
+		bump(r->errors, err, 1);
+	}
+}
+
+static void conn_labels(const struct red_conn *c, const char **out)
+{
+	out[0] = c->service;
+	out[1] = c->peer;
+	identity_labels(c->id, out + 2);
+}
+
+void red_connect_time(struct red *r, const struct red_conn *c, double seconds)
+{
+	const char *labels[2 + IDENTITY_NLABELS];
+
+	conn_labels(c, labels);
+	series_observe(family_series(r->connect_duration, labels), seconds);
+}
+
+void red_connection_failure(struct red *r, const struct red_conn *c, const char *reason)
+{
+	const char *labels[3 + IDENTITY_NLABELS] = { c->service, c->peer, reason };
+
+	identity_labels(c->id, labels + 3);
+	bump(r->conn_failures, labels, 1);
+}
+
+void red_retransmit(struct red *r, const struct red_conn *c)
+{
+	const char *labels[2 + IDENTITY_NLABELS];
+
+	conn_labels(c, labels);
+	bump(r->retransmits, labels, 1);
+}
+
+void red_connection_bytes(struct red *r, const struct red_conn *c, uint64_t sent, uint64_t received)
+{
+	const char *labels[2 + IDENTITY_NLABELS];
+
+	conn_labels(c, labels);
+	bump(r->sent_bytes, labels, (double)sent);
+	bump(r->received_bytes, labels, (double)received);
+}
+
+void red_processes(struct red *r, const struct process_sample *samples, size_t n)
+{
+	family_reset(r->active_connections);
+	family_reset(r->resident_memory);
+	family_reset(r->processes);
+	for (size_t i = 0; i < n; i++) {
+		const struct process_sample *p = &samples[i];
+		const char *labels[1 + IDENTITY_NLABELS] = { p->service };
+
+		identity_labels(p->id, labels + 1);
+		bump(r->active_connections, labels, (double)p->server_connections);
+		if (!p->has_usage)
+			continue;
+		bump(r->processes, labels, 1);
+		bump(r->resident_memory, labels, p->resident_bytes);
+		bump(r->cpu_seconds, labels, p->cpu_seconds_delta);
+	}
+}
+
+struct totals {
+	struct red_totals *t;
+	size_t n, cap;
+};
+
+static struct red_totals *totals_of(struct totals *all, const char *service)
+{
+	for (size_t i = 0; i < all->n; i++)
+		if (!strcmp(all->t[i].service, service))
+			return &all->t[i];
+	if (all->n == all->cap) {
+		size_t cap = all->cap ? 2 * all->cap : 16;
+		struct red_totals *more = realloc(all->t, cap * sizeof(*more));
+
+		if (!more)
+			return NULL;
+		all->t = more;
+		all->cap = cap;
+	}
+	memset(&all->t[all->n], 0, sizeof(all->t[0]));
+	all->t[all->n].service = service;
+	return &all->t[all->n++];
+}
+
+enum red_figure { FIG_REQUESTS, FIG_ERRORS, FIG_DURATION, FIG_CONNECTIONS, FIG_PROCESSES };
+
+/* A family's series summed by their first label, the service. */
+static int sum_family(struct totals *all, const struct metric_family *f, enum red_figure fig)
+{
+	for (size_t i = 0; i < family_size(f); i++) {
+		const struct metric_series *m = family_series_at(f, i);
+		struct red_totals *t = totals_of(all, series_labels(m)[0]);
+		double v = series_value(m);
+
+		if (!t)
+			return -ENOMEM;
+		switch (fig) {
+		case FIG_REQUESTS:
+			t->requests += v;
+			break;
+		case FIG_ERRORS:
+			t->errors += v;
+			break;
+		case FIG_DURATION:
+			t->duration_count += v;
+			t->duration_sum += series_sum(m);
+			break;
+		case FIG_CONNECTIONS:
+			t->connections += v;
+			break;
+		case FIG_PROCESSES:
+			t->processes += v;
+			t->has_processes = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+int red_each_service(const struct red *r, int (*fn)(void *arg, const struct red_totals *t), void *arg)
+{
+	struct totals all = { 0 };
+	int ret;
+
+	ret = sum_family(&all, r->requests, FIG_REQUESTS);
+	ret = ret ?: sum_family(&all, r->errors, FIG_ERRORS);
+	ret = ret ?: sum_family(&all, r->duration, FIG_DURATION);
+	ret = ret ?: sum_family(&all, r->active_connections, FIG_CONNECTIONS);
+	ret = ret ?: sum_family(&all, r->processes, FIG_PROCESSES);
+	for (size_t i = 0; i < all.n && !ret; i++)
+		ret = fn(arg, &all.t[i]);
+	free(all.t);
+	return ret;
+}

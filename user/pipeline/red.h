@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The service families under the namespace: requests, errors and
+ * durations (RED) of server and client exchanges, the TCP connection
+ * families, and the per-process gauges set at scrape time. Every series
+ * ends in the identity labels. Called with the pipeline's lock held. */
+#ifndef SONDE_RED_H
+#define SONDE_RED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "identity/identity.h"
+#include "pipeline/exchange.h"
+
+struct registry;
+struct metric_family;
+
+struct red {
+	struct metric_family *requests;
+	struct metric_family *duration;
+	struct metric_family *errors;
+	struct metric_family *client_requests;
+	struct metric_family *client_duration;
+	struct metric_family *conn_failures;
+	struct metric_family *connect_duration;
+	struct metric_family *retransmits;
+	struct metric_family *sent_bytes;
+	struct metric_family *received_bytes;
+	struct metric_family *active_connections;
+	struct metric_family *cpu_seconds;
+	struct metric_family *resident_memory;
+	struct metric_family *processes;
+};
+
+struct red_config {
+	const char *ns;
+	const double *buckets;
+	size_t nbuckets;
+	size_t series_cap;
+};
+
+/* 0 or -ENOMEM. */
+int red_init(struct red *r, struct registry *reg, const struct red_config *cfg);
+/* A request counted and timed, on the server side or the client's, and
+ * a server fault in errors_total. A failed connect is no request: its
+ * connection event counts it. */
+void red_exchange(struct red *r, const struct exchange *x);
+
+/* One end of a TCP connection: the service, its peer's label, identity. */
+struct red_conn {
+	const char *service;
+	const char *peer;
+	const struct identity *id; /* or NULL */
+};
+
+void red_connect_time(struct red *r, const struct red_conn *c, double seconds);
+void red_connection_failure(struct red *r, const struct red_conn *c, const char *reason);
+void red_retransmit(struct red *r, const struct red_conn *c);
+void red_connection_bytes(struct red *r, const struct red_conn *c, uint64_t sent, uint64_t received);
+
+/* One observed process at scrape time. */
+struct process_sample {
+	const char *service;
+	const struct identity *id; /* or NULL */
+	int64_t server_connections;
+	int has_usage;             /* the resource fields below are set */
+	double cpu_seconds_delta;  /* CPU time since the previous scrape */
+	double resident_bytes;
+};
+
+/* Recomputes the per-service gauges (open connections, memory, process
+ * count) from these samples, and adds their CPU time. */
+void red_processes(struct red *r, const struct process_sample *samples, size_t n);
+
+/* A service's server-side figures, summed over its series. */
+struct red_totals {
+	const char *service; /* borrowed from the series until they change */
+	double requests, errors, duration_sum, duration_count, connections, processes;
+	bool has_processes;
+};
+
+/* Calls fn once per service, in the order services first appear in
+ * requests, errors, durations, connections and processes. Returns 0, fn's
+ * non-zero return, or -ENOMEM. */
+int red_each_service(const struct red *r, int (*fn)(void *arg, const struct red_totals *t), void *arg);
+
+#endif
