@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "metrics/registry.h"
@@ -159,77 +158,48 @@ void red_processes(struct red *r, const struct process_sample *samples, size_t n
 	}
 }
 
-struct totals {
-	struct red_totals *t;
-	size_t n, cap;
-};
-
-static struct red_totals *totals_of(struct totals *all, const char *service)
-{
-	for (size_t i = 0; i < all->n; i++)
-		if (!strcmp(all->t[i].service, service))
-			return &all->t[i];
-	if (all->n == all->cap) {
-		size_t cap = all->cap ? 2 * all->cap : 16;
-		struct red_totals *more = realloc(all->t, cap * sizeof(*more));
-
-		if (!more)
-			return NULL;
-		all->t = more;
-		all->cap = cap;
-	}
-	memset(&all->t[all->n], 0, sizeof(all->t[0]));
-	all->t[all->n].service = service;
-	return &all->t[all->n++];
-}
-
 enum red_figure { FIG_REQUESTS, FIG_ERRORS, FIG_DURATION, FIG_CONNECTIONS, FIG_PROCESSES };
 
-/* A family's series summed by their first label, the service. */
-static int sum_family(struct totals *all, const struct metric_family *f, enum red_figure fig)
+static int each_series(const struct metric_family *f, enum red_figure fig, red_figures_fn fn, void *arg)
 {
-	for (size_t i = 0; i < family_size(f); i++) {
+	int ret = 0;
+
+	for (size_t i = 0; i < family_size(f) && !ret; i++) {
 		const struct metric_series *m = family_series_at(f, i);
-		struct red_totals *t = totals_of(all, series_labels(m)[0]);
+		struct red_figures share = { 0 };
 		double v = series_value(m);
 
-		if (!t)
-			return -ENOMEM;
 		switch (fig) {
 		case FIG_REQUESTS:
-			t->requests += v;
+			share.requests = v;
 			break;
 		case FIG_ERRORS:
-			t->errors += v;
+			share.errors = v;
 			break;
 		case FIG_DURATION:
-			t->duration_count += v;
-			t->duration_sum += series_sum(m);
+			share.duration_count = v;
+			share.duration_sum = series_sum(m);
 			break;
 		case FIG_CONNECTIONS:
-			t->connections += v;
+			share.connections = v;
 			break;
 		case FIG_PROCESSES:
-			t->processes += v;
-			t->has_processes = true;
+			share.processes = v;
+			share.has_processes = true;
 			break;
 		}
+		ret = fn(arg, series_labels(m)[0], &share);
 	}
-	return 0;
+	return ret;
 }
 
-int red_each_service(const struct red *r, int (*fn)(void *arg, const struct red_totals *t), void *arg)
+int red_each_series(const struct red *r, red_figures_fn fn, void *arg)
 {
-	struct totals all = { 0 };
 	int ret;
 
-	ret = sum_family(&all, r->requests, FIG_REQUESTS);
-	ret = ret ?: sum_family(&all, r->errors, FIG_ERRORS);
-	ret = ret ?: sum_family(&all, r->duration, FIG_DURATION);
-	ret = ret ?: sum_family(&all, r->active_connections, FIG_CONNECTIONS);
-	ret = ret ?: sum_family(&all, r->processes, FIG_PROCESSES);
-	for (size_t i = 0; i < all.n && !ret; i++)
-		ret = fn(arg, &all.t[i]);
-	free(all.t);
-	return ret;
+	ret = each_series(r->requests, FIG_REQUESTS, fn, arg);
+	ret = ret ?: each_series(r->errors, FIG_ERRORS, fn, arg);
+	ret = ret ?: each_series(r->duration, FIG_DURATION, fn, arg);
+	ret = ret ?: each_series(r->active_connections, FIG_CONNECTIONS, fn, arg);
+	return ret ?: each_series(r->processes, FIG_PROCESSES, fn, arg);
 }

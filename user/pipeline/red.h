@@ -73,16 +73,18 @@ struct process_sample {
  * count) from these samples, and adds their CPU time. */
 void red_processes(struct red *r, const struct process_sample *samples, size_t n);
 
-/* A service's server-side figures, summed over its series. */
-struct red_totals {
-	const char *service; /* borrowed from the series until they change */
+/* One series' share of its service's server-side figures. */
+struct red_figures {
 	double requests, errors, duration_sum, duration_count, connections, processes;
 	bool has_processes;
 };
 
-/* Calls fn once per service, in the order services first appear in
- * requests, errors, durations, connections and processes. Returns 0, fn's
- * non-zero return, or -ENOMEM. */
-int red_each_service(const struct red *r, int (*fn)(void *arg, const struct red_totals *t), void *arg);
+typedef int (*red_figures_fn)(void *arg, const char *service, const struct red_figures *f);
+
+/* Calls fn for every series of the server families, in the order
+ * requests, errors, durations, connections, processes, with its service
+ * (borrowed until the series change) and its share: summed by service,
+ * they are the service's totals. Returns 0 or fn's non-zero return. */
+int red_each_series(const struct red *r, red_figures_fn fn, void *arg);
 
 #endif

@@ -107,19 +107,20 @@ static struct service_summary *summary(struct summaries *all, const char *name)
 	return &all->s[all->n++];
 }
 
-static int add_totals(void *arg, const struct red_totals *t)
+/* The RED families' series, summed by service. */
+static int add_figures(void *arg, const char *service, const struct red_figures *f)
 {
-	struct service_summary *s = summary(arg, t->service);
+	struct service_summary *s = summary(arg, service);
 
 	if (!s)
 		return -ENOMEM;
-	s->requests = t->requests;
-	s->errors = t->errors;
-	s->duration_sum = t->duration_sum;
-	s->duration_count = t->duration_count;
-	s->connections = t->connections;
-	s->processes = t->processes;
-	s->has_processes = t->has_processes;
+	s->requests += f->requests;
+	s->errors += f->errors;
+	s->duration_sum += f->duration_sum;
+	s->duration_count += f->duration_count;
+	s->connections += f->connections;
+	s->processes += f->processes;
+	s->has_processes |= f->has_processes;
 	return 0;
 }
 
@@ -134,7 +135,7 @@ static int summarize(const struct health_inputs *in, struct summaries *all)
 			return -ENOMEM;
 		s->expected = 1;
 	}
-	ret = red_each_service(in->red, add_totals, all);
+	ret = red_each_series(in->red, add_figures, all);
 	for (size_t i = 0; i < in->recent->n && !ret; i++) {
 		const struct recent_service *r = &in->recent->services[i];
 		struct service_summary *s = summary(all, r->name);
