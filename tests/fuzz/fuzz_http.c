@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "proto/http.h"
-#include "otel/tracecontext.h"
+#include "otel/traceparent.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

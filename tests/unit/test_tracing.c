@@ -16,7 +16,8 @@
 #include "otel/otlp.h"
 #include "otlp.pb-c.h"
 #include "base/strbuf.h"
-#include "otel/tracecontext.h"
+#include "otel/ids.h"
+#include "otel/sampler.h"
 #include "otel/tracing.h"
 #include "pipeline/exchange.h"
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "otel/tracecontext.h"
+#include "otel/sampler.h"
 
 #define OTEL_MAX_HEADERS 16
 

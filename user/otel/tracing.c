@@ -30,7 +30,7 @@ int tracing_init(struct tracing *t, const struct otel_config *cfg, span_sink sin
 	t->pending = malloc(TRACING_MAX_PENDING * sizeof(*t->pending));
 	if (!t->ready || !t->pending)
 		return -ENOMEM;
-	return id_source_init(&t->ids);
+	return ids_init(&t->ids);
 }
 
 void tracing_free(struct tracing *t)
@@ -102,7 +102,7 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 	size_t n;
 
 	memset(s, 0, sizeof(*s));
-	id_random(&t->ids, s->span_id, sizeof(s->span_id));
+	ids_random(&t->ids, s->span_id, sizeof(s->span_id));
 	s->kind = x->role == SONDE_ROLE_SERVER ? SPAN_KIND_SERVER : SPAN_KIND_CLIENT;
 	s->start_unix_ns = x->start_ns + (uint64_t)t->unix_offset_ns;
 	s->end_unix_ns = (x->end_ns >= x->start_ns ? x->end_ns : x->start_ns) + (uint64_t)t->unix_offset_ns;
@@ -163,7 +163,7 @@ static void server_exchange(struct tracing *t, const struct exchange *x)
 	if (has_parent)
 		memcpy(trace_id, parent.trace_id, sizeof(trace_id));
 	else
-		id_random(&t->ids, trace_id, sizeof(trace_id));
+		ids_random(&t->ids, trace_id, sizeof(trace_id));
 	keep = sampler_decide(t->cfg.sampler, t->cfg.ratio, trace_id, has_parent ? &parent : NULL) ||
 	       exchange_server_error(x) || slow(t, x);
 	/* Decided before anything is formatted: a span nobody keeps, with no
@@ -194,7 +194,7 @@ static void server_exchange(struct tracing *t, const struct exchange *x)
 
 static void release_root(struct tracing *t, struct pending_client *p)
 {
-	id_random(&t->ids, p->span.trace_id, sizeof(p->span.trace_id));
+	ids_random(&t->ids, p->span.trace_id, sizeof(p->span.trace_id));
 	if (p->error_or_slow || sampler_decide(t->cfg.sampler, t->cfg.ratio, p->span.trace_id, NULL))
 		make_ready(t, &p->span);
 }

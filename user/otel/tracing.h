@@ -13,7 +13,8 @@
 
 #include "otel/otel_config.h"
 #include "otel/span.h"
-#include "otel/tracecontext.h"
+#include "otel/ids.h"
+#include "otel/sampler.h"
 
 struct exchange;
 
@@ -31,7 +32,7 @@ struct pending_client {
 
 struct tracing {
 	struct otel_config cfg;
-	struct id_source ids;
+	struct ids ids;
 	int64_t unix_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	span_sink sink;
 	void *sink_arg;
