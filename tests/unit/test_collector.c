@@ -33,7 +33,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct red_config rc = {
-		.ns = "microservice", .buckets = default_buckets, .nbuckets = default_buckets_len, .series_cap = 8,
+		.ns = "microservice", .buckets = buckets_default, .nbuckets = buckets_default_len, .series_cap = 8,
 	};
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct collector_config cfg;

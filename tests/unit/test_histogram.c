@@ -24,8 +24,8 @@ static void test_defaults(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(default_buckets_len, 14);
-	assert_memory_equal(default_buckets, want, sizeof(want));
+	assert_int_equal(buckets_default_len, 14);
+	assert_memory_equal(buckets_default, want, sizeof(want));
 	/* The documented spelling of the defaults parses back to them. */
 	assert_int_equal(buckets_parse(spec, b, 16, &n), 0);
 	assert_int_equal(n, 14);
@@ -65,17 +65,17 @@ static void test_index(void **state)
 {
 	(void)state;
 	/* le is <=: a value equal to a bound lands in that bound's bucket. */
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0), 0);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, -1), 0);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0.0004), 0);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0.0005), 0);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, nextafter(0.0005, 1)), 1);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 0.001), 1);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 2.5), 11);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 10), 13);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, 10.5), 14);
-	assert_int_equal(bucket_index(default_buckets, default_buckets_len, INFINITY), 14);
-	assert_int_equal(bucket_index(default_buckets, 0, 1), 0);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 0), 0);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, -1), 0);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 0.0004), 0);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 0.0005), 0);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, nextafter(0.0005, 1)), 1);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 0.001), 1);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 2.5), 11);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 10), 13);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, 10.5), 14);
+	assert_int_equal(buckets_index(buckets_default, buckets_default_len, INFINITY), 14);
+	assert_int_equal(buckets_index(buckets_default, 0, 1), 0);
 }
 
 /* Bounds 1,2,5 and values at, between and past them. */

@@ -68,11 +68,11 @@ static void test_mountinfo(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(cgroup2_mount_from(hybrid, out, sizeof(out)), 0);
+	assert_int_equal(cgroup_mount_from(hybrid, out, sizeof(out)), 0);
 	assert_string_equal(out, "/sys/fs/cgroup/unified");
-	assert_int_equal(cgroup2_mount_from(unified, out, sizeof(out)), 0);
+	assert_int_equal(cgroup_mount_from(unified, out, sizeof(out)), 0);
 	assert_string_equal(out, "/sys/fs/cgroup");
-	assert_int_equal(cgroup2_mount_from("25 30 0:22 / /sys rw - sysfs sysfs rw\n", out, sizeof(out)), -ENOENT);
+	assert_int_equal(cgroup_mount_from("25 30 0:22 / /sys rw - sysfs sysfs rw\n", out, sizeof(out)), -ENOENT);
 }
 
 static struct sonde_peer v4(const char *addr, unsigned port)

@@ -60,7 +60,7 @@ static void test_cgroup_selector(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(selector_parse("cgroup:/kubepods.slice=pods", &s, err, sizeof(err)), 0);
+	assert_int_equal(options_selector_parse("cgroup:/kubepods.slice=pods", &s, err, sizeof(err)), 0);
 	assert_int_equal(s.kind, SELECTOR_CGROUP);
 	assert_string_equal(s.value, "/kubepods.slice");
 	assert_string_equal(s.service, "pods");
@@ -77,7 +77,7 @@ static void test_bad_selectors(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
-		assert_int_equal(selector_parse(bad[i], &s, err, sizeof(err)), -EINVAL);
+		assert_int_equal(options_selector_parse(bad[i], &s, err, sizeof(err)), -EINVAL);
 		assert_non_null(strstr(err, bad[i]));
 	}
 }

@@ -77,12 +77,12 @@ int config_duration(const char *s, uint64_t *ms)
 
 static const char *const sla_ops[] = { "<", "<=", ">", ">=", "==" };
 
-const char *sla_op_name(enum sla_op op)
+const char *config_op_name(enum sla_op op)
 {
 	return (unsigned)op < sizeof(sla_ops) / sizeof(sla_ops[0]) ? sla_ops[op] : "?";
 }
 
-int sla_op_holds(enum sla_op op, double value, double target)
+int config_op_holds(enum sla_op op, double value, double target)
 {
 	switch (op) {
 	case SLA_LT: return value < target;
@@ -166,7 +166,7 @@ static int parse_match(struct walk *w, const yaml_node_t *node, struct service_c
 		if (strcmp(kind, kinds[i]))
 			continue;
 		snprintf(spec, sizeof(spec), "%s:%s=%s", kind, value, svc->name);
-		if (selector_parse(spec, &svc->match, why, sizeof(why)))
+		if (options_selector_parse(spec, &svc->match, why, sizeof(why)))
 			return fail(w, v, kind, "bad value %s", value);
 		return 0;
 	}

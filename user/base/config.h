@@ -111,9 +111,9 @@ struct config {
 
 /* "5s", "250ms", "5m", "1h", or a bare number of seconds; 0 or -EINVAL. */
 int config_duration(const char *s, uint64_t *ms);
-const char *sla_op_name(enum sla_op op);
+const char *config_op_name(enum sla_op op);
 /* Does value op target hold? */
-int sla_op_holds(enum sla_op op, double value, double target);
+int config_op_holds(enum sla_op op, double value, double target);
 
 /* Parses YAML text; file names the source in messages. Returns 0, or -EINVAL
  * with "FILE:LINE: key: what is wrong" in err. */

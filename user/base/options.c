@@ -31,8 +31,8 @@ void options_defaults(struct sonde_options *o)
 	strcpy(o->listen_host, "127.0.0.1");
 	o->listen_port = 9464;
 	strcpy(o->ns, "microservice");
-	memcpy(o->buckets, default_buckets, default_buckets_len * sizeof(double));
-	o->nbuckets = default_buckets_len;
+	memcpy(o->buckets, buckets_default, buckets_default_len * sizeof(double));
+	o->nbuckets = buckets_default_len;
 	o->series_cap = 1000;
 	o->log_level = LOG_INFO;
 	o->slow_threshold = 1.0;
@@ -51,7 +51,7 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int selector_parse(const char *spec, struct selector *s, char *err, size_t errlen)
+int options_selector_parse(const char *spec, struct selector *s, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':'), *eq, *value;
 	size_t value_len;
@@ -190,7 +190,7 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 				snprintf(err, errlen, "--target: at most %d selectors", SONDE_MAX_SELECTORS);
 				return -EINVAL;
 			}
-			if (selector_parse(optarg, &o->selectors[o->nselectors], err, errlen))
+			if (options_selector_parse(optarg, &o->selectors[o->nselectors], err, errlen))
 				return -EINVAL;
 			o->nselectors++;
 			break;

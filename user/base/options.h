@@ -44,7 +44,7 @@ struct sonde_options {
 void options_defaults(struct sonde_options *o);
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line reason in err. */
 int options_parse(int argc, char **argv, struct sonde_options *o, char *err, size_t errlen);
-int selector_parse(const char *spec, struct selector *s, char *err, size_t errlen);
+int options_selector_parse(const char *spec, struct selector *s, char *err, size_t errlen);
 extern const char options_usage[];
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "identity/cgroup.h"
 
-int cgroup2_mount_from(const char *mountinfo, char *out, size_t size)
+int cgroup_mount_from(const char *mountinfo, char *out, size_t size)
 {
 	const char *line = mountinfo;
 
@@ -34,7 +34,7 @@ int cgroup2_mount_from(const char *mountinfo, char *out, size_t size)
 	return -ENOENT;
 }
 
-int cgroup2_mount(char *out, size_t size)
+int cgroup_mount(char *out, size_t size)
 {
 	char *text = NULL;
 	size_t cap = 0, n;
@@ -46,7 +46,7 @@ int cgroup2_mount(char *out, size_t size)
 		return -errno;
 	n = getdelim(&text, &cap, '\0', f);
 	fclose(f);
-	ret = n == (size_t)-1 ? -EIO : cgroup2_mount_from(text, out, size);
+	ret = n == (size_t)-1 ? -EIO : cgroup_mount_from(text, out, size);
 	free(text);
 	return ret;
 }
@@ -58,7 +58,7 @@ int cgroup_resolve(const char *path, char *dir, size_t size, uint64_t *id, uint3
 	uint32_t depth = 0;
 	int ret, n;
 
-	ret = cgroup2_mount(mount, sizeof(mount));
+	ret = cgroup_mount(mount, sizeof(mount));
 	if (ret)
 		return ret;
 	n = snprintf(dir, size, "%s%s", mount, path);

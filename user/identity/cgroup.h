@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 /* The cgroup2 mount point, from a mountinfo text. Returns 0 or -ENOENT. */
-int cgroup2_mount_from(const char *mountinfo, char *out, size_t size);
+int cgroup_mount_from(const char *mountinfo, char *out, size_t size);
 /* The cgroup2 mount point of this system, from /proc/self/mountinfo. */
-int cgroup2_mount(char *out, size_t size);
+int cgroup_mount(char *out, size_t size);
 /* Resolves PATH, relative to the cgroup2 mount, to its directory, its id
  * (the inode number, which bpf_get_current_cgroup_id() reports) and its
  * depth below the root. */

@@ -332,7 +332,7 @@ void series_observe(struct metric_series *s, double v)
 	if (!s || s->family->type != METRIC_HISTOGRAM)
 		return;
 	f = s->family;
-	s->buckets[bucket_index(f->bounds, f->nbounds, v)]++;
+	s->buckets[buckets_index(f->bounds, f->nbounds, v)]++;
 	s->value += v;
 	s->count++;
 }

@@ -116,7 +116,7 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 	s->pid = x->tgid;
 	if (x->id)
 		s->id = *x->id;
-	peer_format(x->peer, false, s->peer_address, sizeof(s->peer_address));
+	peers_format(x->peer, false, s->peer_address, sizeof(s->peer_address));
 	s->peer_port = x->peer->port;
 	if (x->role == SONDE_ROLE_SERVER) {
 		snprintf(s->route, sizeof(s->route), "%s", x->endpoint);

@@ -13,7 +13,7 @@ void peers_init(struct peers *p, size_t cap_per_service)
 	p->cap_per_service = cap_per_service;
 }
 
-void peer_format(const struct sonde_peer *peer, bool with_port, char *out, size_t size)
+void peers_format(const struct sonde_peer *peer, bool with_port, char *out, size_t size)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -57,7 +57,7 @@ const char *peers_label(struct peers *p, const char *service, const struct sonde
 {
 	struct peer_slot *svc;
 
-	peer_format(peer, !inbound, out, size);
+	peers_format(peer, !inbound, out, size);
 	if (strlen(service) >= sizeof(p->slots[0].service))
 		return PEER_OVERFLOW;
 	if (slot_of(p, service, out, false))

@@ -29,7 +29,7 @@ struct peers {
 
 void peers_init(struct peers *p, size_t cap_per_service);
 /* Formats a peer: 127.0.0.1:8080, [::1]:8080, or without the port. */
-void peer_format(const struct sonde_peer *peer, bool with_port, char *out, size_t size);
+void peers_format(const struct sonde_peer *peer, bool with_port, char *out, size_t size);
 /* The label for this service's peer: the formatted peer while the service
  * is under its cap (or the peer is already known), else PEER_OVERFLOW. */
 const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound,

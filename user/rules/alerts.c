@@ -209,7 +209,7 @@ static void notify(const struct alert *a, enum alert_state state, int repeat, in
 	snprintf(n.service, sizeof(n.service), "%s", a->cfg.service);
 	alerts_metric_name(&a->cfg, n.metric, sizeof(n.metric));
 	snprintf(n.description, sizeof(n.description), "%s", a->cfg.description);
-	snprintf(n.summary, sizeof(n.summary), "%s %s %g (threshold %g)", n.metric, sla_op_name(a->cfg.condition),
+	snprintf(n.summary, sizeof(n.summary), "%s %s %g (threshold %g)", n.metric, config_op_name(a->cfg.condition),
 		 n.value, a->cfg.threshold);
 	fn(arg, &n);
 }
@@ -245,7 +245,7 @@ static void evaluate_one(struct alert *a, int64_t mono_ms, int64_t unix_ms, cons
 
 	sample_inputs(a, mono_ms, in);
 	a->has_value = aggregate(a, mono_ms, in->business, &a->value);
-	holds = a->has_value && sla_op_holds(a->cfg.condition, a->value, a->cfg.threshold);
+	holds = a->has_value && config_op_holds(a->cfg.condition, a->value, a->cfg.threshold);
 	if (!holds) {
 		if (a->phase == PHASE_FIRING) {
 			log_info("alerts", "%s resolved (%s %g)", a->cfg.name, a->has_value ? "value" : "no data",
@@ -263,7 +263,7 @@ static void evaluate_one(struct alert *a, int64_t mono_ms, int64_t unix_ms, cons
 	if (a->phase == PHASE_PENDING && mono_ms - a->active_since_ms >= (int64_t)a->cfg.for_ms) {
 		a->phase = PHASE_FIRING;
 		a->fired_at_unix_ms = unix_ms;
-		log_warn("alerts", "%s firing: %g %s %g", a->cfg.name, a->value, sla_op_name(a->cfg.condition),
+		log_warn("alerts", "%s firing: %g %s %g", a->cfg.name, a->value, config_op_name(a->cfg.condition),
 			 a->cfg.threshold);
 		notify(a, ALERT_FIRING, 0, unix_ms, fn, arg);
 	} else if (a->phase == PHASE_FIRING) {
@@ -319,7 +319,7 @@ int alerts_json(const struct alerts *al, struct strbuf *out)
 				       json_object_new_string(a->phase == PHASE_FIRING ? "firing" : "pending"));
 		json_object_object_add(o, "level", json_object_new_string(levels[a->cfg.level]));
 		json_object_object_add(o, "metric", json_object_new_string(metric));
-		json_object_object_add(o, "condition", json_object_new_string(sla_op_name(a->cfg.condition)));
+		json_object_object_add(o, "condition", json_object_new_string(config_op_name(a->cfg.condition)));
 		json_object_object_add(o, "value",
 				       a->has_value && isfinite(a->value) ? json_object_new_double(a->value) : NULL);
 		json_object_object_add(o, "threshold", json_object_new_double(a->cfg.threshold));

@@ -125,7 +125,7 @@ void business_exchange(struct business *b, const struct exchange *x)
 		/* A timed SLA judges each request; a counted one, the rate. */
 		if (m->cfg.has_sla)
 			window_request(&m->sla, now_ms, seconds,
-				       m->cfg.value_duration && !sla_op_holds(m->cfg.sla_op, seconds, m->cfg.sla_target));
+				       m->cfg.value_duration && !config_op_holds(m->cfg.sla_op, seconds, m->cfg.sla_target));
 	}
 }
 
@@ -140,7 +140,7 @@ static void refresh_one(struct business_metric *m, int64_t now_ms)
 		m->sla_met = m->sla_ratio >= m->cfg.sla_objective;
 	} else {
 		m->sla_value = total.count * 1000.0 / (double)m->sla.span_ms;
-		m->sla_met = sla_op_holds(m->cfg.sla_op, m->sla_value, m->cfg.sla_target);
+		m->sla_met = config_op_holds(m->cfg.sla_op, m->sla_value, m->cfg.sla_target);
 		m->sla_ratio = m->sla_met;
 	}
 }

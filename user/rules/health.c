@@ -225,7 +225,7 @@ static json_object *sla_json(const struct business *b)
 		json_object_object_add(o, "met", json_object_new_boolean(m->sla_met));
 		json_object_object_add(o, "compliance_ratio", json_object_new_double(m->sla_ratio));
 		json_object_object_add(o, "target", json_object_new_double(m->cfg.sla_target));
-		json_object_object_add(o, "operator", json_object_new_string(sla_op_name(m->cfg.sla_op)));
+		json_object_object_add(o, "operator", json_object_new_string(config_op_name(m->cfg.sla_op)));
 		if (m->cfg.value_duration)
 			json_object_object_add(o, "objective", json_object_new_double(m->cfg.sla_objective));
 		else

@@ -116,7 +116,7 @@ static void headline(const struct alert_notice *a, char *out, size_t len)
 		snprintf(value, sizeof(value), "no value");
 	format_number(a->threshold, threshold);
 	snprintf(out, len, "%s%s%s%s%s%s — %s %s %s %s", a->rule, a->service[0] ? " (" : "", a->service,
-		 a->service[0] ? ")" : "", what[0] ? ": " : "", what, a->metric, value, sla_op_name(a->condition),
+		 a->service[0] ? ")" : "", what[0] ? ": " : "", what, a->metric, value, config_op_name(a->condition),
 		 threshold);
 }
 
@@ -154,7 +154,7 @@ static json_object *webhook(const struct alert_notice *a)
 	add_string(o, "metric", a->metric);
 	add_number(o, "value", a->value);
 	add_number(o, "threshold", a->threshold);
-	add_string(o, "condition", sla_op_name(a->condition));
+	add_string(o, "condition", config_op_name(a->condition));
 	add_string(o, "description", a->description);
 	add_string(o, "summary", a->summary);
 	json_object_object_add(o, "starts_at", time_value(a->starts_at_ms));
@@ -214,7 +214,7 @@ static json_object *pagerduty(const struct notifier_config *n, const struct aler
 	add_string(details, "metric", a->metric);
 	add_number(details, "value", a->value);
 	add_number(details, "threshold", a->threshold);
-	add_string(details, "condition", sla_op_name(a->condition));
+	add_string(details, "condition", config_op_name(a->condition));
 	add_string(details, "summary", a->summary);
 	json_object_object_add(payload, "custom_details", details);
 	json_object_object_add(o, "payload", payload);
