@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* One series of a family: a counter's or gauge's value, or a histogram's
+ * buckets, count and sum. */
+#ifndef SONDE_SERIES_H
+#define SONDE_SERIES_H
+
+#include <stdint.h>
+
+struct metric_series;
+
+/* These accept NULL, a series that could not be allocated, and ignore a
+ * series of the wrong type. */
+void series_add(struct metric_series *s, double v);     /* counter, gauge: += v */
+void series_set(struct metric_series *s, double v);     /* gauge, or a counter kept elsewhere: = v */
+void series_observe(struct metric_series *s, double v); /* histogram */
+/* A counter's or gauge's value; a histogram's count; 0 for NULL. */
+double series_value(const struct metric_series *s);
+
+/* Read-only access, for renderers: nlabels values, in label name order. */
+const char *const *series_labels(const struct metric_series *s);
+/* Histograms: nbounds + 1 counts, one per bucket and not cumulative, +Inf
+ * last; and the sum of observations. */
+const uint64_t *series_buckets(const struct metric_series *s);
+double series_sum(const struct metric_series *s);
+
+#endif
