@@ -60,8 +60,7 @@ static __always_inline void exchange_emit(struct sonde_conn *c, __u8 end)
 	c->state = SONDE_CONN_IDLE;
 }
 
-static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, __u32 seg_len,
-					     __u64 total, __u32 tid)
+static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, __u32 seg_len, __u64 total, __u32 tid)
 {
 	__u32 off, len;
 
@@ -95,8 +94,7 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, _
 		c->ev.tid = tid;
 		c->resp_expected = 0;
 		c->chunked = 0;
-		c->is_head = head[0] == 'H' && head[1] == 'E' && head[2] == 'A' && head[3] == 'D' &&
-			     head[4] == ' ';
+		c->is_head = head[0] == 'H' && head[1] == 'E' && head[2] == 'A' && head[3] == 'D' && head[4] == ' ';
 		c->state = SONDE_CONN_REQUEST;
 	}
 	c->ev.req_bytes += total;
@@ -160,7 +158,7 @@ static __always_inline __u64 parse_length(const char *buf, __u32 at, __u32 n)
 /* What the scan of a response head found. Scalars only: it is the
  * argument of a global function. */
 struct head_framing {
-	__u32 n;        /* bytes of the head in the scratch buffer */
+	__u32 n; /* bytes of the head in the scratch buffer */
 	__u32 head_end; /* 0 while the empty line is not found */
 	__u64 content_length;
 	__u32 has_length;

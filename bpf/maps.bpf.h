@@ -22,11 +22,11 @@ struct sonde_conn {
 	struct sonde_http_event ev;
 	char slack[2 * SONDE_REQ_CAP];
 	__u64 resp_expected; /* head + body length when framing is known, else 0 */
-	__u8 state;          /* enum sonde_conn_state */
+	__u8 state; /* enum sonde_conn_state */
 	__u8 chunked;
 	__u8 is_head;
-	__u8 proto;          /* enum sonde_proto, from the client's first bytes */
-	__u8 tls;            /* the bytes on the socket are TLS records */
+	__u8 proto; /* enum sonde_proto, from the client's first bytes */
+	__u8 tls; /* the bytes on the socket are TLS records */
 	__u8 pad[3];
 };
 
@@ -40,13 +40,13 @@ enum sonde_conn_state {
 /* Arguments of a socket syscall in flight, and of a TLS library call
  * around it, in the thread's own storage. */
 struct sonde_io_args {
-	__u64 buf;    /* buffer, or the iovec array when iovcnt > 0 */
+	__u64 buf; /* buffer, or the iovec array when iovcnt > 0 */
 	__u32 iovcnt;
 	__u32 fd;
 	__u32 active; /* set at syscall entry, cleared at exit */
 	__u32 tls_fd; /* the socket a syscall inside the TLS call used, plus 1; 0 if none */
-	__u64 tls_ssl;     /* the SSL object of the TLS call in flight, 0 if none */
-	__u64 tls_buf;     /* its plaintext buffer */
+	__u64 tls_ssl; /* the SSL object of the TLS call in flight, 0 if none */
+	__u64 tls_buf; /* its plaintext buffer */
 	__u64 tls_len_ptr; /* _ex forms: where the byte count is written */
 	/* The TLS socket the thread last received on outside a TLS call: the
 	 * socket of a library that decrypts from memory after reading it

@@ -14,8 +14,8 @@
 #define DATA_MASK (SONDE_DATA_CAP - 1)
 
 enum classify_next {
-	CLASSIFY_DONE,  /* the protocol is known, or none is followed */
-	CLASSIFY_TLS,   /* a TLS handshake: the plaintext tells, from the TLS library */
+	CLASSIFY_DONE, /* the protocol is known, or none is followed */
+	CLASSIFY_TLS, /* a TLS handshake: the plaintext tells, from the TLS library */
 	CLASSIFY_AGAIN, /* a negotiation: the client's next bytes tell */
 };
 
@@ -56,9 +56,9 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 
 struct gather {
 	char *dst;
-	__u64 iov;   /* the iovec array */
+	__u64 iov; /* the iovec array */
 	__u32 iovcnt;
-	__u32 off;   /* bytes copied so far */
+	__u32 off; /* bytes copied so far */
 	__u64 total; /* bytes the call moved */
 };
 

@@ -19,8 +19,7 @@
 
 static const struct sonde_conn zero_conn;
 
-static __always_inline struct sonde_conn *conn_new(__u32 tgid, __u32 fd, __u32 service, __u8 role,
-						  struct sock *sk)
+static __always_inline struct sonde_conn *conn_new(__u32 tgid, __u32 fd, __u32 service, __u8 role, struct sock *sk)
 {
 	__u64 key = conn_key(tgid, fd);
 	struct sonde_conn *c;
@@ -160,45 +159,45 @@ static __always_inline int moved(long ret, int received)
 /* One program per syscall tracepoint, in these shapes: a buffer, an iovec
  * array, a msghdr at entry; the byte count at exit. A receive that only
  * peeks is left out: the bytes come again with the read that takes them. */
-#define ENTER_BUF(call, received)                                              \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
-	{                                                                      \
-		return io_enter(ctx->args[0], ctx->args[1], 0, received);      \
+#define ENTER_BUF(call, received)                                         \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                       \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)     \
+	{                                                                 \
+		return io_enter(ctx->args[0], ctx->args[1], 0, received); \
 	}
-#define ENTER_IOV(call, received)                                                                  \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                                                   \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)                                  \
-	{                                                                                              \
+#define ENTER_IOV(call, received)                                                                       \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                                                     \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)                                   \
+	{                                                                                               \
 		return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2], received) : 0; \
 	}
-#define ENTER_MSG(call)                                                        \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
-	{                                                                      \
-		return msg_enter(ctx->args[0], ctx->args[1], 0);               \
+#define ENTER_MSG(call)                                               \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                   \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx) \
+	{                                                             \
+		return msg_enter(ctx->args[0], ctx->args[1], 0);      \
 	}
-#define ENTER_RECVMSG(call)                                                    \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
-	{                                                                      \
-		if (ctx->args[2] & MSG_PEEK)                                   \
-			return 0;                                              \
-		return msg_enter(ctx->args[0], ctx->args[1], 1);               \
+#define ENTER_RECVMSG(call)                                           \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                   \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx) \
+	{                                                             \
+		if (ctx->args[2] & MSG_PEEK)                          \
+			return 0;                                     \
+		return msg_enter(ctx->args[0], ctx->args[1], 1);      \
 	}
-#define ENTER_RECV(call)                                                       \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                           \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)          \
-	{                                                                      \
-		if (ctx->args[3] & MSG_PEEK)                                   \
-			return 0;                                              \
-		return io_enter(ctx->args[0], ctx->args[1], 0, 1);             \
+#define ENTER_RECV(call)                                              \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                   \
+	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx) \
+	{                                                             \
+		if (ctx->args[3] & MSG_PEEK)                          \
+			return 0;                                     \
+		return io_enter(ctx->args[0], ctx->args[1], 0, 1);    \
 	}
-#define EXIT(call, received)                                                   \
-	SEC("tracepoint/syscalls/sys_exit_" #call)                            \
-	int sonde_exit_##call(struct trace_event_raw_sys_exit *ctx)            \
-	{                                                                      \
-		return moved(ctx->ret, received);                              \
+#define EXIT(call, received)                                        \
+	SEC("tracepoint/syscalls/sys_exit_" #call)                  \
+	int sonde_exit_##call(struct trace_event_raw_sys_exit *ctx) \
+	{                                                           \
+		return moved(ctx->ret, received);                   \
 	}
 
 ENTER_BUF(read, 1)

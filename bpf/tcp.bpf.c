@@ -39,8 +39,7 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			bpf_probe_read_kernel(peer.addr, 4, ctx->daddr);
 		else
 			bpf_probe_read_kernel(peer.addr, 16, ctx->daddr_v6);
-		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer,
-			   bpf_ktime_get_ns());
+		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer, bpf_ktime_get_ns());
 		return 0;
 	}
 	s = bpf_map_lookup_elem(&socks, &key);

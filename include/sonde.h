@@ -53,7 +53,7 @@ enum sonde_proto {
 /* The remote end of a connection, as the kernel holds it. */
 struct sonde_peer {
 	__u16 family; /* AF_INET or AF_INET6, 0 when unknown */
-	__u16 port;   /* host byte order */
+	__u16 port; /* host byte order */
 	__u8 addr[16];
 };
 
@@ -71,22 +71,22 @@ enum sonde_exchange_end {
 /* One request and its response, emitted once per request, cut after
  * the captured request bytes. */
 struct sonde_http_event {
-	__u32 type;       /* SONDE_EVENT_HTTP */
+	__u32 type; /* SONDE_EVENT_HTTP */
 	__u32 pad0;
-	__u64 start_ns;   /* first byte of the request read (CLOCK_MONOTONIC) */
-	__u64 end_ns;     /* last byte of the response written */
-	__u64 conn_id;    /* unique per connection: its accept or connect time */
-	__u64 cgroup_id;  /* the process's cgroup v2 id when the connection started */
-	__u64 req_bytes;  /* request bytes read, headers and body */
+	__u64 start_ns; /* first byte of the request read (CLOCK_MONOTONIC) */
+	__u64 end_ns; /* last byte of the response written */
+	__u64 conn_id; /* unique per connection: its accept or connect time */
+	__u64 cgroup_id; /* the process's cgroup v2 id when the connection started */
+	__u64 req_bytes; /* request bytes read, headers and body */
 	__u64 resp_bytes; /* response bytes written, headers and body */
 	__u32 tgid;
 	__u32 tid;
 	__u32 fd;
 	__u32 service_id;
-	__u16 req_len;    /* bytes of req[] filled */
-	__u16 resp_len;   /* bytes of resp[] filled */
+	__u16 req_len; /* bytes of req[] filled */
+	__u16 resp_len; /* bytes of resp[] filled */
 	__u8 role;
-	__u8 end;         /* enum sonde_exchange_end */
+	__u8 end; /* enum sonde_exchange_end */
 	__u8 pad[2];
 	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
@@ -99,9 +99,9 @@ struct sonde_http_event {
 #define SONDE_EVENT_SIZE(req_len) (__builtin_offsetof(struct sonde_http_event, req) + (req_len))
 
 enum sonde_data_flags {
-	SONDE_DATA_SENT = 1,  /* the target wrote these bytes; else it read them */
+	SONDE_DATA_SENT = 1, /* the target wrote these bytes; else it read them */
 	SONDE_DATA_CLOSE = 2, /* the connection closed: no bytes */
-	SONDE_DATA_TLS = 4,   /* plaintext taken from the TLS library */
+	SONDE_DATA_TLS = 4, /* plaintext taken from the TLS library */
 	/* tgid exited: the kernel closed its connections without close(),
 	 * so their parsers go. No connection, no bytes. */
 	SONDE_DATA_EXIT = 8,
@@ -110,20 +110,20 @@ enum sonde_data_flags {
 /* The bytes one read or write moved on a connection of a user-space
  * parsed protocol, cut after len bytes. */
 struct sonde_data_event {
-	__u32 type;       /* SONDE_EVENT_DATA */
+	__u32 type; /* SONDE_EVENT_DATA */
 	__u8 role;
-	__u8 proto;       /* enum sonde_proto */
-	__u8 flags;       /* enum sonde_data_flags */
+	__u8 proto; /* enum sonde_proto */
+	__u8 flags; /* enum sonde_data_flags */
 	__u8 pad;
-	__u64 ts_ns;      /* when the call returned (CLOCK_MONOTONIC) */
+	__u64 ts_ns; /* when the call returned (CLOCK_MONOTONIC) */
 	__u64 conn_id;
 	__u64 cgroup_id;
 	__u32 tgid;
 	__u32 tid;
 	__u32 fd;
 	__u32 service_id;
-	__u32 total;      /* bytes the call moved */
-	__u32 len;        /* of them, the first len are in data[] */
+	__u32 total; /* bytes the call moved */
+	__u32 len; /* of them, the first len are in data[] */
 	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
 	char data[SONDE_DATA_CAP];
@@ -133,24 +133,24 @@ struct sonde_data_event {
 
 enum sonde_conn_what {
 	SONDE_CONN_CONNECTED = 1, /* an outgoing connect completed: duration_ns */
-	SONDE_CONN_FAILED,        /* a connection failed: error is the errno; duration_ns
+	SONDE_CONN_FAILED, /* a connection failed: error is the errno; duration_ns
 				   * since the connect started, for outgoing ones */
-	SONDE_CONN_RETRANSMIT,    /* a segment was retransmitted */
-	SONDE_CONN_CLOSED,        /* a connection closed: bytes_sent, bytes_received */
+	SONDE_CONN_RETRANSMIT, /* a segment was retransmitted */
+	SONDE_CONN_CLOSED, /* a connection closed: bytes_sent, bytes_received */
 };
 
 /* A connection's life: one event per connect, failure, retransmit, close. */
 struct sonde_conn_event {
-	__u32 type;       /* SONDE_EVENT_CONN */
+	__u32 type; /* SONDE_EVENT_CONN */
 	__u32 tgid;
 	__u32 service_id;
-	__u8 what;        /* enum sonde_conn_what */
+	__u8 what; /* enum sonde_conn_what */
 	__u8 role;
 	__u16 pad;
 	__s32 error;
-	__u32 tid;        /* the thread that connected or accepted */
+	__u32 tid; /* the thread that connected or accepted */
 	__u64 cgroup_id;
-	__u64 ts_ns;      /* when it happened (CLOCK_MONOTONIC) */
+	__u64 ts_ns; /* when it happened (CLOCK_MONOTONIC) */
 	__u64 duration_ns;
 	__u64 bytes_sent;
 	__u64 bytes_received;
@@ -176,8 +176,8 @@ struct sonde_proc_conns {
 /* A cgroup v2 directory whose processes, and its descendants', are
  * selected: the value of the cgroup_targets array. */
 struct sonde_cgroup_target {
-	__u64 id;      /* the directory's inode number */
-	__u32 level;   /* its depth below the root */
+	__u64 id; /* the directory's inode number */
+	__u32 level; /* its depth below the root */
 	__u32 service_id;
 };
 
@@ -204,13 +204,13 @@ struct sonde_config {
 
 /* Per-CPU counters of the kernel side, summed by the collector. */
 enum sonde_stat {
-	SONDE_STAT_EVENTS,       /* events written to the ring buffer: exchanges, connections, data */
-	SONDE_STAT_LOST,         /* events dropped: ring buffer full */
-	SONDE_STAT_NOT_HTTP,     /* connections whose first bytes were no protocol followed */
-	SONDE_STAT_UNANSWERED,   /* requests whose connection closed before a response */
-	SONDE_STAT_CONNS,        /* server connections accepted and tracked */
+	SONDE_STAT_EVENTS, /* events written to the ring buffer: exchanges, connections, data */
+	SONDE_STAT_LOST, /* events dropped: ring buffer full */
+	SONDE_STAT_NOT_HTTP, /* connections whose first bytes were no protocol followed */
+	SONDE_STAT_UNANSWERED, /* requests whose connection closed before a response */
+	SONDE_STAT_CONNS, /* server connections accepted and tracked */
 	SONDE_STAT_CLIENT_CONNS, /* outgoing connections made and tracked */
-	SONDE_STAT_TLS_CONNS,    /* connections whose plaintext is read from the TLS library */
+	SONDE_STAT_TLS_CONNS, /* connections whose plaintext is read from the TLS library */
 	SONDE_STAT_MAX,
 };
 

@@ -57,10 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t id;
 
 	if (!reg) {
-		struct red_config rc = { .ns = "fuzz", .buckets = buckets_default, .nbuckets = buckets_default_len,
-					 .series_cap = 50 };
-		struct collector_config cfg = { .services = &services, .routes = by_service, .nroutes = 2,
-						.peers_per_service = 4, .sinks = &sinks, .red = &red, .self = &self };
+		struct red_config rc = {
+			.ns = "fuzz", .buckets = buckets_default, .nbuckets = buckets_default_len, .series_cap = 50
+		};
+		struct collector_config cfg = { .services = &services,
+						.routes = by_service,
+						.nroutes = 2,
+						.peers_per_service = 4,
+						.sinks = &sinks,
+						.red = &red,
+						.self = &self };
 
 		reg = registry_new();
 		red_init(&red, reg, &rc);

@@ -38,8 +38,8 @@ static void check_route(const char *out, int n, size_t out_size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const patterns[] = { "/api/users/{id}", "/api/orders/{order}/items/{item}",
-						"/files/{name}", "/", "/a//{x}/" };
+	static const char *const patterns[] = { "/api/users/{id}", "/api/orders/{order}/items/{item}", "/files/{name}",
+						"/", "/a//{x}/" };
 	static struct route_set rs;
 	char out[1200], *target;
 	size_t out_size;

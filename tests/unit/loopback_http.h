@@ -25,8 +25,8 @@ struct loopback_http {
 	size_t nscript;
 	pthread_t thread;
 	pthread_mutex_t mutex;
-	size_t requests;                  /* under mutex */
-	char bodies[LOOPBACK_MAX][2048];  /* under mutex */
+	size_t requests; /* under mutex */
+	char bodies[LOOPBACK_MAX][2048]; /* under mutex */
 };
 
 static inline void *loopback_serve(void *arg)
@@ -64,8 +64,8 @@ static inline void *loopback_serve(void *arg)
 			status = -status;
 		}
 		if (status) {
-			n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-				     status);
+			n = snprintf(buf, sizeof(buf),
+				     "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status);
 			if (write(c, buf, (size_t)n) < 0)
 				perror("loopback write");
 		} else {

@@ -21,8 +21,8 @@
 
 static const double bounds[] = { 0.001, 0.01, 0.1, 1 };
 
-static struct exchange request(const char *service, const char *method, const char *route, int status,
-			       int64_t at_ms, double seconds)
+static struct exchange request(const char *service, const char *method, const char *route, int status, int64_t at_ms,
+			       double seconds)
 {
 	struct exchange x = {
 		.role = SONDE_ROLE_SERVER,
@@ -142,7 +142,8 @@ static void test_business_counts_and_sla(void **state)
 	business_free(&b);
 	cfg[0].value_duration = 1;
 	assert_int_equal(business_init(&b, cfg, 1, reg, "shop", bounds, 4, err, sizeof(err)), -EEXIST);
-	assert_string_equal(err, "business metric created_total: the name shop_created_total is taken by another metric");
+	assert_string_equal(err,
+			    "business metric created_total: the name shop_created_total is taken by another metric");
 	registry_free(reg);
 }
 

@@ -33,7 +33,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct red_config rc = {
-		.ns = "microservice", .buckets = buckets_default, .nbuckets = buckets_default_len, .series_cap = 8,
+		.ns = "microservice",
+		.buckets = buckets_default,
+		.nbuckets = buckets_default_len,
+		.series_cap = 8,
 	};
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct collector_config cfg;
@@ -41,7 +44,11 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	cfg = (struct collector_config){
-		.services = &f->services, .peers_per_service = 2, .sinks = &f->sinks, .red = &f->red, .self = &f->self,
+		.services = &f->services,
+		.peers_per_service = 2,
+		.sinks = &f->sinks,
+		.red = &f->red,
+		.self = &f->self,
 	};
 	f->reg = registry_new();
 	if (!f->reg || red_init(&f->red, f->reg, &rc) || self_metrics_init(&f->self, f->reg, "test", "unit") ||
@@ -256,8 +263,8 @@ static void feed_proto(struct fixture *f, uint8_t proto, uint64_t conn_id, uint8
 	collector_event(&f->c, &ev, SONDE_DATA_EVENT_SIZE(len));
 }
 
-static void feed_data(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *bytes,
-		      uint32_t len, uint32_t total)
+static void feed_data(struct fixture *f, uint64_t conn_id, uint8_t role, uint8_t flags, const char *bytes, uint32_t len,
+		      uint32_t total)
 {
 	feed_proto(f, SONDE_PROTO_REDIS, conn_id, role, flags, bytes, len, total);
 }
@@ -279,14 +286,22 @@ static void test_data_events(void **state)
 	feed_data(f, 1, SONDE_ROLE_SERVER, 0, set, sizeof(set) - 1 - 4, sizeof(set) - 1 - 2);
 	feed_text(f, 1, SONDE_ROLE_SERVER, 0, "\r\n");
 	feed_text(f, 1, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "+OK\r\n");
-	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"GET\",endpoint=\"GET\",status=\"ok\"} 1");
-	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"INCR\",endpoint=\"INCR\",status=\"error\"} 1");
-	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"SET\",endpoint=\"SET\",status=\"ok\"} 1");
+	assert_line(
+		f,
+		"microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"GET\",endpoint=\"GET\",status=\"ok\"} 1");
+	assert_line(
+		f,
+		"microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"INCR\",endpoint=\"INCR\",status=\"error\"} 1");
+	assert_line(
+		f,
+		"microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"SET\",endpoint=\"SET\",status=\"ok\"} 1");
 	assert_no_text(f, "microservice_errors_total{");
 	/* Client side: the command sent, the reply read; LOADING is the server's fault but a client counts no server errors. */
 	feed_text(f, 2, SONDE_ROLE_CLIENT, SONDE_DATA_SENT, "*1\r\n$4\r\nPING\r\n");
 	feed_text(f, 2, SONDE_ROLE_CLIENT, 0, "+PONG\r\n");
-	assert_line(f, "microservice_client_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",peer=\"127.0.0.1:6379\",status=\"ok\"} 1");
+	assert_line(
+		f,
+		"microservice_client_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",peer=\"127.0.0.1:6379\",status=\"ok\"} 1");
 	/* A server fault counts as an error. */
 	feed_text(f, 1, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
 	feed_text(f, 1, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "-LOADING dataset in memory\r\n");
@@ -298,7 +313,9 @@ static void test_data_events(void **state)
 	feed_text(f, 3, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
 	feed_text(f, 3, SONDE_ROLE_SERVER, SONDE_DATA_SENT, "+PONG\r\n");
 	assert_line(f, "sonde_parse_failures_total{kind=\"redis\"} 1");
-	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",endpoint=\"PING\",status=\"ok\"} 1");
+	assert_line(
+		f,
+		"microservice_requests_total{service=\"web\",protocol=\"redis\",method=\"PING\",endpoint=\"PING\",status=\"ok\"} 1");
 }
 
 /* An HTTP/2 stream reset before its response: no status to label, and
@@ -313,7 +330,9 @@ static void test_h2_reset(void **state)
 	struct fixture *f = *state;
 
 	feed_proto(f, SONDE_PROTO_HTTP2, 9, SONDE_ROLE_SERVER, 0, req, sizeof(req) - 1, sizeof(req) - 1);
-	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\",endpoint=\"/\",status=\"unknown\"} 1");
+	assert_line(
+		f,
+		"microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\",endpoint=\"/\",status=\"unknown\"} 1");
 	assert_no_text(f, "microservice_errors_total{");
 	assert_no_text(f, "sonde_parse_failures_total{");
 }
@@ -332,7 +351,9 @@ static void test_protocol_change(void **state)
 	feed_text(f, 5, SONDE_ROLE_SERVER, 0, "*1\r\n$4\r\nPING\r\n");
 	feed_proto(f, SONDE_PROTO_HTTP2, 5, SONDE_ROLE_SERVER, 0, h2, 24 + 12, 24 + 12);
 	feed_proto(f, SONDE_PROTO_HTTP2, 5, SONDE_ROLE_SERVER, SONDE_DATA_SENT, h2 + 36, 10, 10);
-	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\",endpoint=\"/\",status=\"200\"} 1");
+	assert_line(
+		f,
+		"microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\",endpoint=\"/\",status=\"200\"} 1");
 	assert_no_text(f, "protocol=\"redis\"");
 	assert_no_text(f, "sonde_parse_failures_total{");
 }

@@ -52,7 +52,8 @@ static void test_bad(void **state)
 	static const char *const cases[][2] = {
 		{ "listen: [1, 2\n", "f.yaml:2: syntax: " },
 		{ "- just\n- a list\n", "f.yaml:1: configuration: expected a mapping" },
-		{ "listne: 127.0.0.1:9464\n", "f.yaml:1: listne: unknown key (expected listen, namespace, services, health_checks, " },
+		{ "listne: 127.0.0.1:9464\n",
+		  "f.yaml:1: listne: unknown key (expected listen, namespace, services, health_checks, " },
 		{ "listen: 9464\n", "f.yaml:1: listen: expected ADDR:PORT" },
 		{ "namespace: my-service\n", "f.yaml:1: namespace: expected [a-zA-Z_][a-zA-Z0-9_]*" },
 		{ "services: web\n", "f.yaml:1: services: expected a list of services" },
@@ -73,13 +74,18 @@ static void test_bad(void **state)
 		{ "services:\n  - name: [web]\n    match: {pid: 1}\n", "f.yaml:2: name: expected a string" },
 		{ "health_checks: {name: a}\n", "f.yaml:1: health_checks: expected a list" },
 		{ "health_checks:\n  - [a]\n", "f.yaml:2: health_checks: expected each entry to be a mapping" },
-		{ "health_checks:\n  - {type: tcp, address: \"h:1\"}\n", "f.yaml:2: name: every health check needs a name" },
-		{ "health_checks:\n  - {name: a, type: ftp}\n", "f.yaml:2: type: expected http, tcp, redis or postgres" },
+		{ "health_checks:\n  - {type: tcp, address: \"h:1\"}\n",
+		  "f.yaml:2: name: every health check needs a name" },
+		{ "health_checks:\n  - {name: a, type: ftp}\n",
+		  "f.yaml:2: type: expected http, tcp, redis or postgres" },
 		{ "health_checks:\n  - {name: a, address: \"h:1\"}\n", "f.yaml:2: type: health check a needs a type" },
-		{ "health_checks:\n  - {name: a, type: http, address: \"h:1\"}\n", "f.yaml:2: address: a http check takes url" },
+		{ "health_checks:\n  - {name: a, type: http, address: \"h:1\"}\n",
+		  "f.yaml:2: address: a http check takes url" },
 		{ "health_checks:\n  - {name: a, type: postgres}\n", "f.yaml:2: type: a postgres check takes dsn" },
-		{ "health_checks:\n  - {name: a, type: http, url: ftp://x}\n", "f.yaml:2: url: expected an http:// or https:// URL" },
-		{ "health_checks:\n  - {name: a, type: tcp, address: nohost}\n", "f.yaml:2: address: expected HOST:PORT" },
+		{ "health_checks:\n  - {name: a, type: http, url: ftp://x}\n",
+		  "f.yaml:2: url: expected an http:// or https:// URL" },
+		{ "health_checks:\n  - {name: a, type: tcp, address: nohost}\n",
+		  "f.yaml:2: address: expected HOST:PORT" },
 		{ "health_checks:\n  - name: a\n    type: tcp\n    address: \"h:1\"\n    interval: 5 seconds\n",
 		  "f.yaml:5: interval: expected a positive duration like 250ms, 5s, 5m or 1h" },
 		{ "health_checks:\n  - {name: a, type: tcp, address: \"h:1\", timeout: 0s}\n",
@@ -96,7 +102,8 @@ static void test_bad(void **state)
 		{ "business_metrics:\n  - {name: x, match: {path: /}}\n",
 		  "f.yaml:2: path: unknown key (expected service, method, endpoint, status)" },
 		{ "business_metrics:\n  - {name: x, value: sum}\n", "f.yaml:2: value: expected count or duration" },
-		{ "business_metrics:\n  - {name: x, sla: {operator: \"<\"}}\n", "f.yaml:2: sla: an SLA needs a target" },
+		{ "business_metrics:\n  - {name: x, sla: {operator: \"<\"}}\n",
+		  "f.yaml:2: sla: an SLA needs a target" },
 		{ "business_metrics:\n  - {name: x, sla: {target: 1, operator: \"=<\"}}\n",
 		  "f.yaml:2: operator: expected one of <, <=, >, >=, ==" },
 		{ "business_metrics:\n  - {name: x, sla: {target: 1, objective: 1.5}}\n",
@@ -109,7 +116,8 @@ static void test_bad(void **state)
 		  "f.yaml:2: metric: no health check named db" },
 		{ "alert_rules:\n  - {name: r, metric: \"sla:x\", threshold: 1}\nbusiness_metrics:\n  - {name: x}\n",
 		  "f.yaml:2: metric: no business metric with an sla named x" },
-		{ "alert_rules:\n  - {name: r, metric: error_rate, threshold: high}\n", "f.yaml:2: threshold: expected a number" },
+		{ "alert_rules:\n  - {name: r, metric: error_rate, threshold: high}\n",
+		  "f.yaml:2: threshold: expected a number" },
 		{ "alert_rules:\n  - {name: r, metric: error_rate, threshold: 1, level: page}\n",
 		  "f.yaml:2: level: expected info, warning or critical" },
 		{ "alert_rules:\n  - {name: r, metric: error_rate, threshold: 1, aggregation: median}\n",
@@ -121,7 +129,8 @@ static void test_bad(void **state)
 		{ "notifiers:\n  - {type: email, url: \"http://x\"}\n",
 		  "f.yaml:2: type: expected alertmanager, webhook, slack or pagerduty" },
 		{ "notifiers:\n  - {type: webhook}\n", "f.yaml:2: url: a webhook notifier needs a url" },
-		{ "notifiers:\n  - {type: pagerduty}\n", "f.yaml:2: routing_key: a pagerduty notifier needs a routing_key" },
+		{ "notifiers:\n  - {type: pagerduty}\n",
+		  "f.yaml:2: routing_key: a pagerduty notifier needs a routing_key" },
 		{ "notifiers:\n  - {url: \"http://x\"}\n", "f.yaml:2: type: a notifier needs a type" },
 	};
 	struct config c;
@@ -130,7 +139,8 @@ static void test_bad(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = 0;
-		assert_int_equal(config_parse("f.yaml", cases[i][0], strlen(cases[i][0]), &c, err, sizeof(err)), -EINVAL);
+		assert_int_equal(config_parse("f.yaml", cases[i][0], strlen(cases[i][0]), &c, err, sizeof(err)),
+				 -EINVAL);
 		if (strncmp(err, cases[i][1], strlen(cases[i][1])))
 			fail_msg("case %zu: expected '%s...', got '%s'", i, cases[i][1], err);
 	}
@@ -224,9 +234,9 @@ static void test_durations(void **state)
 		int ret;
 		uint64_t ms;
 	} cases[] = {
-		{ "250ms", 0, 250 }, { "5s", 0, 5000 }, { "1.5s", 0, 1500 }, { "5m", 0, 300000 },
-		{ "1h", 0, 3600000 }, { "30", 0, 30000 }, { "0s", 0, 0 }, { "", -EINVAL, 0 },
-		{ "5 s", -EINVAL, 0 }, { "-1s", -EINVAL, 0 }, { "5d", -EINVAL, 0 }, { "s", -EINVAL, 0 },
+		{ "250ms", 0, 250 },	{ "5s", 0, 5000 },     { "1.5s", 0, 1500 },  { "5m", 0, 300000 },
+		{ "1h", 0, 3600000 },	{ "30", 0, 30000 },    { "0s", 0, 0 },	     { "", -EINVAL, 0 },
+		{ "5 s", -EINVAL, 0 },	{ "-1s", -EINVAL, 0 }, { "5d", -EINVAL, 0 }, { "s", -EINVAL, 0 },
 		{ "1e9h", -EINVAL, 0 },
 	};
 	uint64_t ms;
@@ -253,11 +263,8 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_features),
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_good),	  cmocka_unit_test(test_bad),	       cmocka_unit_test(test_features),
+		cmocka_unit_test(test_durations), cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

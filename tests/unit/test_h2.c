@@ -360,8 +360,8 @@ static void test_times(void **state)
 	assert_int_equal(h2_parser.feed(conn, WIRE_REQUEST, req->d, 30, 5, collect, cs), 0);
 	assert_int_equal(h2_parser.feed(conn, WIRE_REQUEST, req->d + 30, req->n - 30, 6, collect, cs), 0);
 	for (int i = 1; i < s->n; i++)
-		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 7 + i, collect,
-						cs), 0);
+		assert_int_equal(
+			h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 7 + i, collect, cs), 0);
 	assert_int_equal(cs->n, 1);
 	assert_int_equal(cs->c[0].start_ns, 5);
 	assert_int_equal(cs->c[0].end_ns, 9);
@@ -493,7 +493,8 @@ static void test_gap(void **state)
 	assert_non_null(conn);
 	memset(cs, 0, sizeof(*cs));
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs), 0);
+		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs),
+				 0);
 	/* The DATA payload is lost but for its last byte, then the rest. */
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, data->d, 10, 1, collect, cs), 0);
 	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 5, 1, collect, cs), 0);
@@ -502,7 +503,8 @@ static void test_gap(void **state)
 
 	conn = h2_parser.create();
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs), 0);
+		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs),
+				 0);
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, data->d, 10, 1, collect, cs), 0);
 	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 6, 1, collect, cs), 0);
 	assert_int_equal(h2_parser.gap(conn, WIRE_RESPONSE, 0, 1, collect, cs), 0);
@@ -534,7 +536,8 @@ static void test_gap(void **state)
 	cs->n = 0;
 	conn = h2_parser.create();
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs), 0);
+		assert_int_equal(h2_parser.feed(conn, s->step[i].dir, s->step[i].b.d, s->step[i].b.n, 1, collect, cs),
+				 0);
 	frame(&last, DATA, END_STREAM, 1, "hello world", 11);
 	assert_int_equal(h2_parser.feed(conn, WIRE_RESPONSE, last.d, 9 + 3, 5, collect, cs), 0);
 	assert_int_equal(cs->n, 0);
@@ -614,8 +617,15 @@ static void test_bad_input(void **state)
 	frame(req, HEADERS, 0, 1, big, 8192);
 	assert_int_equal(feed_all(req, NULL), 0);
 	{
-		uint8_t h[9] = { (H2_BLOCK_MAX - 8191) >> 16, (H2_BLOCK_MAX - 8191) >> 8, (H2_BLOCK_MAX - 8191) & 0xff,
-				 CONTINUATION, END_HEADERS, 0, 0, 0, 1 };
+		uint8_t h[9] = { (H2_BLOCK_MAX - 8191) >> 16,
+				 (H2_BLOCK_MAX - 8191) >> 8,
+				 (H2_BLOCK_MAX - 8191) & 0xff,
+				 CONTINUATION,
+				 END_HEADERS,
+				 0,
+				 0,
+				 0,
+				 1 };
 
 		put(req, h, 9);
 	}
@@ -727,12 +737,11 @@ static void test_total_budgets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grpc),        cmocka_unit_test(test_grpc_errors),
-		cmocka_unit_test(test_http),        cmocka_unit_test(test_times),
-		cmocka_unit_test(test_interleaved),
-		cmocka_unit_test(test_rst_stream),  cmocka_unit_test(test_status_range),
-		cmocka_unit_test(test_gap),
-		cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_grpc),	      cmocka_unit_test(test_grpc_errors),
+		cmocka_unit_test(test_http),	      cmocka_unit_test(test_times),
+		cmocka_unit_test(test_interleaved),   cmocka_unit_test(test_rst_stream),
+		cmocka_unit_test(test_status_range),  cmocka_unit_test(test_gap),
+		cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_total_budgets),
 	};
 

@@ -43,7 +43,8 @@ static void test_response_head(void **state)
 	assert_int_equal(http_parse_head(HTTP_RESPONSE, "HTTP/1.0 200\n\n", 14, &h), 14);
 	assert_int_equal(h.status, 200);
 	assert_true(h.connection_close);
-	assert_int_equal(http_parse_head(HTTP_RESPONSE, "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n", 43, &h), 43);
+	assert_int_equal(http_parse_head(HTTP_RESPONSE, "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n", 43, &h),
+			 43);
 	assert_false(h.connection_close);
 }
 
@@ -80,14 +81,13 @@ static void test_junk(void **state)
 	};
 	static const char *const bad_responses[] = {
 		"HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n", "HTTP/1.1 600 High\r\n\r\n",
-		"HTTP/1.1 20 OK\r\n\r\n",   "SSH-2.0-OpenSSH_9.2\r\n",  "HTTP/1.1 200OK\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",   "SSH-2.0-OpenSSH_9.2\r\n",	"HTTP/1.1 200OK\r\n\r\n",
 	};
 	struct http_head h;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_requests) / sizeof(bad_requests[0]); i++)
-		assert_int_equal(http_parse_head(HTTP_REQUEST, bad_requests[i], strlen(bad_requests[i]), &h),
-				 -EBADMSG);
+		assert_int_equal(http_parse_head(HTTP_REQUEST, bad_requests[i], strlen(bad_requests[i]), &h), -EBADMSG);
 	for (size_t i = 0; i < sizeof(bad_responses) / sizeof(bad_responses[0]); i++)
 		assert_int_equal(http_parse_head(HTTP_RESPONSE, bad_responses[i], strlen(bad_responses[i]), &h),
 				 -EBADMSG);
@@ -162,9 +162,9 @@ static void test_request_prefix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_head),   cmocka_unit_test(test_response_head),
+		cmocka_unit_test(test_request_head),	 cmocka_unit_test(test_response_head),
 		cmocka_unit_test(test_truncated_prefix), cmocka_unit_test(test_junk),
-		cmocka_unit_test(test_huge_headers),   cmocka_unit_test(test_status_prefix),
+		cmocka_unit_test(test_huge_headers),	 cmocka_unit_test(test_status_prefix),
 		cmocka_unit_test(test_request_prefix),
 	};
 

@@ -34,10 +34,11 @@ static void test_layouts(void **state)
 {
 	(void)state;
 	/* Kubernetes, systemd driver: containerd, CRI-O, docker. */
-	expect("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" CID ".scope",
+	expect("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" CID
+	       ".scope",
 	       CID, UID);
-	expect("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/crio-" CID ".scope",
-	       CID, UID);
+	expect("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/crio-" CID ".scope", CID,
+	       UID);
 	expect("/kubepods.slice/kubepods-pod" UID_ ".slice/docker-" CID ".scope", CID, UID);
 	/* Kubernetes, cgroupfs driver, with and without a QoS level. */
 	expect("/kubepods/besteffort/pod" UID "/" CID, CID, UID);
@@ -52,18 +53,19 @@ static void test_layouts(void **state)
 	expect("/", "", "");
 	expect("/user.slice/user-0.slice/session-3.scope", "", "");
 	expect("/system.slice/nginx.service", "", "");
-	expect("/docker/" "3f0c1a2b", "", "");
+	expect("/docker/"
+	       "3f0c1a2b",
+	       "", "");
 	expect("/kubepods/besteffort/podnot-a-uid/" CID, CID, "");
 	expect("/sonde-" CID ".scope", "", "");
 }
 
 static void test_mountinfo(void **state)
 {
-	const char hybrid[] =
-		"25 30 0:22 / /sys rw,nosuid - sysfs sysfs rw\n"
-		"30 25 0:26 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755\n"
-		"31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n"
-		"32 30 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n";
+	const char hybrid[] = "25 30 0:22 / /sys rw,nosuid - sysfs sysfs rw\n"
+			      "30 25 0:26 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755\n"
+			      "31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n"
+			      "32 30 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n";
 	const char unified[] = "29 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec shared:4 - cgroup2 cgroup2 rw\n";
 	char out[256];
 

@@ -12,17 +12,17 @@
 
 #include "identity/k8s_pods.h"
 
-#define POD(uid, name, owner_kind, owner, hash, cid, cname)                                                \
-	"{\"metadata\":{\"uid\":\"" uid "\",\"name\":\"" name "\",\"namespace\":\"shop\","                     \
-	"\"labels\":{\"pod-template-hash\":\"" hash "\"},\"resourceVersion\":\"7\","                          \
-	"\"ownerReferences\":[{\"kind\":\"" owner_kind "\",\"name\":\"" owner "\"}]},"                        \
+#define POD(uid, name, owner_kind, owner, hash, cid, cname)                                                     \
+	"{\"metadata\":{\"uid\":\"" uid "\",\"name\":\"" name "\",\"namespace\":\"shop\","                      \
+	"\"labels\":{\"pod-template-hash\":\"" hash "\"},\"resourceVersion\":\"7\","                            \
+	"\"ownerReferences\":[{\"kind\":\"" owner_kind "\",\"name\":\"" owner "\"}]},"                          \
 	"\"status\":{\"containerStatuses\":[{\"name\":\"" cname "\",\"containerID\":\"containerd://" cid "\"}," \
 	"{\"name\":\"waiting\"}]}}"
 
-static const char list[] = "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"41\"},\"items\":["
-	POD("u1", "checkout-7f9c-x2x7q", "ReplicaSet", "checkout-7f9c", "7f9c", "c1", "web") ","
-	POD("u2", "ledger-0", "StatefulSet", "ledger", "", "c2", "db") ","
-	POD("u3", "lonely-abc", "ReplicaSet", "lonely", "zzz", "c3", "app") "]}";
+static const char list[] = "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"41\"},\"items\":[" POD(
+	"u1", "checkout-7f9c-x2x7q", "ReplicaSet", "checkout-7f9c", "7f9c", "c1",
+	"web") "," POD("u2", "ledger-0", "StatefulSet", "ledger", "", "c2",
+		       "db") "," POD("u3", "lonely-abc", "ReplicaSet", "lonely", "zzz", "c3", "app") "]}";
 
 static void test_list(void **state)
 {
@@ -59,10 +59,10 @@ static void test_list(void **state)
 
 static void test_events(void **state)
 {
-	static const char added[] = "{\"type\":\"ADDED\",\"object\":"
-		POD("u4", "agent-5xk2p", "DaemonSet", "agent", "", "c4", "agent") "}";
-	static const char deleted[] = "{\"type\":\"DELETED\",\"object\":"
-		POD("u2", "ledger-0", "StatefulSet", "ledger", "", "c2", "db") "}";
+	static const char added[] =
+		"{\"type\":\"ADDED\",\"object\":" POD("u4", "agent-5xk2p", "DaemonSet", "agent", "", "c4", "agent") "}";
+	static const char deleted[] =
+		"{\"type\":\"DELETED\",\"object\":" POD("u2", "ledger-0", "StatefulSet", "ledger", "", "c2", "db") "}";
 	static const char bookmark[] = "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"99\"}}}";
 	static const char gone[] = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410}}";
 	static const char other_error[] = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":500}}";

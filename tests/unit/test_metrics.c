@@ -172,9 +172,8 @@ static void test_reset(void **state)
 	registry_free(r);
 }
 
-static void expect_refused(struct registry *r, const char *name, enum metric_type type,
-			   const char *const *labels, size_t nlabels, const double *bounds, size_t nbounds,
-			   size_t cap)
+static void expect_refused(struct registry *r, const char *name, enum metric_type type, const char *const *labels,
+			   size_t nlabels, const double *bounds, size_t nbounds, size_t cap)
 {
 	errno = 0;
 	if (registry_add(r, name, "h", type, labels, nlabels, bounds, nbounds, cap))
@@ -203,8 +202,7 @@ static void test_refused(void **state)
 	expect_refused(r, "h_order", METRIC_HISTOGRAM, NULL, 0, unordered, 2, 1);
 	expect_refused(r, "h_nan", METRIC_HISTOGRAM, NULL, 0, nan_bound, 2, 1);
 	/* Allowed: colons in names, le outside histograms, a histogram of +Inf only. */
-	assert_non_null(registry_add(r, "ns:rule:rate5m", "h", METRIC_GAUGE, (const char *[]){ "le" }, 1, NULL,
-				     0, 1));
+	assert_non_null(registry_add(r, "ns:rule:rate5m", "h", METRIC_GAUGE, (const char *[]){ "le" }, 1, NULL, 0, 1));
 	assert_non_null(registry_add(r, "only_inf", "h", METRIC_HISTOGRAM, NULL, 0, NULL, 0, 1));
 
 	f = registry_first(r);
@@ -226,8 +224,8 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lookup),	 cmocka_unit_test(test_types), cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_many),	 cmocka_unit_test(test_reset), cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_lookup), cmocka_unit_test(test_types), cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_many),   cmocka_unit_test(test_reset), cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

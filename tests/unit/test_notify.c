@@ -241,15 +241,17 @@ static void test_slack(void **state)
 	strcpy(a.metric, "latency_p95");
 	strcpy(a.description, "p95 <250ms & steady");
 	doc = render(NOTIFIER_SLACK, "https://hooks.slack.com/services/T/B/X", &a, GENERATOR, NULL, NULL);
-	assert_string_equal(str(doc, "text"),
-			    "[RESOLVED] critical high_error_rate: p95 &lt;250ms &amp; steady — latency_p95 no value &lt; 0.25");
+	assert_string_equal(
+		str(doc, "text"),
+		"[RESOLVED] critical high_error_rate: p95 &lt;250ms &amp; steady — latency_p95 no value &lt; 0.25");
 	json_object_put(doc);
 
 	/* No description: the summary stands in. */
 	a.description[0] = 0;
 	strcpy(a.summary, "quiet");
 	doc = render(NOTIFIER_SLACK, "https://hooks.slack.com/services/T/B/X", &a, GENERATOR, NULL, NULL);
-	assert_string_equal(str(doc, "text"), "[RESOLVED] critical high_error_rate: quiet — latency_p95 no value &lt; 0.25");
+	assert_string_equal(str(doc, "text"),
+			    "[RESOLVED] critical high_error_rate: quiet — latency_p95 no value &lt; 0.25");
 	json_object_put(doc);
 }
 
@@ -265,7 +267,8 @@ static void test_pagerduty(void **state)
 	assert_string_equal(str(doc, "routing_key"), "R0UT1NG");
 	assert_string_equal(str(doc, "event_action"), "trigger");
 	assert_string_equal(str(doc, "dedup_key"), "sonde/high_error_rate/web");
-	assert_string_equal(str(doc, "payload.summary"), "high_error_rate (web): Error rate above 5% — error_rate 50 > 5");
+	assert_string_equal(str(doc, "payload.summary"),
+			    "high_error_rate (web): Error rate above 5% — error_rate 50 > 5");
 	assert_string_equal(str(doc, "payload.source"), "web");
 	assert_string_equal(str(doc, "payload.severity"), "critical");
 	assert_string_equal(str(doc, "payload.timestamp"), "2025-11-25T10:00:00.123Z");

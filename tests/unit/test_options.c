@@ -9,8 +9,7 @@
 
 #include "base/options.h"
 
-static int parse(struct sonde_options *o, char *err, const char *a1, const char *a2, const char *a3,
-		 const char *a4)
+static int parse(struct sonde_options *o, char *err, const char *a1, const char *a2, const char *a3, const char *a4)
 {
 	char *argv[6] = { "sonde", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
 	int argc = 1;
@@ -68,9 +67,13 @@ static void test_cgroup_selector(void **state)
 
 static void test_bad_selectors(void **state)
 {
-	static const char *const bad[] = { "nginx",   "pid:",     "pid:0",      "pid:x1",   "pid:-3",
-					   "port:0",  "port:65536", "exe:/usr/sbin/nginx", "exe:",
-					   "cgroup:relative", "exe:nginx=", "disk:sda", "pid:12=" };
+	static const char *const bad[] = { "nginx",	 "pid:",
+					   "pid:0",	 "pid:x1",
+					   "pid:-3",	 "port:0",
+					   "port:65536", "exe:/usr/sbin/nginx",
+					   "exe:",	 "cgroup:relative",
+					   "exe:nginx=", "disk:sda",
+					   "pid:12=" };
 	struct selector s;
 	char err[256];
 

@@ -423,10 +423,10 @@ static void test_verbs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_query),      cmocka_unit_test(test_query_errors),
-		cmocka_unit_test(test_extended),          cmocka_unit_test(test_error_mid_pipeline),
-		cmocka_unit_test(test_byte_by_byte),      cmocka_unit_test(test_huge_datarow_with_gap),
-		cmocka_unit_test(test_malformed),         cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_simple_query), cmocka_unit_test(test_query_errors),
+		cmocka_unit_test(test_extended),     cmocka_unit_test(test_error_mid_pipeline),
+		cmocka_unit_test(test_byte_by_byte), cmocka_unit_test(test_huge_datarow_with_gap),
+		cmocka_unit_test(test_malformed),    cmocka_unit_test(test_verbs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,8 +94,8 @@ static void fill(struct registry *r)
 	static const double bounds[] = { 0.1, 0.5 };
 	struct metric_family *f;
 
-	f = registry_add(r, "http_requests_total", "Requests, with a \\ and a\nnewline", METRIC_COUNTER,
-			 req_labels, 2, NULL, 0, 10);
+	f = registry_add(r, "http_requests_total", "Requests, with a \\ and a\nnewline", METRIC_COUNTER, req_labels, 2,
+			 NULL, 0, 10);
 	series_add(family_series(f, (const char *[]){ "GET", "/a" }), 1);
 	series_add(family_series(f, (const char *[]){ "POST", "a\"b\\c\n" }), 1250);
 	series_add(family_series(f, (const char *[]){ "GET", "/a" }), 2);
@@ -177,8 +177,8 @@ static void test_promtool(void **state)
 	if (system("command -v promtool >/dev/null 2>&1"))
 		skip();
 	fill(r);
-	series_add(family_series(registry_add(r, "odd_total", "Odd bytes", METRIC_COUNTER,
-					      (const char *[]){ "v" }, 1, NULL, 0, 10),
+	series_add(family_series(registry_add(r, "odd_total", "Odd bytes", METRIC_COUNTER, (const char *[]){ "v" }, 1,
+					      NULL, 0, 10),
 				 (const char *[]){ "\xff\"\\\n\xe2\x9c\x93" }),
 		   1);
 	render(r, &out);

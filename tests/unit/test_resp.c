@@ -172,8 +172,13 @@ static void test_resp3(void **state)
 	assert_int_equal(r.v[1].end_ns, 6);
 	/* Scalars of every RESP3 type. */
 	static const char *const scalars[] = {
-		"_\r\n", "#t\r\n", ",3.14\r\n", "(3492890328409238509324850943850943825024385\r\n",
-		"=15\r\ntxt:Some string\r\n", "~2\r\n:1\r\n:2\r\n", "%0\r\n",
+		"_\r\n",
+		"#t\r\n",
+		",3.14\r\n",
+		"(3492890328409238509324850943850943825024385\r\n",
+		"=15\r\ntxt:Some string\r\n",
+		"~2\r\n:1\r\n:2\r\n",
+		"%0\r\n",
 	};
 	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
 		assert_int_equal(feed(c, WIRE_REQUEST, "PING\r\n", 7, &r), 0);
@@ -226,7 +231,8 @@ static void test_big_bulk_with_gap(void **state)
 	assert_int_equal(feed(c, WIRE_RESPONSE, "$10000000\r", 2, &r), 0);
 	assert_int_equal(feed(c, WIRE_RESPONSE, "\n", 3, &r), 0);
 	for (int i = 0; i < 20; i++) {
-		assert_int_equal(resp_parser.feed(c, WIRE_RESPONSE, (const uint8_t *)chunk, sizeof(chunk), 4, record, &r), 0);
+		assert_int_equal(
+			resp_parser.feed(c, WIRE_RESPONSE, (const uint8_t *)chunk, sizeof(chunk), 4, record, &r), 0);
 		left -= sizeof(chunk);
 	}
 	assert_int_equal(resp_parser.gap(c, WIRE_RESPONSE, 5000000, 4, record, &r), 0);
@@ -291,7 +297,8 @@ static void test_unknown_command(void **state)
 
 	(void)state;
 	assert_int_equal(feed(c, WIRE_REQUEST, "*1\r\n$9\r\nMADEUP123\r\n*1\r\n$4\r\nPING\r\n", 1, &r), 0);
-	assert_int_equal(feed(c, WIRE_RESPONSE, "-ERR unknown command 'MADEUP123', with args beginning with: \r\n", 2, &r), 0);
+	assert_int_equal(
+		feed(c, WIRE_RESPONSE, "-ERR unknown command 'MADEUP123', with args beginning with: \r\n", 2, &r), 0);
 	assert_int_equal(feed(c, WIRE_RESPONSE, "-ERR wrong number of arguments\r\n", 3, &r), 0);
 	assert_int_equal(r.n, 2);
 	assert_string_equal(r.v[0].method, "_OTHER");
@@ -304,9 +311,19 @@ static void test_unknown_command(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad_replies[] = {
-		"$abc\r\n",     "$600000000\r\n", "*1x\r\n",   "?what\r\n",       "$1\r\nab\r\n",
-		"$-2\r\n",      "$\r\n",          "*-\r\n",    "$?\r\n",          "\r\n",
-		"$99999999999999999999999999\r\n", "*1\r\n@\r\n", "$00000000000000000000000000000000000000001\r\n",
+		"$abc\r\n",
+		"$600000000\r\n",
+		"*1x\r\n",
+		"?what\r\n",
+		"$1\r\nab\r\n",
+		"$-2\r\n",
+		"$\r\n",
+		"*-\r\n",
+		"$?\r\n",
+		"\r\n",
+		"$99999999999999999999999999\r\n",
+		"*1\r\n@\r\n",
+		"$00000000000000000000000000000000000000001\r\n",
 	};
 	static const char *const bad_requests[] = {
 		"*1\r\n:1\r\n", "*2\r\n*1\r\n", "*1\r\n$-1\r\n", "*x\r\n", "*1\r\n$3\r\nGETX\r\n",
@@ -361,11 +378,12 @@ static void test_fifo_overflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_get),       cmocka_unit_test(test_null_bulk_and_unsolicited),
-		cmocka_unit_test(test_pipelined),     cmocka_unit_test(test_byte_by_byte),
-		cmocka_unit_test(test_errors),        cmocka_unit_test(test_resp3),
-		cmocka_unit_test(test_nested),        cmocka_unit_test(test_big_bulk_with_gap), cmocka_unit_test(test_gap_to_reply_end), cmocka_unit_test(test_unknown_command),
-		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_fifo_overflow),
+		cmocka_unit_test(test_set_get),		 cmocka_unit_test(test_null_bulk_and_unsolicited),
+		cmocka_unit_test(test_pipelined),	 cmocka_unit_test(test_byte_by_byte),
+		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_resp3),
+		cmocka_unit_test(test_nested),		 cmocka_unit_test(test_big_bulk_with_gap),
+		cmocka_unit_test(test_gap_to_reply_end), cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_malformed),	 cmocka_unit_test(test_fifo_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

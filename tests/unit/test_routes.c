@@ -173,8 +173,8 @@ static void test_patterns(void **state)
 static void test_pattern_errors(void **state)
 {
 	static const char *const bad[] = {
-		"",	    "relative",	 "/a?b",     "/a#b",	    "/a b",    "/{}",	  "/{id",
-		"/id}",	    "/a{id}",	 "/{id}x",   "/{i-d}",	    "/{{id}}", "/{a}{b}", "/\x01",
+		"",	"relative", "/a?b",   "/a#b",	"/a b",	   "/{}",     "/{id",
+		"/id}", "/a{id}",   "/{id}x", "/{i-d}", "/{{id}}", "/{a}{b}", "/\x01",
 	};
 	struct route_set rs = { 0 };
 
@@ -192,9 +192,9 @@ static void test_pattern_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ids),	    cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_bounds),	    cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_patterns),    cmocka_unit_test(test_pattern_errors),
+		cmocka_unit_test(test_ids),	 cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_bounds),	 cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_patterns), cmocka_unit_test(test_pattern_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

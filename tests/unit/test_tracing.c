@@ -35,7 +35,8 @@ static void test_traceparent(void **state)
 	assert_int_equal(traceparent_parse("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-extra", &tp), 0);
 	assert_int_equal(tp.flags, 0);
 	static const char *const bad[] = {
-		"", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
+		"",
+		"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
 		"00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
 		"00-00000000000000000000000000000000-b7ad6b7169203331-01",
 		"00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
@@ -90,12 +91,23 @@ static int load(struct otel_config *c, const char *const *env, const char *flag,
 static void test_otel_config(void **state)
 {
 	static const char *const none[] = { NULL };
-	static const char *const base[] = { "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/",
-					    "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json",
-					    "OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b%2Cc, x-team = blue",
-					    "OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0.25",
-					    "OTEL_BSP_MAX_QUEUE_SIZE", "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "500",
-					    "OTEL_BSP_SCHEDULE_DELAY", "250", NULL };
+	static const char *const base[] = { "OTEL_EXPORTER_OTLP_ENDPOINT",
+					    "http://collector:4318/",
+					    "OTEL_EXPORTER_OTLP_PROTOCOL",
+					    "http/json",
+					    "OTEL_EXPORTER_OTLP_HEADERS",
+					    "api-key=a%20b%2Cc, x-team = blue",
+					    "OTEL_TRACES_SAMPLER",
+					    "traceidratio",
+					    "OTEL_TRACES_SAMPLER_ARG",
+					    "0.25",
+					    "OTEL_BSP_MAX_QUEUE_SIZE",
+					    "100",
+					    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+					    "500",
+					    "OTEL_BSP_SCHEDULE_DELAY",
+					    "250",
+					    NULL };
 	static const char *const traces[] = { "OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318",
 					      "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://b/custom/path", NULL };
 	struct otel_config c;
@@ -130,7 +142,8 @@ static void test_otel_config_errors(void **state)
 		{ "OTEL_TRACES_SAMPLER", "sometimes", "OTEL_TRACES_SAMPLER=sometimes: expected" },
 		{ "OTEL_TRACES_SAMPLER_ARG", "1.5", "OTEL_TRACES_SAMPLER_ARG=1.5: expected a ratio" },
 		{ "OTEL_BSP_MAX_QUEUE_SIZE", "-4", "OTEL_BSP_MAX_QUEUE_SIZE=-4: expected" },
-		{ "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318: expected" },
+		{ "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318",
+		  "OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318: expected" },
 		{ "OTEL_EXPORTER_OTLP_HEADERS", "novalue", "OTEL_EXPORTER_OTLP_HEADERS=novalue: expected" },
 		{ "OTEL_EXPORTER_OTLP_HEADERS", "k=%zz", "OTEL_EXPORTER_OTLP_HEADERS=k=%zz: expected" },
 	};
@@ -235,10 +248,22 @@ static struct exchange exchange(uint8_t role, uint32_t tid, uint64_t start, uint
 				const struct sonde_peer *peer)
 {
 	/* As the collector makes an HTTP exchange. */
-	return (struct exchange){ .role = role, .service = "svc", .tgid = 7, .tid = tid, .protocol = "http",
-				  .method = "GET", .endpoint = "/r/{id}", .status_label = "", .target = "/r/1?token=x",
-				  .host = "example.org:8080", .status = status, .start_ns = start, .end_ns = end,
-				  .traceparent = "", .peer = peer, .fault = status >= 500 ? "http_5xx" : NULL,
+	return (struct exchange){ .role = role,
+				  .service = "svc",
+				  .tgid = 7,
+				  .tid = tid,
+				  .protocol = "http",
+				  .method = "GET",
+				  .endpoint = "/r/{id}",
+				  .status_label = "",
+				  .target = "/r/1?token=x",
+				  .host = "example.org:8080",
+				  .status = status,
+				  .start_ns = start,
+				  .end_ns = end,
+				  .traceparent = "",
+				  .peer = peer,
+				  .fault = status >= 500 ? "http_5xx" : NULL,
 				  .call_error = status >= 400 };
 }
 
@@ -288,8 +313,8 @@ static void test_client_spans_join_their_server(void **state)
 	tracing_exchange(t, &x);
 	tracing_flush(t, 5100);
 	assert_int_equal(k->n, 5);
-	assert_memory_equal(k->spans[4].trace_id,
-			    "\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36", 16);
+	assert_memory_equal(k->spans[4].trace_id, "\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36",
+			    16);
 	assert_memory_equal(k->spans[4].parent_id, "\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8);
 	assert_int_equal(k->spans[4].kind, SPAN_KIND_CLIENT);
 	tracing_free(t);
@@ -361,10 +386,10 @@ static void test_wire_call_spans(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_traceparent),     cmocka_unit_test(test_wire_call_spans),     cmocka_unit_test(test_samplers),
-		cmocka_unit_test(test_otel_config),     cmocka_unit_test(test_otel_config_errors),
-		cmocka_unit_test(test_otlp_protobuf),   cmocka_unit_test(test_otlp_json),
-		cmocka_unit_test(test_client_spans_join_their_server),
+		cmocka_unit_test(test_traceparent),	   cmocka_unit_test(test_wire_call_spans),
+		cmocka_unit_test(test_samplers),	   cmocka_unit_test(test_otel_config),
+		cmocka_unit_test(test_otel_config_errors), cmocka_unit_test(test_otlp_protobuf),
+		cmocka_unit_test(test_otlp_json),	   cmocka_unit_test(test_client_spans_join_their_server),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,7 @@
 
 #include "base/buckets.h"
 
-const double buckets_default[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-				   0.1,    0.25,  0.5,    1,     2.5,  5,     10 };
+const double buckets_default[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 const size_t buckets_default_len = sizeof(buckets_default) / sizeof(buckets_default[0]);
 
 int buckets_parse(const char *spec, double *out, size_t max, size_t *n)

@@ -59,7 +59,8 @@ int clocks_cond_init(pthread_cond_t *cond)
 
 int clocks_wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, int64_t deadline_ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(deadline_ms / 1000), .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
+	struct timespec ts = { .tv_sec = (time_t)(deadline_ms / 1000),
+			       .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
 
 	if (clocks_mono_ms() >= deadline_ms)
 		return ETIMEDOUT;

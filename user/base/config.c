@@ -85,11 +85,16 @@ const char *config_op_name(enum sla_op op)
 int config_op_holds(enum sla_op op, double value, double target)
 {
 	switch (op) {
-	case SLA_LT: return value < target;
-	case SLA_LE: return value <= target;
-	case SLA_GT: return value > target;
-	case SLA_GE: return value >= target;
-	case SLA_EQ: return value == target;
+	case SLA_LT:
+		return value < target;
+	case SLA_LE:
+		return value <= target;
+	case SLA_GT:
+		return value > target;
+	case SLA_GE:
+		return value >= target;
+	case SLA_EQ:
+		return value == target;
 	}
 	return 0;
 }
@@ -116,8 +121,8 @@ static int number_value(struct walk *w, const yaml_node_t *node, const char *key
 }
 
 /* One of names[], by its index. */
-static int enum_value(struct walk *w, const yaml_node_t *node, const char *key, const char *const *names,
-		      size_t n, const char *expected, int *out)
+static int enum_value(struct walk *w, const yaml_node_t *node, const char *key, const char *const *names, size_t n,
+		      const char *expected, int *out)
 {
 	const char *v = scalar(node);
 
@@ -135,12 +140,11 @@ static int enum_value(struct walk *w, const yaml_node_t *node, const char *key, 
 
 /* Iterates a mapping's pairs as (key string, value node); a non-string key
  * fails. */
-#define FOR_EACH_PAIR(w, map, section, key, k, v)                                                   \
-	for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start; p_ < (map)->data.mapping.pairs.top; \
-	     p_++)                                                                                      \
-		if (((k) = yaml_document_get_node((w)->doc, p_->key)),                                  \
-		    ((v) = yaml_document_get_node((w)->doc, p_->value)), ((key) = scalar(k)), !(key))   \
-			return fail(w, k, section, "expected string keys");                             \
+#define FOR_EACH_PAIR(w, map, section, key, k, v)                                                              \
+	for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start; p_ < (map)->data.mapping.pairs.top; p_++) \
+		if (((k) = yaml_document_get_node((w)->doc, p_->key)),                                         \
+		    ((v) = yaml_document_get_node((w)->doc, p_->value)), ((key) = scalar(k)), !(key))          \
+			return fail(w, k, section, "expected string keys");                                    \
 		else
 
 static int parse_match(struct walk *w, const yaml_node_t *node, struct service_config *svc)
@@ -263,8 +267,8 @@ static int section_items(struct walk *w, const yaml_node_t *node, const char *ke
 	return 0;
 }
 
-static int unique_name(struct walk *w, const yaml_node_t *node, const char *what, const char *name,
-		       const char *prev, size_t stride, size_t n)
+static int unique_name(struct walk *w, const yaml_node_t *node, const char *what, const char *name, const char *prev,
+		       size_t stride, size_t n)
 {
 	if (!*name)
 		return fail(w, node, "name", "every %s needs a name", what);
@@ -286,14 +290,16 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 	memset(ck, 0, sizeof(*ck));
 	ck->interval_ms = 10000;
 	ck->timeout_ms = 2000;
-	FOR_EACH_PAIR(w, node, "health_checks", key, k, v) {
+	FOR_EACH_PAIR(w, node, "health_checks", key, k, v)
+	{
 		if (!strcmp(key, "name"))
 			ret = string_value(w, v, key, ck->name, sizeof(ck->name));
 		else if (!strcmp(key, "type"))
 			ret = ENUM_VALUE(w, v, key, types, "http, tcp, redis or postgres", &ck->type), have_type = 1;
 		else if (!strcmp(key, "url") || !strcmp(key, "address") || !strcmp(key, "dsn"))
 			ret = target ? fail(w, k, key, "give one of url, address, dsn") :
-				       string_value(w, v, key, ck->target, sizeof(ck->target)), target = k;
+				       string_value(w, v, key, ck->target, sizeof(ck->target)),
+			target = k;
 		else if (!strcmp(key, "interval"))
 			ret = duration_value(w, v, key, &ck->interval_ms);
 		else if (!strcmp(key, "timeout"))
@@ -308,8 +314,9 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 				ret = fail(w, v, key, "expected an HTTP status from 100 to 599");
 			ck->expect_status = (int)st;
 		} else
-			ret = fail(w, k, key, "unknown key (expected name, type, url, address, dsn, interval, "
-					      "timeout, expect_status, degraded_after)");
+			ret = fail(w, k, key,
+				   "unknown key (expected name, type, url, address, dsn, interval, "
+				   "timeout, expect_status, degraded_after)");
 		if (ret)
 			return ret;
 	}
@@ -319,8 +326,8 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 	if (!have_type)
 		return fail(w, node, "type", "health check %s needs a type (http, tcp, redis, postgres)", ck->name);
 	if (!target || strcmp(scalar(target), target_key[ck->type]))
-		return fail(w, target ? target : node, target ? scalar(target) : "type",
-			    "a %s check takes %s", types[ck->type], target_key[ck->type]);
+		return fail(w, target ? target : node, target ? scalar(target) : "type", "a %s check takes %s",
+			    types[ck->type], target_key[ck->type]);
 	if (ck->type == CHECK_HTTP && strncmp(ck->target, "http://", 7) && strncmp(ck->target, "https://", 8))
 		return fail(w, node, "url", "expected an http:// or https:// URL");
 	if ((ck->type == CHECK_TCP || ck->type == CHECK_REDIS) && !strrchr(ck->target, ':'))
@@ -360,7 +367,8 @@ static int parse_request_match(struct walk *w, const yaml_node_t *node, struct r
 
 	if (node->type != YAML_MAPPING_NODE)
 		return fail(w, node, "match", "expected a mapping of service, method, endpoint, status");
-	FOR_EACH_PAIR(w, node, "match", key, k, v) {
+	FOR_EACH_PAIR(w, node, "match", key, k, v)
+	{
 		if (!strcmp(key, "service"))
 			ret = string_value(w, v, key, m->service, sizeof(m->service));
 		else if (!strcmp(key, "method"))
@@ -389,7 +397,8 @@ static int parse_sla(struct walk *w, const yaml_node_t *node, struct business_co
 	b->sla_op = SLA_LE;
 	b->sla_objective = 0.99;
 	b->sla_window_ms = 300000;
-	FOR_EACH_PAIR(w, node, "sla", key, k, v) {
+	FOR_EACH_PAIR(w, node, "sla", key, k, v)
+	{
 		if (!strcmp(key, "target"))
 			ret = number_value(w, v, key, &b->sla_target), have_target = 1;
 		else if (!strcmp(key, "operator"))
@@ -420,7 +429,8 @@ static int parse_business(struct walk *w, const yaml_node_t *node, struct config
 	int ret;
 
 	memset(b, 0, sizeof(*b));
-	FOR_EACH_PAIR(w, node, "business_metrics", key, k, v) {
+	FOR_EACH_PAIR(w, node, "business_metrics", key, k, v)
+	{
 		if (!strcmp(key, "name")) {
 			struct sonde_options o;
 			char *argv[] = { "sonde", "--namespace", (char *)(scalar(v) ? scalar(v) : ""), NULL };
@@ -467,20 +477,23 @@ static int parse_alert_metric(struct walk *w, const yaml_node_t *node, const str
 	if (v && !strncmp(v, "health:", 7)) {
 		for (size_t i = 0; i < c->nchecks; i++)
 			if (!strcmp(c->checks[i].name, v + 7))
-				return r->metric = AM_HEALTH, snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v + 7), 0;
+				return r->metric = AM_HEALTH,
+				       snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v + 7), 0;
 		return fail(w, node, "metric", "no health check named %s", v + 7);
 	}
 	if (v && !strncmp(v, "sla:", 4)) {
 		for (size_t i = 0; i < c->nbusiness; i++)
 			if (c->business[i].has_sla && !strcmp(c->business[i].name, v + 4))
-				return r->metric = AM_SLA, snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v + 4), 0;
+				return r->metric = AM_SLA, snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v + 4),
+				       0;
 		return fail(w, node, "metric", "no business metric with an sla named %s", v + 4);
 	}
 	for (size_t i = 0; v && i < c->nbusiness; i++)
 		if (!strcmp(c->business[i].name, v))
 			return r->metric = AM_BUSINESS, snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v), 0;
-	return fail(w, node, "metric", "expected error_rate, request_rate, latency_p50, latency_p95, latency_p99, "
-				       "health:CHECK, sla:NAME or a business metric's name");
+	return fail(w, node, "metric",
+		    "expected error_rate, request_rate, latency_p50, latency_p95, latency_p99, "
+		    "health:CHECK, sla:NAME or a business metric's name");
 }
 
 static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
@@ -497,7 +510,8 @@ static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
 	r->level = ALERT_WARNING;
 	r->window_ms = 300000;
 	r->interval_ms = 30000;
-	FOR_EACH_PAIR(w, node, "alert_rules", key, k, v) {
+	FOR_EACH_PAIR(w, node, "alert_rules", key, k, v)
+	{
 		if (!strcmp(key, "name"))
 			ret = string_value(w, v, key, r->name, sizeof(r->name));
 		else if (!strcmp(key, "service"))
@@ -518,12 +532,14 @@ static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
 			ret = duration_value(w, v, key, &r->interval_ms);
 		else if (!strcmp(key, "for"))
 			ret = config_duration(scalar(v), &r->for_ms) ?
-				      fail(w, v, key, "expected a duration like 0s, 30s or 5m") : 0;
+				      fail(w, v, key, "expected a duration like 0s, 30s or 5m") :
+				      0;
 		else if (!strcmp(key, "description"))
 			ret = string_value(w, v, key, r->description, sizeof(r->description));
 		else
-			ret = fail(w, k, key, "unknown key (expected name, service, metric, condition, threshold, "
-					      "level, aggregation, window, evaluation_interval, for, description)");
+			ret = fail(w, k, key,
+				   "unknown key (expected name, service, metric, condition, threshold, "
+				   "level, aggregation, window, evaluation_interval, for, description)");
 		if (ret)
 			return ret;
 	}
@@ -531,8 +547,8 @@ static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
 	if (ret)
 		return ret;
 	if (!have_metric || !have_threshold)
-		return fail(w, node, have_metric ? "threshold" : "metric", "alert rule %s needs a metric and a threshold",
-			    r->name);
+		return fail(w, node, have_metric ? "threshold" : "metric",
+			    "alert rule %s needs a metric and a threshold", r->name);
 	c->nrules++;
 	return 0;
 }
@@ -546,7 +562,8 @@ static int parse_notifier(struct walk *w, const yaml_node_t *node, struct config
 	int have_type = 0, ret;
 
 	memset(n, 0, sizeof(*n));
-	FOR_EACH_PAIR(w, node, "notifiers", key, k, v) {
+	FOR_EACH_PAIR(w, node, "notifiers", key, k, v)
+	{
 		if (!strcmp(key, "type"))
 			ret = ENUM_VALUE(w, v, key, types, "alertmanager, webhook, slack or pagerduty", &n->type),
 			have_type = 1;
@@ -623,8 +640,9 @@ static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
 		} else if (!strcmp(key, "notifiers")) {
 			ret = section_items(w, v, key, CONFIG_MAX_NOTIFIERS, parse_notifier, c);
 		} else {
-			return fail(w, k, key, "unknown key (expected listen, namespace, services, health_checks, "
-					       "business_metrics, alert_rules, notifiers)");
+			return fail(w, k, key,
+				    "unknown key (expected listen, namespace, services, health_checks, "
+				    "business_metrics, alert_rules, notifiers)");
 		}
 		if (ret)
 			return ret;

@@ -14,8 +14,8 @@
 
 struct service_config {
 	char name[SONDE_NAME_MAX];
-	struct selector match;   /* its service is the name */
-	char **routes;           /* explicit route patterns, first match wins */
+	struct selector match; /* its service is the name */
+	char **routes; /* explicit route patterns, first match wins */
 	size_t nroutes;
 };
 
@@ -25,11 +25,11 @@ enum check_type { CHECK_HTTP, CHECK_TCP, CHECK_REDIS, CHECK_POSTGRES };
 struct check_config {
 	char name[SONDE_NAME_MAX];
 	enum check_type type;
-	char target[512];        /* http: url; tcp, redis: host:port; postgres: libpq dsn */
-	uint64_t interval_ms;    /* default 10 s */
-	uint64_t timeout_ms;     /* default 2 s */
-	int expect_status;       /* http: 0 means any 2xx or 3xx */
-	uint64_t degraded_ms;    /* a passing check slower than this is degraded; 0: never */
+	char target[512]; /* http: url; tcp, redis: host:port; postgres: libpq dsn */
+	uint64_t interval_ms; /* default 10 s */
+	uint64_t timeout_ms; /* default 2 s */
+	int expect_status; /* http: 0 means any 2xx or 3xx */
+	uint64_t degraded_ms; /* a passing check slower than this is degraded; 0: never */
 };
 
 /* What a business metric or an alert's metric counts: "" and 0 match any. */
@@ -45,22 +45,28 @@ enum sla_op { SLA_LT, SLA_LE, SLA_GT, SLA_GE, SLA_EQ };
 /* business_metrics[]: a counter of matched requests, or with value:
  * duration a histogram of their durations; optionally an SLA. */
 struct business_config {
-	char name[SONDE_NAME_MAX];  /* without the namespace */
+	char name[SONDE_NAME_MAX]; /* without the namespace */
 	char description[256];
 	struct request_match match;
 	int value_duration;
 	int has_sla;
-	double sla_target;          /* duration: seconds; counter: requests per second */
+	double sla_target; /* duration: seconds; counter: requests per second */
 	enum sla_op sla_op;
-	double sla_objective;       /* share of the window that must comply; default 0.99 */
-	uint64_t sla_window_ms;     /* default 5 min */
+	double sla_objective; /* share of the window that must comply; default 0.99 */
+	uint64_t sla_window_ms; /* default 5 min */
 };
 
 enum alert_level { ALERT_INFO, ALERT_WARNING, ALERT_CRITICAL };
 enum alert_aggregation { AGG_AVERAGE, AGG_MAX, AGG_MIN, AGG_SUM, AGG_COUNT };
 enum alert_metric {
-	AM_ERROR_RATE, AM_REQUEST_RATE, AM_LATENCY_P50, AM_LATENCY_P95, AM_LATENCY_P99,
-	AM_HEALTH, AM_SLA, AM_BUSINESS,
+	AM_ERROR_RATE,
+	AM_REQUEST_RATE,
+	AM_LATENCY_P50,
+	AM_LATENCY_P95,
+	AM_LATENCY_P99,
+	AM_HEALTH,
+	AM_SLA,
+	AM_BUSINESS,
 };
 
 struct alert_rule_config {
@@ -72,9 +78,9 @@ struct alert_rule_config {
 	double threshold;
 	enum alert_level level;
 	enum alert_aggregation aggregation;
-	uint64_t window_ms;           /* default 5 min */
-	uint64_t interval_ms;         /* default 30 s */
-	uint64_t for_ms;              /* default 0 */
+	uint64_t window_ms; /* default 5 min */
+	uint64_t interval_ms; /* default 30 s */
+	uint64_t for_ms; /* default 0 */
 	char description[256];
 };
 
@@ -82,8 +88,8 @@ enum notifier_type { NOTIFIER_ALERTMANAGER, NOTIFIER_WEBHOOK, NOTIFIER_SLACK, NO
 
 struct notifier_config {
 	enum notifier_type type;
-	char url[512];            /* pagerduty: default the Events API v2 URL */
-	char routing_key[128];    /* pagerduty */
+	char url[512]; /* pagerduty: default the Events API v2 URL */
+	char routing_key[128]; /* pagerduty */
 };
 
 #define CONFIG_MAX_CHECKS 64

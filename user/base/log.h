@@ -7,8 +7,7 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
 int log_level_parse(const char *name, enum log_level *out);
-void log_msg(enum log_level level, const char *subject, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void log_msg(enum log_level level, const char *subject, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_debug(subject, ...) log_msg(LOG_DEBUG, subject, __VA_ARGS__)
 #define log_info(subject, ...) log_msg(LOG_INFO, subject, __VA_ARGS__)

@@ -17,8 +17,8 @@ enum selector_kind { SELECTOR_PID, SELECTOR_EXE, SELECTOR_PORT, SELECTOR_CGROUP 
 /* pid:N, exe:NAME, port:N or cgroup:PATH, optionally =SERVICE. */
 struct selector {
 	enum selector_kind kind;
-	unsigned long number;       /* pid or port */
-	char value[256];            /* exe name or cgroup path */
+	unsigned long number; /* pid or port */
+	char value[256]; /* exe name or cgroup path */
 	char service[SONDE_NAME_MAX]; /* "" when not given */
 };
 
@@ -33,10 +33,10 @@ struct sonde_options {
 	size_t series_cap;
 	enum log_level log_level;
 	const char *otlp_endpoint; /* --otlp-endpoint, or NULL */
-	const char *config_path;   /* --config, or NULL */
-	int listen_set;            /* given as flags: they win over the file */
+	const char *config_path; /* --config, or NULL */
+	int listen_set; /* given as flags: they win over the file */
 	int ns_set;
-	double slow_threshold;     /* seconds: slower requests are always traced */
+	double slow_threshold; /* seconds: slower requests are always traced */
 	int show_help;
 	int show_version;
 };

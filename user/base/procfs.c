@@ -31,8 +31,8 @@ int procfs_stat(uint32_t pid, struct procfs_stat *out)
 	/* After the command: state, ppid (field 4), utime and stime (14 and
 	 * 15), starttime (22). */
 	if (sscanf(close_paren + 1,
-		   " %*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu", &ppid,
-		   &utime, &stime, &start) != 4)
+		   " %*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu", &ppid, &utime,
+		   &stime, &start) != 4)
 		return -EIO;
 	memset(out, 0, sizeof(*out));
 	len = (size_t)(close_paren - open_paren - 1);

@@ -11,7 +11,7 @@ struct procfs_stat {
 	char comm[PROCFS_COMM_MAX];
 	uint32_t ppid;
 	uint64_t utime, stime; /* clock ticks */
-	uint64_t start_time;   /* ticks after boot: with the pid, names the process */
+	uint64_t start_time; /* ticks after boot: with the pid, names the process */
 };
 
 /* 0, or a negative errno when the process is gone or its stat unreadable. */

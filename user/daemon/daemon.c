@@ -308,8 +308,8 @@ int daemon_run(struct daemon *d)
 		ret = 2;
 		goto out;
 	}
-	if (d->otel.endpoint[0] &&
-	    (tracing_init(&d->tracing, &d->otel, on_spans, d) || exporter_start(&d->exporter, &d->otel, SONDE_VERSION))) {
+	if (d->otel.endpoint[0] && (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
+				    exporter_start(&d->exporter, &d->otel, SONDE_VERSION))) {
 		log_error("main", "cannot start the span exporter");
 		ret = 1;
 		goto out;

@@ -55,7 +55,7 @@ struct daemon {
 	struct services services;
 	struct route_set *routes[SONDE_MAX_SERVICES + 1]; /* by service id */
 	struct identity_cache identities;
-	struct k8s *k8s;          /* NULL outside a cluster */
+	struct k8s *k8s; /* NULL outside a cluster */
 	struct identity enriched; /* event path: the cache's entry with pod metadata */
 	/* The sinks, and what a reload replaces. */
 	struct tracing tracing; /* event path only */

@@ -14,8 +14,8 @@ int reload_build_rules(struct daemon *d, const struct config *c, struct business
 {
 	int ret;
 
-	ret = business_init(b, c->business, c->nbusiness, d->reg, d->opts.ns, d->opts.buckets, d->opts.nbuckets,
-			    err, errlen);
+	ret = business_init(b, c->business, c->nbusiness, d->reg, d->opts.ns, d->opts.buckets, d->opts.nbuckets, err,
+			    errlen);
 	if (ret)
 		return ret;
 	ret = alerts_init(a, c->rules, c->nrules, d->opts.buckets, d->opts.nbuckets);
@@ -26,8 +26,7 @@ int reload_build_rules(struct daemon *d, const struct config *c, struct business
 	return ret;
 }
 
-int reload_start_threads(struct daemon *d, const struct config *c, struct checks **checks,
-			 struct notifier **notifier)
+int reload_start_threads(struct daemon *d, const struct config *c, struct checks **checks, struct notifier **notifier)
 {
 	char generator[128];
 

@@ -14,8 +14,7 @@
 int reload_build_rules(struct daemon *d, const struct config *c, struct business *b, struct alerts *a, char *err,
 		       size_t errlen);
 /* The threads of c's health checks and notifiers. */
-int reload_start_threads(struct daemon *d, const struct config *c, struct checks **checks,
-			 struct notifier **notifier);
+int reload_start_threads(struct daemon *d, const struct config *c, struct checks **checks, struct notifier **notifier);
 /* SIGHUP: checks, business metrics, SLAs, rules and notifiers are
  * replaced; a file that does not load is refused and the running
  * configuration stays. */

@@ -16,8 +16,8 @@
 static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
 static const char json_type[] = "application/json";
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, const char *type,
-			       const char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, const char *type, const char *body,
+			       size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -31,8 +31,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, c
 	return ret;
 }
 
-static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int code, const char *type,
-				    const char *body)
+static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int code, const char *type, const char *body)
 {
 	return respond(conn, code, type, body, strlen(body), MHD_RESPMEM_PERSISTENT);
 }
@@ -49,9 +48,9 @@ static enum MHD_Result serve(struct MHD_Connection *conn, int ret, struct strbuf
 		       out->data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
 {
 	struct server *s = cls;
 	struct strbuf out = { 0 };
@@ -105,9 +104,9 @@ int server_start(struct server *s, const char *host, uint16_t port, const struct
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-				  on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
+				  NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				  MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->mhd) {
 		log_error("http", "cannot listen on %s:%u", host, port);

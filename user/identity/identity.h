@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define IDENTITY_CONTAINER_MAX 65 /* 64 hex digits and the NUL */
-#define IDENTITY_POD_MAX 37       /* a UUID and the NUL */
+#define IDENTITY_POD_MAX 37 /* a UUID and the NUL */
 
 #define K8S_NAME_MAX 128 /* names are DNS labels or subdomains; longer ones are cut */
 
@@ -24,13 +24,13 @@ struct k8s_meta {
 
 struct identity {
 	char container_id[IDENTITY_CONTAINER_MAX]; /* "" when not in a container */
-	char pod_uid[IDENTITY_POD_MAX];            /* "" when not in a pod */
-	struct k8s_meta k8s;                       /* empty outside a cluster */
+	char pod_uid[IDENTITY_POD_MAX]; /* "" when not in a pod */
+	struct k8s_meta k8s; /* empty outside a cluster */
 };
 
 /* The identity labels every service family carries, in this order; empty
  * values are not rendered. */
-#define IDENTITY_LABEL_NAMES                                                                     \
+#define IDENTITY_LABEL_NAMES                                                                       \
 	"container_id", "k8s_pod_uid", "k8s_namespace_name", "k8s_pod_name", "k8s_container_name", \
 		"k8s_deployment_name", "k8s_statefulset_name", "k8s_daemonset_name"
 #define IDENTITY_NLABELS 8

@@ -23,14 +23,14 @@ struct k8s {
 	pthread_t thread;
 	pthread_mutex_t mutex;
 	pthread_cond_t wake;
-	int stopping;           /* under mutex, and read by the transfer callbacks */
-	struct k8s_pods pods;   /* under mutex */
-	char base[300];         /* https://host:port */
-	char selector[300];     /* fieldSelector=spec.nodeName%3D... */
+	int stopping; /* under mutex, and read by the transfer callbacks */
+	struct k8s_pods pods; /* under mutex */
+	char base[300]; /* https://host:port */
+	char selector[300]; /* fieldSelector=spec.nodeName%3D... */
 	char ca[600], token_path[600];
 	struct k8s_stats stats;
-	struct strbuf line;     /* a watch event being received */
-	int gone;               /* the watch said 410 */
+	struct strbuf line; /* a watch event being received */
+	int gone; /* the watch said 410 */
 };
 
 static int is_stopping(struct k8s *k)

@@ -16,9 +16,9 @@
 struct k8s;
 
 struct k8s_stats {
-	atomic_ulong lists;   /* full lists, the first and every relist */
-	atomic_ulong events;  /* watch events applied */
-	atomic_ulong errors;  /* failed requests and unreadable answers */
+	atomic_ulong lists; /* full lists, the first and every relist */
+	atomic_ulong events; /* watch events applied */
+	atomic_ulong errors; /* failed requests and unreadable answers */
 };
 
 /* Starts when KUBERNETES_SERVICE_HOST and _PORT are set (in a pod), with

@@ -62,7 +62,8 @@ static const char *strip_runtime(const char *id)
 
 static int pod_from_json(json_object *o, struct k8s_pod *p)
 {
-	static const char *const lists[] = { "initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses" };
+	static const char *const lists[] = { "initContainerStatuses", "containerStatuses",
+					     "ephemeralContainerStatuses" };
 	json_object *meta = get(o, "metadata"), *status = get(o, "status");
 
 	memset(p, 0, sizeof(*p));

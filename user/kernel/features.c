@@ -17,18 +17,14 @@
 
 /* Every tracepoint the BPF objects attach to. */
 static const char *const hooks[] = {
-	"sched/sched_process_exec",       "sched/sched_process_exit",
-	"sched/sched_process_fork",       "syscalls/sys_exit_accept",
-	"syscalls/sys_exit_accept4",      "syscalls/sys_enter_read",
-	"syscalls/sys_exit_read",         "syscalls/sys_enter_readv",
-	"syscalls/sys_exit_readv",        "syscalls/sys_enter_recvfrom",
-	"syscalls/sys_exit_recvfrom",     "syscalls/sys_enter_recvmsg",
-	"syscalls/sys_exit_recvmsg",      "syscalls/sys_enter_write",
-	"syscalls/sys_exit_write",        "syscalls/sys_enter_writev",
-	"syscalls/sys_exit_writev",       "syscalls/sys_enter_sendto",
-	"syscalls/sys_exit_sendto",       "syscalls/sys_enter_sendmsg",
-	"syscalls/sys_exit_sendmsg",      "syscalls/sys_enter_sendfile64",
-	"syscalls/sys_exit_sendfile64",   "syscalls/sys_enter_close",
+	"sched/sched_process_exec",	 "sched/sched_process_exit",	 "sched/sched_process_fork",
+	"syscalls/sys_exit_accept",	 "syscalls/sys_exit_accept4",	 "syscalls/sys_enter_read",
+	"syscalls/sys_exit_read",	 "syscalls/sys_enter_readv",	 "syscalls/sys_exit_readv",
+	"syscalls/sys_enter_recvfrom",	 "syscalls/sys_exit_recvfrom",	 "syscalls/sys_enter_recvmsg",
+	"syscalls/sys_exit_recvmsg",	 "syscalls/sys_enter_write",	 "syscalls/sys_exit_write",
+	"syscalls/sys_enter_writev",	 "syscalls/sys_exit_writev",	 "syscalls/sys_enter_sendto",
+	"syscalls/sys_exit_sendto",	 "syscalls/sys_enter_sendmsg",	 "syscalls/sys_exit_sendmsg",
+	"syscalls/sys_enter_sendfile64", "syscalls/sys_exit_sendfile64", "syscalls/sys_enter_close",
 };
 
 static int tracefs_ready(void)

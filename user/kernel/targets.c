@@ -195,8 +195,7 @@ static int descends_from(const struct proc_info *procs, size_t n, uint32_t pid, 
 /* A cgroup selector: the kernel compares the current process's ancestor
  * at the directory's depth with the directory's id, so processes that
  * move in later are selected too. */
-static int select_cgroup(const struct bpf_maps *maps, struct sonde_config *cfg, const char *path,
-			 uint32_t service_id)
+static int select_cgroup(const struct bpf_maps *maps, struct sonde_config *cfg, const char *path, uint32_t service_id)
 {
 	struct sonde_cgroup_target cg = { .service_id = service_id };
 	char dir[PATH_MAX];
@@ -218,8 +217,8 @@ static int select_cgroup(const struct bpf_maps *maps, struct sonde_config *cfg, 
 	if (bpf_map_update_elem(maps->cgroup_targets, &cfg->ncgroups, &cg, BPF_ANY))
 		return -errno;
 	cfg->ncgroups++;
-	log_info("targets", "observing cgroup %s and below (id %llu, level %u)", dir,
-		 (unsigned long long)cg.id, cg.level);
+	log_info("targets", "observing cgroup %s and below (id %llu, level %u)", dir, (unsigned long long)cg.id,
+		 cg.level);
 	return 0;
 }
 
@@ -257,8 +256,8 @@ int targets_init(struct targets *t, const struct sonde_options *opts, struct ser
 			/* The kernel keeps 15 bytes of a command name. */
 			memcpy(key.comm, s->value, strnlen(s->value, sizeof(key.comm) - 1));
 			if (strlen(s->value) >= sizeof(key.comm))
-				log_warn("targets", "exe:%s matches processes by its first %zu bytes, %s",
-					 s->value, sizeof(key.comm) - 1, key.comm);
+				log_warn("targets", "exe:%s matches processes by its first %zu bytes, %s", s->value,
+					 sizeof(key.comm) - 1, key.comm);
 			if (bpf_map_update_elem(maps->exe_targets, &key, &v, BPF_ANY))
 				return -errno;
 		}

@@ -27,14 +27,14 @@ struct bpf_link;
 enum tls_file_state {
 	TLS_FILE_NO_OPENSSL, /* no SSL_read defined in it */
 	TLS_FILE_ATTACHED,
-	TLS_FILE_FAILED,     /* tries times so far */
+	TLS_FILE_FAILED, /* tries times so far */
 };
 
 /* A file looked at, by device and inode. */
 struct tls_file {
 	uint64_t dev;
 	uint64_t ino;
-	uint8_t state;       /* enum tls_file_state */
+	uint8_t state; /* enum tls_file_state */
 	uint8_t tries;
 	struct bpf_link *links[TLS_NPROBES];
 };

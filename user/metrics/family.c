@@ -58,8 +58,7 @@ static bool overflow_values(const struct metric_family *f, const char *const *va
 }
 
 /* values NULL makes the overflow series. */
-static struct metric_series *series_new(const struct metric_family *f, const char *const *values,
-					uint64_t hash)
+static struct metric_series *series_new(const struct metric_family *f, const char *const *values, uint64_t hash)
 {
 	size_t nbuckets = f->type == METRIC_HISTOGRAM ? f->nbounds + 1 : 0;
 	size_t head = sizeof(struct metric_series) + nbuckets * sizeof(uint64_t);

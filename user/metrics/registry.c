@@ -41,8 +41,8 @@ static bool valid_name(const char *s, bool colon)
 }
 
 static bool valid_family(const struct registry *r, const char *name, enum metric_type type,
-			 const char *const *label_names, size_t nlabels, const double *buckets,
-			 size_t nbuckets, size_t series_cap)
+			 const char *const *label_names, size_t nlabels, const double *buckets, size_t nbuckets,
+			 size_t series_cap)
 {
 	if (!series_cap || !valid_name(name, true) || (nlabels && !label_names) ||
 	    (type == METRIC_HISTOGRAM && nbuckets && !buckets))
@@ -67,9 +67,9 @@ static bool valid_family(const struct registry *r, const char *name, enum metric
 	return true;
 }
 
-struct metric_family *registry_add(struct registry *r, const char *name, const char *help,
-				   enum metric_type type, const char *const *label_names, size_t nlabels,
-				   const double *buckets, size_t nbuckets, size_t series_cap)
+struct metric_family *registry_add(struct registry *r, const char *name, const char *help, enum metric_type type,
+				   const char *const *label_names, size_t nlabels, const double *buckets,
+				   size_t nbuckets, size_t series_cap)
 {
 	struct metric_family *f;
 

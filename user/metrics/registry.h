@@ -20,9 +20,9 @@ void registry_free(struct registry *r);
  * with errno ENOMEM, or EINVAL for a name or label name Prometheus rejects,
  * a name already registered, a repeated label name, a histogram label "le",
  * bounds not finite and strictly increasing, or series_cap 0. */
-struct metric_family *registry_add(struct registry *r, const char *name, const char *help,
-				   enum metric_type type, const char *const *label_names, size_t nlabels,
-				   const double *buckets, size_t nbuckets, size_t series_cap);
+struct metric_family *registry_add(struct registry *r, const char *name, const char *help, enum metric_type type,
+				   const char *const *label_names, size_t nlabels, const double *buckets,
+				   size_t nbuckets, size_t series_cap);
 /* The family of that name, or NULL: what survives a configuration reload
  * is looked up rather than added twice. */
 struct metric_family *registry_find(struct registry *r, const char *name);

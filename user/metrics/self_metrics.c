@@ -23,35 +23,35 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 
 	memset(m, 0, sizeof(*m));
 	m->events = add(reg, "sonde_events_total", "Events received from the kernel", METRIC_COUNTER, NULL, 0);
-	m->lost = add(reg, "sonde_events_lost_total", "Events dropped because the ring buffer was full",
-		      METRIC_COUNTER, NULL, 0);
+	m->lost = add(reg, "sonde_events_lost_total", "Events dropped because the ring buffer was full", METRIC_COUNTER,
+		      NULL, 0);
 	m->parse_failures = add(reg, "sonde_parse_failures_total",
 				"Captured bytes or events that did not parse, by part", METRIC_COUNTER, kind, 1);
 	m->not_http = add(reg, "sonde_connections_not_http_total",
-			  "Observed connections whose first bytes were no protocol sonde follows", METRIC_COUNTER,
-			  NULL, 0);
+			  "Observed connections whose first bytes were no protocol sonde follows", METRIC_COUNTER, NULL,
+			  0);
 	m->unanswered = add(reg, "sonde_requests_unanswered_total",
 			    "Requests whose connection closed before any response", METRIC_COUNTER, NULL, 0);
 	m->streams_evicted = add(reg, "sonde_stream_evictions_total",
 				 "Followed connections whose parser was dropped to make room for newer ones",
 				 METRIC_COUNTER, NULL, 0);
 	m->streams_open = add(reg, "sonde_followed_connections",
-			      "HTTP/2, Redis and PostgreSQL connections whose bytes are parsed now", METRIC_GAUGE,
-			      NULL, 0);
+			      "HTTP/2, Redis and PostgreSQL connections whose bytes are parsed now", METRIC_GAUGE, NULL,
+			      0);
 	m->tls_conns = add(reg, "sonde_tls_connections_total",
-			   "Observed connections that spoke TLS, read through the TLS library's probes",
-			   METRIC_COUNTER, NULL, 0);
-	m->conns = add(reg, "sonde_connections_tracked_total", "Server connections accepted by targets",
-		       METRIC_COUNTER, NULL, 0);
+			   "Observed connections that spoke TLS, read through the TLS library's probes", METRIC_COUNTER,
+			   NULL, 0);
+	m->conns = add(reg, "sonde_connections_tracked_total", "Server connections accepted by targets", METRIC_COUNTER,
+		       NULL, 0);
 	m->client_conns = add(reg, "sonde_client_connections_tracked_total", "TCP connections made by targets",
 			      METRIC_COUNTER, NULL, 0);
 	m->targets = add(reg, "sonde_targets", "Processes selected for observation", METRIC_GAUGE, NULL, 0);
 	m->build_info = add(reg, "sonde_build_info", "sonde build and the hook mode in use", METRIC_GAUGE, build, 2);
-	m->spans_exported = add(reg, "sonde_spans_exported_total", "Spans the OTLP receiver accepted",
-				METRIC_COUNTER, NULL, 0);
+	m->spans_exported =
+		add(reg, "sonde_spans_exported_total", "Spans the OTLP receiver accepted", METRIC_COUNTER, NULL, 0);
 	m->spans_dropped = add(reg, "sonde_spans_dropped_total",
-			       "Spans dropped: the export queue was full, or the receiver kept failing",
-			       METRIC_COUNTER, reason, 1);
+			       "Spans dropped: the export queue was full, or the receiver kept failing", METRIC_COUNTER,
+			       reason, 1);
 	m->notifications = add(reg, "sonde_notifications_total", "Alert notifications by notifier and outcome",
 			       METRIC_COUNTER, notifier, 2);
 	m->k8s_updates = add(reg, "sonde_k8s_updates_total",

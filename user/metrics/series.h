@@ -10,8 +10,8 @@ struct metric_series;
 
 /* These accept NULL, a series that could not be allocated, and ignore a
  * series of the wrong type. */
-void series_add(struct metric_series *s, double v);     /* counter, gauge: += v */
-void series_set(struct metric_series *s, double v);     /* gauge, or a counter kept elsewhere: = v */
+void series_add(struct metric_series *s, double v); /* counter, gauge: += v */
+void series_set(struct metric_series *s, double v); /* gauge, or a counter kept elsewhere: = v */
 void series_observe(struct metric_series *s, double v); /* histogram */
 /* A counter's or gauge's value; a histogram's count; 0 for NULL. */
 double series_value(const struct metric_series *s);

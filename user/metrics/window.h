@@ -12,12 +12,12 @@
 #define WINDOW_SLOTS 60
 
 struct window_slot {
-	int64_t start_ms;  /* -1: never used */
-	double count;      /* requests */
+	int64_t start_ms; /* -1: never used */
+	double count; /* requests */
 	double errors;
-	double sum;        /* of their durations, seconds */
-	uint64_t *hist;    /* nbounds + 1 non-cumulative buckets */
-	double samples;    /* sampled values */
+	double sum; /* of their durations, seconds */
+	uint64_t *hist; /* nbounds + 1 non-cumulative buckets */
+	double samples; /* sampled values */
 	double sample_sum, sample_min, sample_max;
 };
 

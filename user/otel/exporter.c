@@ -48,8 +48,7 @@ static void wait_locked(struct exporter *e, uint32_t ms)
 	clocks_wait_until(&e->wake, &e->lock, clocks_mono_ms() + ms);
 }
 
-static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *headers, const struct span *spans,
-		       size_t n)
+static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *headers, const struct span *spans, size_t n)
 {
 	struct strbuf json = { 0 };
 	uint8_t *pb = NULL;
@@ -84,8 +83,7 @@ static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *header
 		pthread_mutex_unlock(&e->lock);
 		backoff *= 2;
 	}
-	log_warn("otlp", "dropping %zu spans: %s %ld", n, e->cfg.endpoint,
-		 code ? code : -1L);
+	log_warn("otlp", "dropping %zu spans: %s %ld", n, e->cfg.endpoint, code ? code : -1L);
 dropped:
 	atomic_fetch_add(&e->dropped_export_failed, n);
 out:
@@ -100,8 +98,9 @@ static void *run(void *arg)
 	struct span *batch = malloc(e->cfg.max_batch * sizeof(*batch));
 	CURL *curl = curl_easy_init();
 
-	headers = curl_slist_append(headers, e->cfg.protocol == OTLP_HTTP_JSON ? "Content-Type: application/json"
-									    : "Content-Type: application/x-protobuf");
+	headers = curl_slist_append(headers, e->cfg.protocol == OTLP_HTTP_JSON ?
+						     "Content-Type: application/json" :
+						     "Content-Type: application/x-protobuf");
 	for (size_t i = 0; i < e->cfg.nheaders; i++)
 		headers = curl_slist_append(headers, e->cfg.headers[i]);
 	if (!batch || !curl || !headers)

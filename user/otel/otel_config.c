@@ -103,14 +103,14 @@ static int set_endpoint(struct otel_config *c, const char *base, int append)
 	return 0;
 }
 
-#define BAD(var, what)                                                  \
-	do {                                                            \
+#define BAD(var, what)                                                   \
+	do {                                                             \
 		snprintf(err, errlen, "%s=%s: %s", var, get(var), what); \
-		return -EINVAL;                                         \
+		return -EINVAL;                                          \
 	} while (0)
 
-int otel_config_load(struct otel_config *c, env_lookup get, const char *flag_endpoint, double slow_seconds,
-		     char *err, size_t errlen)
+int otel_config_load(struct otel_config *c, env_lookup get, const char *flag_endpoint, double slow_seconds, char *err,
+		     size_t errlen)
 {
 	const char *v;
 	unsigned long n;
@@ -141,8 +141,8 @@ int otel_config_load(struct otel_config *c, env_lookup get, const char *flag_end
 	if (!v || !*v)
 		v = get("OTEL_EXPORTER_OTLP_PROTOCOL");
 	if (v && *v) {
-		const char *var = get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-									   : "OTEL_EXPORTER_OTLP_PROTOCOL";
+		const char *var = get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" :
+									      "OTEL_EXPORTER_OTLP_PROTOCOL";
 
 		if (!strcmp(v, "http/json"))
 			c->protocol = OTLP_HTTP_JSON;

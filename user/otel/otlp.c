@@ -35,9 +35,12 @@ static size_t resource_attrs(const struct span *s, const struct otlp_host *host,
 		a[n++] = (struct attr){ .key = "container.id", .str = s->id.container_id };
 	/* The OpenTelemetry Kubernetes resource conventions. */
 	const char *k8s[][2] = {
-		{ "k8s.pod.uid", s->id.pod_uid }, { "k8s.namespace.name", s->id.k8s.ns },
-		{ "k8s.pod.name", s->id.k8s.pod }, { "k8s.container.name", s->id.k8s.container },
-		{ "k8s.deployment.name", s->id.k8s.deployment }, { "k8s.statefulset.name", s->id.k8s.statefulset },
+		{ "k8s.pod.uid", s->id.pod_uid },
+		{ "k8s.namespace.name", s->id.k8s.ns },
+		{ "k8s.pod.name", s->id.k8s.pod },
+		{ "k8s.container.name", s->id.k8s.container },
+		{ "k8s.deployment.name", s->id.k8s.deployment },
+		{ "k8s.statefulset.name", s->id.k8s.statefulset },
 		{ "k8s.daemonset.name", s->id.k8s.daemonset },
 	};
 
@@ -139,8 +142,7 @@ static Sonde__Otlp__KeyValue **pb_attrs(struct pb_arena *ar, const struct attr *
 	return first;
 }
 
-int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_host *host, uint8_t **out,
-			 size_t *len)
+int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_host *host, uint8_t **out, size_t *len)
 {
 	size_t nattrs = n * (MAX_SPAN_ATTRS + MAX_RESOURCE_ATTRS), ngroups = 0;
 	Sonde__Otlp__ExportTraceServiceRequest req = SONDE__OTLP__EXPORT_TRACE_SERVICE_REQUEST__INIT;
@@ -192,14 +194,14 @@ int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_h
 			if (memcmp(s->parent_id, "\0\0\0\0\0\0\0\0", 8))
 				p->parent_span_id = (ProtobufCBinaryData){ 8, (uint8_t *)s->parent_id };
 			p->name = (char *)s->name;
-			p->kind = s->kind == SPAN_KIND_SERVER ? SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_SERVER
-							      : SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
+			p->kind = s->kind == SPAN_KIND_SERVER ? SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_SERVER :
+								SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
 			p->start_time_unix_nano = s->start_unix_ns;
 			p->end_time_unix_nano = s->end_unix_ns;
 			p->n_attributes = span_attrs(s, sa);
 			p->attributes = pb_attrs(&ar, sa, p->n_attributes);
-			st[nspans].code = s->error ? SONDE__OTLP__STATUS__STATUS_CODE__STATUS_CODE_ERROR
-						   : SONDE__OTLP__STATUS__STATUS_CODE__STATUS_CODE_UNSET;
+			st[nspans].code = s->error ? SONDE__OTLP__STATUS__STATUS_CODE__STATUS_CODE_ERROR :
+						     SONDE__OTLP__STATUS__STATUS_CODE__STATUS_CODE_UNSET;
 			p->status = &st[nspans];
 			p->flags = 1; /* sampled */
 			spp[nspans++] = p;
@@ -316,8 +318,10 @@ int otlp_encode_json(const struct span *spans, size_t n, const struct otlp_host 
 			}
 			strbuf_printf(out, ",\"name\":");
 			json_string(out, s->name);
-			strbuf_printf(out, ",\"kind\":%d,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\",\"attributes\":",
-				      s->kind, (unsigned long long)s->start_unix_ns, (unsigned long long)s->end_unix_ns);
+			strbuf_printf(
+				out,
+				",\"kind\":%d,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\",\"attributes\":",
+				s->kind, (unsigned long long)s->start_unix_ns, (unsigned long long)s->end_unix_ns);
 			json_attrs(out, sa, span_attrs(s, sa));
 			strbuf_printf(out, ",\"status\":{\"code\":%d},\"flags\":1}", s->error ? 2 : 0);
 		}

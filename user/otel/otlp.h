@@ -17,8 +17,7 @@ struct otlp_host {
 };
 
 /* A malloc'ed ExportTraceServiceRequest in *out. Returns 0 or -ENOMEM. */
-int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_host *host, uint8_t **out,
-			 size_t *len);
+int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_host *host, uint8_t **out, size_t *len);
 /* The same request in OTLP/JSON. Returns 0 or -ENOMEM. */
 int otlp_encode_json(const struct span *spans, size_t n, const struct otlp_host *host, struct strbuf *out);
 

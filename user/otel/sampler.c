@@ -6,8 +6,11 @@
 
 int sampler_parse(const char *name, enum sampler *out)
 {
-	static const char *const names[] = { "always_on", "always_off", "traceidratio",
-					     "parentbased_always_on", "parentbased_always_off",
+	static const char *const names[] = { "always_on",
+					     "always_off",
+					     "traceidratio",
+					     "parentbased_always_on",
+					     "parentbased_always_off",
 					     "parentbased_traceidratio" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -14,21 +14,21 @@ struct span {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
 	uint8_t parent_id[8]; /* all zero for a root */
-	uint8_t kind;         /* enum span_kind */
+	uint8_t kind; /* enum span_kind */
 	bool error;
 	uint64_t start_unix_ns;
 	uint64_t end_unix_ns;
-	char name[320];       /* "GET /api/users/{id}" */
-	char protocol[12];    /* "" for HTTP; "grpc", "redis", "postgresql" */
-	char method[64];      /* HTTP method, Redis command, SQL verb, RPC method */
+	char name[320]; /* "GET /api/users/{id}" */
+	char protocol[12]; /* "" for HTTP; "grpc", "redis", "postgresql" */
+	char method[64]; /* HTTP method, Redis command, SQL verb, RPC method */
 	char rpc_service[192]; /* gRPC: helloworld.Greeter */
-	char route[256];      /* server spans; gRPC: the RPC path, both sides */
-	char path[256];       /* url.path: never the query */
-	int status;           /* HTTP status (0: none); gRPC status (-1: none) */
+	char route[256]; /* server spans; gRPC: the RPC path, both sides */
+	char path[256]; /* url.path: never the query */
+	int status; /* HTTP status (0: none); gRPC status (-1: none) */
 	char server_address[48];
 	uint16_t server_port;
 	char peer_address[48]; /* the client (server spans) or the server (client spans) */
-	char error_type[24];   /* a failed connect's reason, "" otherwise */
+	char error_type[24]; /* a failed connect's reason, "" otherwise */
 	uint16_t peer_port;
 	/* The resource: which process this is. */
 	char service[64];

@@ -17,7 +17,7 @@
 
 /* Methods outside this set share one label value, as in the OpenTelemetry
  * conventions, so junk cannot mint series. */
-static const char *const known_methods[] = { "GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+static const char *const known_methods[] = { "GET",	"HEAD",	   "POST",  "PUT",  "DELETE",
 					     "CONNECT", "OPTIONS", "TRACE", "PATCH" };
 
 int collector_init(struct collector *c, const struct collector_config *cfg)
@@ -169,9 +169,9 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		.traceparent = req.traceparent,
 		.start_ns = ev->start_ns,
 		.end_ns = ev->end_ns,
-		.fault = client || (status >= 0 && status < 500) ? NULL
-			 : status < 0				 ? "malformed_response"
-								 : "http_5xx",
+		.fault = client || (status >= 0 && status < 500) ? NULL :
+			 status < 0				 ? "malformed_response" :
+								   "http_5xx",
 		.call_error = status < 0 || status >= 400,
 	};
 	emit(c, &o, &x);
@@ -272,7 +272,10 @@ static void collector_call(void *arg, const struct wire_call *w)
 	if ((grpc && w->status >= 0) || (http && w->status > 0))
 		snprintf(status_label, sizeof(status_label), "%d", w->status);
 	else
-		snprintf(status_label, sizeof(status_label), "%s", grpc || http ? "unknown" : w->error ? "error" : "ok");
+		snprintf(status_label, sizeof(status_label), "%s",
+			 grpc || http ? "unknown" :
+			 w->error     ? "error" :
+					"ok");
 	/* Named only when it counts: most calls are no server fault. */
 	if (!client && w->server_fault)
 		snprintf(fault, sizeof(fault), "%s%s", http ? "http_5xx" : w->protocol, http ? "" : "_error");

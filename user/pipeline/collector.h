@@ -33,8 +33,8 @@ struct collector_config {
 	identity_fn identity; /* or NULL: no identity labels */
 	void *identity_arg;
 	size_t peers_per_service;
-	struct sinks *sinks;       /* where exchanges go */
-	struct red *red;           /* where connection events go */
+	struct sinks *sinks; /* where exchanges go */
+	struct red *red; /* where connection events go */
 	struct self_metrics *self; /* events and parse failures */
 };
 

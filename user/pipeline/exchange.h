@@ -33,8 +33,8 @@ struct exchange {
 	/* HTTP: the status, 0 when the response did not parse; gRPC:
 	 * grpc-status, -1 when none came; Redis and PostgreSQL: 0. */
 	int status;
-	const char *target;      /* the request-target or :path as sent; "" for others */
-	const char *host;        /* the Host header or :authority, or "" */
+	const char *target; /* the request-target or :path as sent; "" for others */
+	const char *host; /* the Host header or :authority, or "" */
 	const char *traceparent; /* or "" */
 	const struct sonde_peer *peer;
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
@@ -43,7 +43,7 @@ struct exchange {
 	 * errors_total counts it under (http_5xx, malformed_response,
 	 * grpc_error, redis_error, postgresql_error). Server exchanges only. */
 	const char *fault;
-	bool call_error;           /* the caller saw it fail */
+	bool call_error; /* the caller saw it fail */
 	const char *connect_error; /* a failed connect: refused, timeout, ...; else NULL */
 };
 

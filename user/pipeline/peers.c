@@ -52,8 +52,8 @@ static struct peer_slot *slot_of(struct peers *p, const char *service, const cha
 	return &p->slots[i];
 }
 
-const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound,
-			char *out, size_t size)
+const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound, char *out,
+			size_t size)
 {
 	struct peer_slot *svc;
 

@@ -32,7 +32,7 @@ void peers_init(struct peers *p, size_t cap_per_service);
 void peers_format(const struct sonde_peer *peer, bool with_port, char *out, size_t size);
 /* The label for this service's peer: the formatted peer while the service
  * is under its cap (or the peer is already known), else PEER_OVERFLOW. */
-const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound,
-			char *out, size_t size);
+const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound, char *out,
+			size_t size);
 
 #endif

@@ -10,10 +10,8 @@
 
 /* Every service series ends in the identity labels, empty (and so not
  * rendered) outside containers. */
-static const char *const red_labels[] = { "service", "protocol", "method", "endpoint", "status",
-					  IDENTITY_LABEL_NAMES };
-static const char *const client_labels[] = { "service", "protocol", "method", "peer", "status",
-					     IDENTITY_LABEL_NAMES };
+static const char *const red_labels[] = { "service", "protocol", "method", "endpoint", "status", IDENTITY_LABEL_NAMES };
+static const char *const client_labels[] = { "service", "protocol", "method", "peer", "status", IDENTITY_LABEL_NAMES };
 static const char *const error_labels[] = { "service", "type", IDENTITY_LABEL_NAMES };
 static const char *const failure_labels[] = { "service", "peer", "reason", IDENTITY_LABEL_NAMES };
 static const char *const peer_labels[] = { "service", "peer", IDENTITY_LABEL_NAMES };
@@ -63,8 +61,8 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
 	r->resident_memory = add(reg, cfg, "process_resident_memory_bytes",
 				 "Resident memory of the service's processes, in bytes", METRIC_GAUGE, service_labels,
 				 NLABELS(service_labels));
-	r->processes = add(reg, cfg, "processes", "Processes of the service observed now", METRIC_GAUGE,
-			   service_labels, NLABELS(service_labels));
+	r->processes = add(reg, cfg, "processes", "Processes of the service observed now", METRIC_GAUGE, service_labels,
+			   NLABELS(service_labels));
 	if (!r->requests || !r->duration || !r->errors || !r->client_requests || !r->client_duration ||
 	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->sent_bytes || !r->received_bytes ||
 	    !r->active_connections || !r->cpu_seconds || !r->resident_memory || !r->processes)
@@ -79,8 +77,7 @@ static void bump(struct metric_family *f, const char *const *labels, double v)
 
 void red_exchange(struct red *r, const struct exchange *x)
 {
-	const char *labels[5 + IDENTITY_NLABELS] = { x->service, x->protocol, x->method, x->endpoint,
-						     x->status_label };
+	const char *labels[5 + IDENTITY_NLABELS] = { x->service, x->protocol, x->method, x->endpoint, x->status_label };
 	int client = x->role == SONDE_ROLE_CLIENT;
 	struct metric_series *s;
 

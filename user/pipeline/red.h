@@ -64,8 +64,8 @@ struct process_sample {
 	const char *service;
 	const struct identity *id; /* or NULL */
 	int64_t server_connections;
-	int has_usage;             /* the resource fields below are set */
-	double cpu_seconds_delta;  /* CPU time since the previous scrape */
+	int has_usage; /* the resource fields below are set */
+	double cpu_seconds_delta; /* CPU time since the previous scrape */
 	double resident_bytes;
 };
 

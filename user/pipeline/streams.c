@@ -8,7 +8,7 @@
 struct stream_conn {
 	uint64_t conn_id; /* 0: a free slot */
 	uint32_t tgid;
-	uint8_t failed;   /* its bytes stopped parsing: ignored until it closes */
+	uint8_t failed; /* its bytes stopped parsing: ignored until it closes */
 	const struct wire_parser *ops;
 	void *parser;
 	uint64_t used_at;

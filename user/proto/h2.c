@@ -39,7 +39,7 @@ enum dir_state { ST_PREFACE, ST_HEADER, ST_PAYLOAD };
 struct h2_stream {
 	uint32_t id;
 	bool grpc;
-	int status;      /* :status, 0 if none */
+	int status; /* :status, 0 if none */
 	int grpc_status; /* -1 if none */
 	uint64_t start_ns;
 	char method[H2_METHOD_MAX];
@@ -312,8 +312,7 @@ static int on_field(void *arg, const char *name, size_t nlen, const char *value,
 
 /* Every block goes through the direction's decoder, even for streams not
  * followed, to keep its dynamic table right. */
-static int decode_block(struct h2_conn *c, struct h2_dir *d, enum wire_dir dir, uint64_t ts, wire_call_fn cb,
-			void *arg)
+static int decode_block(struct h2_conn *c, struct h2_dir *d, enum wire_dir dir, uint64_t ts, wire_call_fn cb, void *arg)
 {
 	struct field_ctx ctx = { .dir = dir };
 	int ret = 0;
@@ -464,8 +463,8 @@ static int end_frame(struct h2_conn *c, enum wire_dir dir, uint64_t ts, wire_cal
 	}
 }
 
-static int feed(struct h2_conn *c, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts,
-		wire_call_fn cb, void *arg)
+static int feed(struct h2_conn *c, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts, wire_call_fn cb,
+		void *arg)
 {
 	struct h2_dir *d = &c->dir[dir];
 	size_t n;
@@ -519,8 +518,8 @@ static int feed(struct h2_conn *c, enum wire_dir dir, const uint8_t *buf, size_t
 	}
 }
 
-static int h2_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
-		   wire_call_fn cb, void *arg)
+static int h2_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
+		   void *arg)
 {
 	struct h2_conn *c = conn;
 

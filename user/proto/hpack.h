@@ -9,15 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HPACK_DEFAULT_SIZE 4096  /* SETTINGS_HEADER_TABLE_SIZE's initial value */
-#define HPACK_SIZE_CAP 65536     /* a larger table size update is -E2BIG */
+#define HPACK_DEFAULT_SIZE 4096 /* SETTINGS_HEADER_TABLE_SIZE's initial value */
+#define HPACK_SIZE_CAP 65536 /* a larger table size update is -E2BIG */
 /* All tables together; an entry that would pass it is -E2BIG. */
 #define HPACK_SIZE_TOTAL_MAX (64u << 20)
-#define HPACK_STRING_MAX 8192    /* a longer decoded name or value is -E2BIG */
-#define HPACK_ENTRY_OVERHEAD 32  /* added to name and value lengths (section 4.1) */
+#define HPACK_STRING_MAX 8192 /* a longer decoded name or value is -E2BIG */
+#define HPACK_ENTRY_OVERHEAD 32 /* added to name and value lengths (section 4.1) */
 
 struct hpack_entry {
-	char *name;   /* name, NUL, value, NUL in one allocation */
+	char *name; /* name, NUL, value, NUL in one allocation */
 	char *value;
 	size_t nlen, vlen;
 };
@@ -26,8 +26,8 @@ struct hpack_entry {
 struct hpack {
 	struct hpack_entry *ents;
 	size_t cap, first, count;
-	size_t size;      /* sum of the entries' sizes */
-	size_t max_size;  /* the current maximum, set by size updates */
+	size_t size; /* sum of the entries' sizes */
+	size_t max_size; /* the current maximum, set by size updates */
 };
 
 /* Called once per header field, in order; name and value are also NUL

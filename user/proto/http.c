@@ -223,8 +223,8 @@ int http_parse_head(enum http_kind kind, const char *buf, size_t len, struct htt
 		if (line_len && buf[pos + line_len - 1] == '\r')
 			line_len--;
 		if (!out->start_line_ok) {
-			ret = kind == HTTP_REQUEST ? parse_request_line(buf + pos, line_len, out)
-						   : parse_status_line(buf + pos, line_len, out);
+			ret = kind == HTTP_REQUEST ? parse_request_line(buf + pos, line_len, out) :
+						     parse_status_line(buf + pos, line_len, out);
 			if (ret)
 				return ret;
 			out->start_line_ok = true;

@@ -9,24 +9,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_METHOD_MAX 16       /* with the NUL */
-#define HTTP_TARGET_MAX 512      /* with the NUL */
-#define HTTP_TRACEPARENT_MAX 64  /* with the NUL; the W3C value has 55 characters */
-#define HTTP_HOST_MAX 128        /* with the NUL */
-#define HTTP_HEAD_MAX 16384      /* a longer head is -E2BIG */
+#define HTTP_METHOD_MAX 16 /* with the NUL */
+#define HTTP_TARGET_MAX 512 /* with the NUL */
+#define HTTP_TRACEPARENT_MAX 64 /* with the NUL; the W3C value has 55 characters */
+#define HTTP_HOST_MAX 128 /* with the NUL */
+#define HTTP_HEAD_MAX 16384 /* a longer head is -E2BIG */
 
 enum http_kind { HTTP_REQUEST, HTTP_RESPONSE };
 
 struct http_head {
-	bool start_line_ok;     /* the start line parsed, even when the rest is -EAGAIN */
-	int version;            /* 10 or 11 */
+	bool start_line_ok; /* the start line parsed, even when the rest is -EAGAIN */
+	int version; /* 10 or 11 */
 	char method[HTTP_METHOD_MAX];
 	char target[HTTP_TARGET_MAX];
-	bool target_truncated;  /* the target was longer than target[]: its prefix is kept */
-	int status;             /* responses: 100 to 599 */
+	bool target_truncated; /* the target was longer than target[]: its prefix is kept */
+	int status; /* responses: 100 to 599 */
 	int64_t content_length; /* -1 when absent */
-	bool chunked;           /* the last transfer coding is chunked */
-	bool connection_close;  /* Connection: close, or HTTP/1.0 without keep-alive */
+	bool chunked; /* the last transfer coding is chunked */
+	bool connection_close; /* Connection: close, or HTTP/1.0 without keep-alive */
 	char traceparent[HTTP_TRACEPARENT_MAX];
 	char host[HTTP_HOST_MAX]; /* the Host header, "" if none or too long */
 };

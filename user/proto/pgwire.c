@@ -11,10 +11,10 @@
 #include "base/hash.h"
 #include "proto/wire.h"
 
-#define PG_STARTUP_MAX 10000        /* the server's own limit on startup packets */
+#define PG_STARTUP_MAX 10000 /* the server's own limit on startup packets */
 #define PG_MSG_MAX (1u << 30)
-#define PG_HEAD_MAX 4096            /* enough for names and the start of the SQL */
-#define PG_ERROR_HEAD_MAX 512       /* SQLSTATE comes right after severity */
+#define PG_HEAD_MAX 4096 /* enough for names and the start of the SQL */
+#define PG_ERROR_HEAD_MAX 512 /* SQLSTATE comes right after severity */
 #define PG_NAMES_MAX 256
 #define PG_QUEUE_MAX 1024
 #define PG_VERB_MAX 32
@@ -25,13 +25,13 @@
 
 /* One direction: a message header being read, then its body. */
 struct pg_dir {
-	uint8_t hdr[8];              /* typed: type and length; untyped: length and code */
+	uint8_t hdr[8]; /* typed: type and length; untyped: length and code */
 	size_t hdr_len;
 	bool in_body;
-	uint8_t type;                /* 0: an untyped startup-phase message */
-	uint32_t code;               /* of an untyped message */
+	uint8_t type; /* 0: an untyped startup-phase message */
+	uint32_t code; /* of an untyped message */
 	uint64_t body_left;
-	size_t head_len, head_want;  /* the body's first bytes we keep */
+	size_t head_len, head_want; /* the body's first bytes we keep */
 	uint64_t start_ns;
 	char head[PG_HEAD_MAX];
 };
@@ -49,9 +49,9 @@ struct pg_names {
 };
 
 enum pg_kind {
-	PG_QUERY,                    /* ends at ReadyForQuery */
-	PG_EXECUTE,                  /* ends at its command's completion or error */
-	PG_SYNC,                     /* Sync, function call or startup: one ReadyForQuery */
+	PG_QUERY, /* ends at ReadyForQuery */
+	PG_EXECUTE, /* ends at its command's completion or error */
+	PG_SYNC, /* Sync, function call or startup: one ReadyForQuery */
 };
 
 struct pg_pending {
@@ -63,10 +63,10 @@ struct pg_pending {
 
 struct pg_conn {
 	struct pg_dir dir[2];
-	bool started;                /* StartupMessage sent: frontend messages are typed */
-	bool answer_pending;         /* SSLRequest or GSSENCRequest awaits its one byte */
+	bool started; /* StartupMessage sent: frontend messages are typed */
+	bool answer_pending; /* SSLRequest or GSSENCRequest awaits its one byte */
 	struct pg_names stmts, portals;
-	uint64_t clock;              /* orders name uses for eviction */
+	uint64_t clock; /* orders name uses for eviction */
 	/* What the backend owes, in order; a ring growing up to PG_QUEUE_MAX. */
 	struct pg_pending *queue;
 	size_t q_cap, q_head, q_len;
@@ -109,13 +109,13 @@ static bool is_letter(char ch)
 static bool known_verb(const char *verb)
 {
 	static const char *const verbs[] = {
-		"ABORT",   "ALTER",   "ANALYZE",  "BEGIN",    "CALL",     "CHECKPOINT", "CLOSE",	 "CLUSTER",
-		"COMMENT", "COMMIT",  "COPY",	  "CREATE",   "DEALLOCATE", "DECLARE",  "DELETE",	 "DISCARD",
-		"DO",	   "DROP",    "END",	  "EXECUTE",  "EXPLAIN",  "FETCH",	"GRANT",	 "IMPORT",
-		"INSERT",  "LISTEN",  "LOAD",	  "LOCK",     "MERGE",	  "MOVE",	"NOTIFY",	 "PREPARE",
-		"REASSIGN", "REFRESH", "REINDEX", "RELEASE",  "RESET",	  "REVOKE",	"ROLLBACK",	 "SAVEPOINT",
-		"SECURITY", "SELECT",  "SET",	  "SHOW",     "START",	  "TABLE",	"TRUNCATE",	 "UNLISTEN",
-		"UPDATE",  "VACUUM",  "VALUES",	  "WITH",
+		"ABORT",    "ALTER",   "ANALYZE", "BEGIN",   "CALL",	   "CHECKPOINT", "CLOSE",    "CLUSTER",
+		"COMMENT",  "COMMIT",  "COPY",	  "CREATE",  "DEALLOCATE", "DECLARE",	 "DELETE",   "DISCARD",
+		"DO",	    "DROP",    "END",	  "EXECUTE", "EXPLAIN",	   "FETCH",	 "GRANT",    "IMPORT",
+		"INSERT",   "LISTEN",  "LOAD",	  "LOCK",    "MERGE",	   "MOVE",	 "NOTIFY",   "PREPARE",
+		"REASSIGN", "REFRESH", "REINDEX", "RELEASE", "RESET",	   "REVOKE",	 "ROLLBACK", "SAVEPOINT",
+		"SECURITY", "SELECT",  "SET",	  "SHOW",    "START",	   "TABLE",	 "TRUNCATE", "UNLISTEN",
+		"UPDATE",   "VACUUM",  "VALUES",  "WITH",
 	};
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -430,8 +430,8 @@ static int header_done(struct pg_conn *c, enum wire_dir dir, struct pg_dir *d)
 	return 0;
 }
 
-static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
-		   wire_call_fn cb, void *arg)
+static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
+		   void *arg)
 {
 	struct pg_conn *c = conn;
 	struct pg_dir *d;

@@ -10,7 +10,7 @@
 #include "base/ring.h"
 #include "proto/wire.h"
 
-#define RESP_MAX_LEN (512ll << 20)  /* Redis's default proto-max-bulk-len */
+#define RESP_MAX_LEN (512ll << 20) /* Redis's default proto-max-bulk-len */
 #define RESP_MAX_DEPTH 32
 #define RESP_FIFO_MAX 1024
 #define RESP_METHOD_MAX 32
@@ -21,15 +21,15 @@
 /* The framing state of one direction: in a line or in a bulk payload. */
 struct resp_dir {
 	bool in_bulk;
-	uint64_t bulk_left;          /* payload bytes left, plus 2 for its CRLF */
-	bool capturing;              /* keep the payload's first bytes in word */
+	uint64_t bulk_left; /* payload bytes left, plus 2 for its CRLF */
+	bool capturing; /* keep the payload's first bytes in word */
 	char word[RESP_METHOD_MAX];
 	size_t word_len;
 	char line[RESP_LINE_KEEP];
-	size_t line_len;             /* bytes of the line so far, kept or not */
+	size_t line_len; /* bytes of the line so far, kept or not */
 	size_t line_kept;
-	size_t line_max;             /* longest line its type allows */
-	bool skip_blanks;            /* inline command: leading blanks are not kept */
+	size_t line_max; /* longest line its type allows */
+	bool skip_blanks; /* inline command: leading blanks are not kept */
 };
 
 struct resp_pending {
@@ -38,26 +38,26 @@ struct resp_pending {
 };
 
 struct resp_frame {
-	uint64_t left;               /* elements still to come */
-	bool attribute;              /* precedes a value and is not one */
+	uint64_t left; /* elements still to come */
+	bool attribute; /* precedes a value and is not one */
 };
 
 struct resp_conn {
 	struct resp_dir dir[2];
 	/* Request side. */
 	bool req_inline;
-	uint64_t req_elems_left;     /* bulk strings left in the command; 0: between commands */
-	bool req_name_next;          /* the next bulk string is the command name */
+	uint64_t req_elems_left; /* bulk strings left in the command; 0: between commands */
+	bool req_name_next; /* the next bulk string is the command name */
 	uint64_t req_start_ns;
 	/* Response side: the open aggregates and what the top-level reply is. */
 	struct resp_frame stack[RESP_MAX_DEPTH];
 	unsigned int depth;
 	bool reply_push, reply_error, reply_fault;
-	bool reply_unknown;          /* "ERR unknown command": the name is no label */
+	bool reply_unknown; /* "ERR unknown command": the name is no label */
 	/* Commands awaiting replies, a ring that grows up to RESP_FIFO_MAX. */
 	struct resp_pending *fifo;
 	size_t fifo_cap, fifo_head, fifo_len;
-	uint64_t skip_replies;       /* replies owed to commands dropped from a full FIFO */
+	uint64_t skip_replies; /* replies owed to commands dropped from a full FIFO */
 };
 
 static void *resp_create(void)
@@ -236,10 +236,17 @@ static int response_line(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void
 			c->reply_unknown = d->line_kept >= 20 && !memcmp(d->line + 1, "ERR unknown command", 19);
 		}
 		return value_done(c, ts, cb, arg);
-	case '+': case ':': case ',': case '#': case '(': case '_':
+	case '+':
+	case ':':
+	case ',':
+	case '#':
+	case '(':
+	case '_':
 		begin_value(c, type);
 		return value_done(c, ts, cb, arg);
-	case '$': case '=': case '!':
+	case '$':
+	case '=':
+	case '!':
 		ret = parse_len(d, &n);
 		if (ret)
 			return ret;
@@ -328,8 +335,8 @@ static int begin_line(struct resp_conn *c, enum wire_dir dir, uint8_t b, uint64_
 	return 0;
 }
 
-static int feed_line(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf, size_t len, size_t *used,
-		     uint64_t ts, wire_call_fn cb, void *arg)
+static int feed_line(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf, size_t len, size_t *used, uint64_t ts,
+		     wire_call_fn cb, void *arg)
 {
 	struct resp_dir *d = &c->dir[dir];
 	size_t i;
@@ -364,8 +371,8 @@ static int feed_line(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf,
 	return 0;
 }
 
-static int feed_bulk(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf, size_t len, size_t *used,
-		     uint64_t ts, wire_call_fn cb, void *arg)
+static int feed_bulk(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf, size_t len, size_t *used, uint64_t ts,
+		     wire_call_fn cb, void *arg)
 {
 	struct resp_dir *d = &c->dir[dir];
 
@@ -398,8 +405,8 @@ static int feed_bulk(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf,
 	return value_done(c, ts, cb, arg);
 }
 
-static int resp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
-		     wire_call_fn cb, void *arg)
+static int resp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
+		     void *arg)
 {
 	struct resp_conn *c = conn;
 	size_t used;

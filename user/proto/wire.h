@@ -19,25 +19,25 @@ enum wire_dir {
 /* One request and its response. The strings live until the callback
  * returns. */
 struct wire_call {
-	const char *protocol;    /* "grpc", "http", "redis", "postgresql" */
+	const char *protocol; /* "grpc", "http", "redis", "postgresql" */
 	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
 	 * the command, upper case; PostgreSQL: the statement's verb, upper case. */
 	const char *method;
-	const char *target;      /* HTTP/2 and gRPC: :path; else "" */
-	const char *authority;   /* HTTP/2 and gRPC: :authority; else "" */
+	const char *target; /* HTTP/2 and gRPC: :path; else "" */
+	const char *authority; /* HTTP/2 and gRPC: :authority; else "" */
 	const char *traceparent; /* HTTP/2 and gRPC: the header; else "" */
 	/* HTTP/2: :status; gRPC: grpc-status (-1 when the stream ended without
 	 * one: reset or cut); Redis and PostgreSQL: 0. */
 	int status;
-	bool error;              /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse */
+	bool error; /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse */
 	/* The error is the server's fault and counts in errors_total: gRPC
 	 * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
 	 * DATA_LOSS or no status; HTTP/2 5xx; Redis LOADING, BUSY, MASTERDOWN,
 	 * OOM, TRYAGAIN, CLUSTERDOWN; PostgreSQL SQLSTATE classes 08, 53, 57,
 	 * 58, XX. */
 	bool server_fault;
-	uint64_t start_ns;       /* ts of the bytes that started the request */
-	uint64_t end_ns;         /* ts of the bytes that completed the response */
+	uint64_t start_ns; /* ts of the bytes that started the request */
+	uint64_t end_ns; /* ts of the bytes that completed the response */
 };
 
 typedef void (*wire_call_fn)(void *arg, const struct wire_call *call);
@@ -52,13 +52,13 @@ struct wire_parser {
 	const char *name;
 	void *(*create)(void);
 	void (*destroy)(void *conn);
-	int (*feed)(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns,
-		    wire_call_fn cb, void *arg);
+	int (*feed)(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
+		    void *arg);
 	int (*gap)(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg);
 };
 
-extern const struct wire_parser h2_parser;    /* user/h2.c */
-extern const struct wire_parser resp_parser;  /* user/resp.c */
-extern const struct wire_parser pg_parser;    /* user/pgwire.c */
+extern const struct wire_parser h2_parser; /* user/h2.c */
+extern const struct wire_parser resp_parser; /* user/resp.c */
+extern const struct wire_parser pg_parser; /* user/pgwire.c */
 
 #endif

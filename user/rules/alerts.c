@@ -167,11 +167,21 @@ static int aggregate(const struct alert *a, int64_t now_ms, const struct busines
 	if (!values)
 		return 0;
 	switch (a->cfg.aggregation) {
-	case AGG_AVERAGE: *out = sum / (double)values; break;
-	case AGG_MAX: *out = hi; break;
-	case AGG_MIN: *out = lo; break;
-	case AGG_SUM: *out = sum; break;
-	case AGG_COUNT: *out = (double)values; break;
+	case AGG_AVERAGE:
+		*out = sum / (double)values;
+		break;
+	case AGG_MAX:
+		*out = hi;
+		break;
+	case AGG_MIN:
+		*out = lo;
+		break;
+	case AGG_SUM:
+		*out = sum;
+		break;
+	case AGG_COUNT:
+		*out = (double)values;
+		break;
 	}
 	return 1;
 }

@@ -25,7 +25,7 @@ struct alert {
 	struct alert_rule_config cfg;
 	struct window window;
 	enum alert_phase phase;
-	int64_t started_ms;      /* monotonic: when the rule began measuring */
+	int64_t started_ms; /* monotonic: when the rule began measuring */
 	int64_t next_eval_ms;
 	int64_t active_since_ms; /* monotonic: when the condition began to hold */
 	int64_t active_at_unix_ms, fired_at_unix_ms;

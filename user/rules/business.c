@@ -37,8 +37,8 @@ static struct metric_family *find_or_add(struct registry *reg, const char *name,
 	return f;
 }
 
-int business_init(struct business *b, const struct business_config *cfg, size_t n, struct registry *reg,
-		  const char *ns, const double *buckets, size_t nbuckets, char *err, size_t errlen)
+int business_init(struct business *b, const struct business_config *cfg, size_t n, struct registry *reg, const char *ns,
+		  const double *buckets, size_t nbuckets, char *err, size_t errlen)
 {
 	static const char *const sla_label[] = { "sla" };
 	char name[2 * SONDE_NAME_MAX + 32];
@@ -46,11 +46,11 @@ int business_init(struct business *b, const struct business_config *cfg, size_t 
 
 	memset(b, 0, sizeof(*b));
 	snprintf(name, sizeof(name), "%s_sla_met", ns);
-	b->sla_met = find_or_add(reg, name, "1 when the SLA is met over its window, else 0", METRIC_GAUGE,
-				 sla_label, 1, NULL, 0, SLA_SERIES_CAP);
+	b->sla_met = find_or_add(reg, name, "1 when the SLA is met over its window, else 0", METRIC_GAUGE, sla_label, 1,
+				 NULL, 0, SLA_SERIES_CAP);
 	snprintf(name, sizeof(name), "%s_sla_compliance_ratio", ns);
-	b->sla_ratio = find_or_add(reg, name, "Share of the SLA's window that complied with its target",
-				   METRIC_GAUGE, sla_label, 1, NULL, 0, SLA_SERIES_CAP);
+	b->sla_ratio = find_or_add(reg, name, "Share of the SLA's window that complied with its target", METRIC_GAUGE,
+				   sla_label, 1, NULL, 0, SLA_SERIES_CAP);
 	b->m = calloc(n ? n : 1, sizeof(*b->m));
 	if (!b->sla_met || !b->sla_ratio || !b->m)
 		goto fail;
@@ -62,7 +62,8 @@ int business_init(struct business *b, const struct business_config *cfg, size_t 
 		b->n++;
 		snprintf(name, sizeof(name), "%s_%s", ns, cfg[i].name);
 		f = find_or_add(reg, name, cfg[i].description[0] ? cfg[i].description : cfg[i].name,
-				cfg[i].value_duration ? METRIC_HISTOGRAM : METRIC_COUNTER, NULL, 0, buckets, nbuckets, 1);
+				cfg[i].value_duration ? METRIC_HISTOGRAM : METRIC_COUNTER, NULL, 0, buckets, nbuckets,
+				1);
 		if (!f) {
 			snprintf(err, errlen, "business metric %s: the name %s is taken by another metric", cfg[i].name,
 				 name);
@@ -125,7 +126,8 @@ void business_exchange(struct business *b, const struct exchange *x)
 		/* A timed SLA judges each request; a counted one, the rate. */
 		if (m->cfg.has_sla)
 			window_request(&m->sla, now_ms, seconds,
-				       m->cfg.value_duration && !config_op_holds(m->cfg.sla_op, seconds, m->cfg.sla_target));
+				       m->cfg.value_duration &&
+					       !config_op_holds(m->cfg.sla_op, seconds, m->cfg.sla_target));
 	}
 }
 

@@ -20,16 +20,16 @@ struct exchange;
 struct business_metric {
 	struct business_config cfg;
 	struct metric_series *series; /* the counter, or the histogram of durations */
-	struct window sla;            /* observations and violations, when cfg.has_sla */
-	double sla_value;             /* counters: matched requests per second over the window */
-	double sla_ratio;             /* the share of the window that complied, 0..1 */
+	struct window sla; /* observations and violations, when cfg.has_sla */
+	double sla_value; /* counters: matched requests per second over the window */
+	double sla_ratio; /* the share of the window that complied, 0..1 */
 	int sla_met;
 };
 
 struct business {
 	struct business_metric *m;
 	size_t n;
-	struct metric_family *sla_met;   /* <ns>_sla_met{sla} */
+	struct metric_family *sla_met; /* <ns>_sla_met{sla} */
 	struct metric_family *sla_ratio; /* <ns>_sla_compliance_ratio{sla} */
 };
 
@@ -38,8 +38,8 @@ int business_matches(const struct request_match *m, const struct exchange *x);
 /* Registers (or, after a reload, finds) each metric's family. A name taken
  * by another family, or by this one with another type, is refused with a
  * reason in err. 0 or a negative errno. */
-int business_init(struct business *b, const struct business_config *cfg, size_t n, struct registry *reg,
-		  const char *ns, const double *buckets, size_t nbuckets, char *err, size_t errlen);
+int business_init(struct business *b, const struct business_config *cfg, size_t n, struct registry *reg, const char *ns,
+		  const double *buckets, size_t nbuckets, char *err, size_t errlen);
 void business_free(struct business *b);
 /* After a reload: each metric of next whose definition is unchanged in
  * old takes over its SLA window. */

@@ -42,11 +42,11 @@ int checks_register_families(struct registry *reg, const char *ns, struct check_
 	char name[SONDE_NAME_MAX + 48];
 
 	snprintf(name, sizeof(name), "%s_health_check_duration_seconds", ns);
-	f->duration = registry_add(reg, name, "Time the health check took", METRIC_HISTOGRAM, labels, 1,
-				   check_buckets, sizeof(check_buckets) / sizeof(check_buckets[0]), CHECK_SERIES_CAP);
+	f->duration = registry_add(reg, name, "Time the health check took", METRIC_HISTOGRAM, labels, 1, check_buckets,
+				   sizeof(check_buckets) / sizeof(check_buckets[0]), CHECK_SERIES_CAP);
 	snprintf(name, sizeof(name), "%s_health_check_status", ns);
-	f->status = registry_add(reg, name, "Health check status: 1 healthy, 0.5 degraded, 0 unhealthy",
-				 METRIC_GAUGE, labels, 1, NULL, 0, CHECK_SERIES_CAP);
+	f->status = registry_add(reg, name, "Health check status: 1 healthy, 0.5 degraded, 0 unhealthy", METRIC_GAUGE,
+				 labels, 1, NULL, 0, CHECK_SERIES_CAP);
 	return f->duration && f->status ? 0 : -errno;
 }
 

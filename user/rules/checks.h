@@ -36,8 +36,8 @@ struct checks;
 
 /* Starts one thread per check; each runs at once, then every interval,
  * and records its result in the families under reg_lock. */
-int checks_start(struct checks **out, const struct check_config *cfg, size_t n,
-		 const struct check_families *f, pthread_mutex_t *reg_lock);
+int checks_start(struct checks **out, const struct check_config *cfg, size_t n, const struct check_families *f,
+		 pthread_mutex_t *reg_lock);
 /* The latest result of every check, in configuration order; returns how
  * many were written (at most max). */
 size_t checks_snapshot(struct checks *c, struct check_result *out, size_t max);

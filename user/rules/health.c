@@ -181,7 +181,8 @@ static json_object *services_json(const struct summaries *all)
 		json_object_object_add(m, "error_count", json_object_new_int64((int64_t)s->errors));
 		json_object_object_add(m, "active_connections", json_object_new_int64((int64_t)s->connections));
 		json_object_object_add(m, "avg_request_duration",
-				       json_object_new_double(s->duration_count ? s->duration_sum / s->duration_count : 0));
+				       json_object_new_double(s->duration_count ? s->duration_sum / s->duration_count :
+										  0));
 		if (s->has_processes)
 			json_object_object_add(m, "processes", json_object_new_int64((int64_t)s->processes));
 		json_object_object_add(o, "metrics", m);
@@ -230,7 +231,8 @@ static json_object *sla_json(const struct business *b)
 			json_object_object_add(o, "objective", json_object_new_double(m->cfg.sla_objective));
 		else
 			json_object_object_add(o, "value", json_object_new_double(m->sla_value));
-		json_object_object_add(o, "window_seconds", json_object_new_double((double)m->cfg.sla_window_ms / 1000));
+		json_object_object_add(o, "window_seconds",
+				       json_object_new_double((double)m->cfg.sla_window_ms / 1000));
 		json_object_object_add(all, m->cfg.name, o);
 	}
 	return all;

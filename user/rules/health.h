@@ -34,7 +34,7 @@ struct health_recent {
 	struct recent_service {
 		char name[64];
 		struct window window;
-	} *services;
+	} * services;
 	size_t n, cap;
 };
 
@@ -47,9 +47,9 @@ enum health_status health_overall(const struct check_result *checks, size_t n);
 struct health_inputs {
 	const struct check_result *checks;
 	size_t nchecks;
-	const struct red *red;               /* totals and gauges by service */
+	const struct red *red; /* totals and gauges by service */
 	const struct health_recent *recent;
-	const char *const *expected;         /* services that should have processes */
+	const char *const *expected; /* services that should have processes */
 	size_t nexpected;
 	const struct business *business;
 	int64_t mono_ms, unix_ms;

@@ -41,7 +41,7 @@ struct entry {
 struct notifier {
 	pthread_mutex_t mutex;
 	pthread_cond_t wake;
-	int stopping;       /* under mutex */
+	int stopping; /* under mutex */
 	int64_t give_up_ms; /* monotonic, under mutex: once stopping, the queue's deadline */
 	struct entry queue[QUEUE_CAP];
 	size_t head, count;

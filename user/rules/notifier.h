@@ -11,9 +11,9 @@
 
 /* Per notifier counters, read at scrape time. */
 struct notifier_stats {
-	atomic_ulong sent;      /* accepted by the receiver (2xx) */
-	atomic_ulong failed;    /* given up after the last attempt */
-	atomic_ulong dropped;   /* the queue was full */
+	atomic_ulong sent; /* accepted by the receiver (2xx) */
+	atomic_ulong failed; /* given up after the last attempt */
+	atomic_ulong dropped; /* the queue was full */
 };
 
 struct notifier;
