@@ -14,23 +14,9 @@ struct stream_conn {
 	uint64_t used_at;
 };
 
-static const struct wire_parser *parser_of(uint8_t proto)
-{
-	switch (proto) {
-	case SONDE_PROTO_HTTP2:
-		return &h2_parser;
-	case SONDE_PROTO_REDIS:
-		return &resp_parser;
-	case SONDE_PROTO_POSTGRES:
-		return &pg_parser;
-	default:
-		return NULL;
-	}
-}
-
 const char *streams_protocol(uint8_t proto)
 {
-	const struct wire_parser *p = parser_of(proto);
+	const struct wire_parser *p = wire_parser_of(proto);
 
 	return p ? p->name : "unknown";
 }
@@ -151,7 +137,7 @@ void streams_forget(struct streams *s, uint32_t tgid)
 
 int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call_fn cb, void *arg)
 {
-	const struct wire_parser *ops = parser_of(ev->proto);
+	const struct wire_parser *ops = wire_parser_of(ev->proto);
 	struct stream_conn *c;
 	enum wire_dir dir;
 	int received = !(ev->flags & SONDE_DATA_SENT);

@@ -57,8 +57,12 @@ struct wire_parser {
 	int (*gap)(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg);
 };
 
-extern const struct wire_parser h2_parser; /* user/h2.c */
-extern const struct wire_parser resp_parser; /* user/resp.c */
-extern const struct wire_parser pg_parser; /* user/pgwire.c */
+extern const struct wire_parser h2_parser; /* proto/h2.c */
+extern const struct wire_parser resp_parser; /* proto/resp.c */
+extern const struct wire_parser pg_parser; /* proto/pgwire.c */
+
+/* The parser of a connection the kernel classified as proto (enum
+ * sonde_proto), or NULL for one no parser follows. */
+const struct wire_parser *wire_parser_of(uint8_t proto);
 
 #endif
