@@ -22,7 +22,7 @@ trap '[ -n "$SONDE_PID" ] && kill $SONDE_PID; [ -n "$NGINX_PID" ] && kill $NGINX
 [ "$(id -u)" = 0 ] || { echo "bench: needs root to load BPF"; exit 1; }
 for c in nginx wrk curl openssl; do command -v $c >/dev/null || { echo "bench: $c missing (make deps)"; exit 1; }; done
 
-port() { local p; while :; do p=$((20000 + RANDOM % 20000)); ss -Htln "sport = :$p" | grep -q . || { echo $p; return; }; done; }
+port() { local p; while :; do p=$((10000 + RANDOM % 22000)); ss -Htln "sport = :$p" | grep -q . || { echo $p; return; }; done; }
 PORT=$(port)
 TLS_PORT=$(port)
 SPORT=$(port)

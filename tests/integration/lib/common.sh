@@ -37,12 +37,13 @@ require_cmd() {
 	for c in "$@"; do command -v "$c" >/dev/null || fail "$c is not installed (make deps installs it)"; done
 }
 
-# A TCP port nothing listens on now, from the ephemeral range's neighbours.
+# A TCP port nothing uses now, below the kernel's ephemeral range (32768
+# and up), so no client socket can hold it between the pick and the bind.
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 20000))
-		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+		p=$((10000 + RANDOM % 22000))
+		ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
 
