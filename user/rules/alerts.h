@@ -3,7 +3,7 @@
  * what it measures, evaluates on its interval, and moves inactive → pending
  * (while "for" has not passed) → firing → resolved, handing every transition
  * (and, while firing, a re-send for Alertmanager) to a callback. The caller
- * holds the registry's lock. */
+ * holds the pipeline's lock. */
 #ifndef SONDE_ALERTS_H
 #define SONDE_ALERTS_H
 

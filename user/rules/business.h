@@ -2,7 +2,7 @@
 /* Business metrics (business_metrics[] in the configuration): requests
  * matched by service, method, endpoint and status, counted or timed under
  * the namespace, and their SLAs over a sliding window. The caller holds the
- * registry's lock. */
+ * pipeline's lock. */
 #ifndef SONDE_BUSINESS_H
 #define SONDE_BUSINESS_H
 

@@ -31,7 +31,7 @@ struct checks {
 	pthread_cond_t wake;
 	int stopping;
 	const struct check_families *families;
-	pthread_mutex_t *reg_lock;
+	pthread_mutex_t *pipeline_lock;
 	struct check_thread *threads;
 	size_t n;
 };
@@ -62,10 +62,10 @@ static void record(struct check_thread *t, const struct check_result *r)
 	pthread_mutex_unlock(&c->mutex);
 	if (before != r->status)
 		log_info("checks", "%s is %s: %s", t->cfg.name, health_status_name(r->status), r->message);
-	pthread_mutex_lock(c->reg_lock);
+	pthread_mutex_lock(c->pipeline_lock);
 	series_observe(family_series(c->families->duration, label), r->duration_ms / 1000);
 	series_set(family_series(c->families->status, label), health_status_value(r->status));
-	pthread_mutex_unlock(c->reg_lock);
+	pthread_mutex_unlock(c->pipeline_lock);
 }
 
 static void *run_check(void *arg)
@@ -90,7 +90,7 @@ static void *run_check(void *arg)
 }
 
 int checks_start(struct checks **out, const struct check_config *cfg, size_t n, const struct check_families *f,
-		 pthread_mutex_t *reg_lock)
+		 pthread_mutex_t *pipeline_lock)
 {
 	struct checks *c;
 	int ret = 0;
@@ -107,7 +107,7 @@ int checks_start(struct checks **out, const struct check_config *cfg, size_t n, 
 	pthread_mutex_init(&c->mutex, NULL);
 	clocks_cond_init(&c->wake);
 	c->families = f;
-	c->reg_lock = reg_lock;
+	c->pipeline_lock = pipeline_lock;
 	c->n = n;
 	for (size_t i = 0; i < n; i++) {
 		struct check_thread *t = &c->threads[i];

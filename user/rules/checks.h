@@ -35,15 +35,15 @@ int checks_register_families(struct registry *reg, const char *ns, struct check_
 struct checks;
 
 /* Starts one thread per check; each runs at once, then every interval,
- * and records its result in the families under reg_lock. */
+ * and records its result in the families under pipeline_lock. */
 int checks_start(struct checks **out, const struct check_config *cfg, size_t n, const struct check_families *f,
-		 pthread_mutex_t *reg_lock);
+		 pthread_mutex_t *pipeline_lock);
 /* The latest result of every check, in configuration order; returns how
  * many were written (at most max). */
 size_t checks_snapshot(struct checks *c, struct check_result *out, size_t max);
 /* Makes the status family hold exactly these checks' latest results, so a
  * check removed by a reload leaves no series behind to keep an alert on
- * it firing. The caller holds reg_lock. */
+ * it firing. The caller holds pipeline_lock. */
 void checks_publish_status(struct checks *c);
 /* Stops and joins the threads, within a timeout of each check; NULL is fine. */
 void checks_stop(struct checks *c);

@@ -2,7 +2,7 @@
 /* /health and /health/detailed: the overall status is the worst of the
  * health checks; each service's status is derived from its error ratio
  * over the last minute and whether its processes are alive. The caller
- * holds the registry's lock. */
+ * holds the pipeline's lock. */
 #ifndef SONDE_HEALTH_H
 #define SONDE_HEALTH_H
 
