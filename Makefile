@@ -6,7 +6,7 @@
 # Debian packages: the one list. Installed when missing and make runs as root.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libclang-rt-14-dev \
-	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev
+	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev libcapstone-dev
 TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmanager redis-server postgresql python3 procps \
 	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml python3-fastapi python3-uvicorn nodejs \
 	util-linux libcap2-bin
@@ -28,8 +28,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-par
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # What the library links; the daemon adds the kernel and HTTP server side.
-LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lpthread -lm
-LDLIBS := -lbpf -lelf -lz -lmicrohttpd $(LIB_LIBS)
+LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lcapstone -lelf -lpthread -lm
+LDLIBS := -lbpf -lz -lmicrohttpd $(LIB_LIBS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* An executable or shared library as uprobes see it: its function
+ * symbols, its loaded segments, and the bytes of its code. Read with
+ * libelf; the file is untrusted, so every address is checked against the
+ * segments before it is read. */
+#ifndef SONDE_BINARY_H
+#define SONDE_BINARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BINARY_MAX_SEGMENTS 16
+
+struct binary {
+	int fd;
+	void *elf; /* Elf * */
+	size_t nsegments;
+	struct {
+		uint64_t vaddr, memsz, offset, filesz;
+	} segments[BINARY_MAX_SEGMENTS]; /* PT_LOAD, executable ones only */
+};
+
+/* 0, or a negative errno for a file that is not a readable x86-64 ELF. */
+int binary_open(struct binary *b, const char *path);
+void binary_close(struct binary *b);
+/* The address of a function defined in the file under that name, from
+ * .symtab or, stripped, .dynsym (a versioned name matches too: SSL_read
+ * is SSL_read@@OPENSSL_3.0.0). 0 or -ENOENT. */
+int binary_symbol(const struct binary *b, const char *name, uint64_t *vaddr);
+/* The file offset of an address in an executable segment; 0 or -ENOENT. */
+int binary_offset(const struct binary *b, uint64_t vaddr, uint64_t *offset);
+/* Up to n bytes of code from vaddr, stopping at its segment's end; how
+ * many were read, or a negative errno. */
+ssize_t binary_read(const struct binary *b, uint64_t vaddr, uint8_t *buf, size_t n);
+
+#endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <capstone/capstone.h>
+
+#include "elf/sites.h"
+
+/* Instructions looked at before the function's first call. */
+#define SITES_WALK_MAX 16
+#define SITES_CODE_MAX 96
+
+bool sites_emulated(const uint8_t *code, size_t n)
+{
+	if (!n)
+		return false;
+	/* push r8-r15 carries REX.B. */
+	if (n >= 2 && code[0] == 0x41 && code[1] >= 0x50 && code[1] <= 0x57)
+		return true;
+	if ((code[0] >= 0x50 && code[0] <= 0x57) || code[0] == 0x90)
+		return true;
+	/* call rel32, jmp rel32, jmp rel8, jcc rel8. */
+	if (code[0] == 0xe8 || code[0] == 0xe9 || code[0] == 0xeb || (code[0] >= 0x70 && code[0] <= 0x7f))
+		return true;
+	/* nopl and jcc rel32. */
+	return n >= 2 && code[0] == 0x0f && (code[1] == 0x1f || (code[1] >= 0x80 && code[1] <= 0x8f));
+}
+
+/* Whether insn writes the low part or all of an argument register. */
+static bool writes_argument(csh cs, const cs_insn *insn)
+{
+	static const uint16_t args[] = {
+		X86_REG_RDI, X86_REG_EDI, X86_REG_DI,  X86_REG_DIL, X86_REG_RSI, X86_REG_ESI,
+		X86_REG_SI,  X86_REG_SIL, X86_REG_RDX, X86_REG_EDX, X86_REG_DX,	 X86_REG_DL,
+		X86_REG_DH,  X86_REG_RCX, X86_REG_ECX, X86_REG_CX,  X86_REG_CL,	 X86_REG_CH,
+	};
+	cs_regs read, written;
+	uint8_t nread, nwritten;
+
+	if (cs_regs_access(cs, insn, read, &nread, written, &nwritten))
+		return true;
+	for (uint8_t i = 0; i < nwritten; i++)
+		for (size_t k = 0; k < sizeof(args) / sizeof(args[0]); k++)
+			if (written[i] == args[k])
+				return true;
+	return false;
+}
+
+/* "push r13": what the log shows of an instruction, cut to fit. */
+static void describe(const cs_insn *insn, char out[64])
+{
+	snprintf(out, 64, "%.15s%s%.46s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+}
+
+/* The first instruction at vaddr, decoded; 0 or -EIO. */
+static int first_insn(csh cs, sites_read_fn read, void *arg, uint64_t vaddr, uint8_t *code, size_t *n, cs_insn **insn)
+{
+	ssize_t got = read(arg, vaddr, code, SITES_CODE_MAX);
+
+	if (got <= 0)
+		return -EIO;
+	*n = (size_t)got;
+	return cs_disasm(cs, code, *n, vaddr, 1, insn) == 1 ? 0 : -EIO;
+}
+
+/* The function the code at vaddr calls first, its arguments untouched;
+ * 0 and its address in *target, or -ENOENT. */
+static int first_callee(csh cs, const uint8_t *code, size_t n, uint64_t vaddr, uint64_t *target)
+{
+	cs_insn *insn = cs_malloc(cs);
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	int ret = -ENOENT;
+
+	if (!insn)
+		return -ENOMEM;
+	for (int i = 0; i < SITES_WALK_MAX && cs_disasm_iter(cs, &p, &n, &addr, insn); i++) {
+		const cs_x86 *x = &insn->detail->x86;
+
+		if (insn->id == X86_INS_CALL) {
+			if (insn->bytes[0] == 0xe8 && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+				*target = (uint64_t)x->operands[0].imm;
+				ret = 0;
+			}
+			break;
+		}
+		if (cs_insn_group(cs, insn, CS_GRP_JUMP) || cs_insn_group(cs, insn, CS_GRP_RET) ||
+		    cs_insn_group(cs, insn, CS_GRP_INT) || cs_insn_group(cs, insn, CS_GRP_IRET) ||
+		    writes_argument(cs, insn))
+			break;
+	}
+	cs_free(insn, 1);
+	return ret;
+}
+
+int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out)
+{
+	uint8_t code[SITES_CODE_MAX], callee_code[SITES_CODE_MAX];
+	cs_insn *insn = NULL, *callee = NULL;
+	size_t n, callee_n;
+	uint64_t target;
+	csh cs;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	ret = first_insn(cs, read, arg, vaddr, code, &n, &insn);
+	if (ret)
+		goto out;
+	out->vaddr = vaddr;
+	out->kind = SITE_SINGLE_STEPPED;
+	describe(insn, out->insn);
+	if (sites_emulated(code, n)) {
+		out->kind = SITE_EMULATED;
+		goto out;
+	}
+	if (first_callee(cs, code, n, vaddr, &target) ||
+	    first_insn(cs, read, arg, target, callee_code, &callee_n, &callee) ||
+	    !sites_emulated(callee_code, callee_n))
+		goto out;
+	out->vaddr = target;
+	out->kind = SITE_EMULATED;
+	out->followed = true;
+	describe(callee, out->insn);
+out:
+	if (insn)
+		cs_free(insn, 1);
+	if (callee)
+		cs_free(callee, 1);
+	cs_close(&cs);
+	return ret;
+}
+
+bool sites_calls(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t target)
+{
+	uint8_t code[SITES_CODE_MAX];
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	bool found = false;
+	cs_insn *insn;
+	ssize_t got;
+	size_t n;
+	csh cs;
+
+	got = read(arg, vaddr, code, sizeof(code));
+	if (got <= 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return false;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(cs);
+	n = (size_t)got;
+	for (int i = 0; insn && !found && i < 2 * SITES_WALK_MAX && cs_disasm_iter(cs, &p, &n, &addr, insn); i++) {
+		const cs_x86 *x = &insn->detail->x86;
+
+		if (cs_insn_group(cs, insn, CS_GRP_RET))
+			break;
+		found = insn->id == X86_INS_CALL && x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+			(uint64_t)x->operands[0].imm == target;
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&cs);
+	return found;
+}
