@@ -214,4 +214,21 @@ enum sonde_stat {
 	SONDE_STAT_MAX,
 };
 
+/* The layouts both sides compile: a change to one is a change to both. */
+_Static_assert(sizeof(struct sonde_peer) == 20, "sonde_peer");
+_Static_assert(sizeof(struct sonde_http_event) == 696, "sonde_http_event");
+_Static_assert(__builtin_offsetof(struct sonde_http_event, peer) == 80, "sonde_http_event.peer");
+_Static_assert(__builtin_offsetof(struct sonde_http_event, resp) == 116, "sonde_http_event.resp");
+_Static_assert(__builtin_offsetof(struct sonde_http_event, req) == 180, "sonde_http_event.req");
+_Static_assert(sizeof(struct sonde_data_event) == 8288, "sonde_data_event");
+_Static_assert(__builtin_offsetof(struct sonde_data_event, peer) == 56, "sonde_data_event.peer");
+_Static_assert(__builtin_offsetof(struct sonde_data_event, data) == 92, "sonde_data_event.data");
+_Static_assert(sizeof(struct sonde_conn_event) == 104, "sonde_conn_event");
+_Static_assert(__builtin_offsetof(struct sonde_conn_event, peer) == 64, "sonde_conn_event.peer");
+_Static_assert(sizeof(struct sonde_proc_conns) == 32, "sonde_proc_conns");
+_Static_assert(sizeof(struct sonde_cgroup_target) == 16, "sonde_cgroup_target");
+_Static_assert(sizeof(struct sonde_target) == 4, "sonde_target");
+_Static_assert(sizeof(struct sonde_comm_key) == 16, "sonde_comm_key");
+_Static_assert(sizeof(struct sonde_config) == 16, "sonde_config");
+
 #endif
