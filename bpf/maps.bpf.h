@@ -200,6 +200,13 @@ SONDE_MAP struct {
 	__uint(max_entries, SONDE_RINGBUF_BYTES);
 } events SEC(".maps");
 
+/* Processes becoming targets, and targets exiting: rare, so each wakes
+ * user space, which attaches the TLS uprobes for that pid at once. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} target_events SEC(".maps");
+
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);

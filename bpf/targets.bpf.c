@@ -10,6 +10,13 @@
 #include "maps.bpf.h"
 #include "proto.bpf.h"
 
+static __always_inline void target_emit(__u32 pid, __u32 what)
+{
+	struct sonde_target_event ev = { .pid = pid, .what = what, .ts_ns = bpf_ktime_get_ns() };
+
+	bpf_ringbuf_output(&target_events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP);
+}
+
 SEC("tracepoint/sched/sched_process_exec")
 int sonde_exec(void *ctx)
 {
@@ -19,8 +26,8 @@ int sonde_exec(void *ctx)
 
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	t = bpf_map_lookup_elem(&exe_targets, &key);
-	if (t)
-		bpf_map_update_elem(&targets, &tgid, t, BPF_ANY);
+	if (t && !bpf_map_update_elem(&targets, &tgid, t, BPF_ANY))
+		target_emit(tgid, SONDE_TARGET_EXEC);
 	return 0;
 }
 
@@ -36,8 +43,8 @@ int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
 	if (child_tgid == parent_tgid)
 		return 0;
 	t = bpf_map_lookup_elem(&targets, &parent_tgid);
-	if (t)
-		bpf_map_update_elem(&targets, &child_tgid, t, BPF_ANY);
+	if (t && !bpf_map_update_elem(&targets, &child_tgid, t, BPF_ANY))
+		target_emit(child_tgid, SONDE_TARGET_FORK);
 	pc = bpf_map_lookup_elem(&proc_conns, &parent_tgid);
 	if (pc) {
 		pc->last_child = child_tgid;
@@ -55,7 +62,8 @@ int sonde_exit(void *ctx)
 	/* Only the group leader's exit ends the process: its selection, and
 	 * its open connections, which the kernel closes without close(). */
 	if ((__u32)id == tgid) {
-		bpf_map_delete_elem(&targets, &tgid);
+		if (!bpf_map_delete_elem(&targets, &tgid))
+			target_emit(tgid, SONDE_TARGET_EXIT);
 		bpf_map_delete_elem(&proc_conns, &tgid);
 		if (!bpf_map_delete_elem(&data_procs, &tgid))
 			data_exit_emit(tgid);

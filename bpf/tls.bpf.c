@@ -87,52 +87,37 @@ static __always_inline int tls_exit(long ret, int received)
 	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(sonde_ssl_read, void *ssl, void *buf, int num)
+/* What a probe's cookie says of the function it sits on. */
+#define TLS_COOKIE_WRITE 1 /* SSL_write and kin; else a read */
+#define TLS_COOKIE_EX 2 /* (ssl, buf, num, size_t *done); else (ssl, buf, int num) */
+
+static __always_inline int tls_entry(struct pt_regs *ctx)
 {
-	return tls_enter(ssl, buf, 0);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+
+	return tls_enter((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx),
+			 cookie & TLS_COOKIE_EX ? (void *)PT_REGS_PARM4(ctx) : 0);
+}
+
+/* Every OpenSSL function returns an int: a byte count, or 1 for the _ex
+ * forms and the internal functions they call. */
+static __always_inline int tls_return(struct pt_regs *ctx)
+{
+	return tls_exit((int)PT_REGS_RC(ctx), !(bpf_get_attach_cookie(ctx) & TLS_COOKIE_WRITE));
+}
+
+/* Attached through perf events: per file, or on tracefs events that
+ * the target processes' own perf events filter (kernel/uprobe_links.h). */
+SEC("uprobe")
+int sonde_tls_entry(struct pt_regs *ctx)
+{
+	return tls_entry(ctx);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(sonde_ssl_read_ret, int ret)
+int sonde_tls_return(struct pt_regs *ctx)
 {
-	return tls_exit(ret, 1);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(sonde_ssl_write, void *ssl, const void *buf, int num)
-{
-	return tls_enter(ssl, (void *)buf, 0);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sonde_ssl_write_ret, int ret)
-{
-	return tls_exit(ret, 0);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(sonde_ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
-{
-	return tls_enter(ssl, buf, readbytes);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sonde_ssl_read_ex_ret, int ret)
-{
-	return tls_exit(ret, 1);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(sonde_ssl_write_ex, void *ssl, const void *buf, size_t num, size_t *written)
-{
-	return tls_enter(ssl, (void *)buf, written);
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(sonde_ssl_write_ex_ret, int ret)
-{
-	return tls_exit(ret, 0);
+	return tls_return(ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

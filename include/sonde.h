@@ -202,6 +202,22 @@ struct sonde_config {
 	__u32 pad;
 };
 
+/* A process that became a target at exec or fork, or a target that
+ * exited: user space attaches its TLS uprobes at once (a child has its
+ * parent's from its fork until then), and lets them go at its exit. The
+ * value of the target_events ring. */
+enum sonde_target_what {
+	SONDE_TARGET_EXEC = 1,
+	SONDE_TARGET_FORK = 2,
+	SONDE_TARGET_EXIT = 3,
+};
+
+struct sonde_target_event {
+	__u32 pid;
+	__u32 what; /* enum sonde_target_what */
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+};
+
 /* Per-CPU counters of the kernel side, summed by the collector. */
 enum sonde_stat {
 	SONDE_STAT_EVENTS, /* events written to the ring buffer: exchanges, connections, data */
@@ -230,5 +246,6 @@ _Static_assert(sizeof(struct sonde_cgroup_target) == 16, "sonde_cgroup_target");
 _Static_assert(sizeof(struct sonde_target) == 4, "sonde_target");
 _Static_assert(sizeof(struct sonde_comm_key) == 16, "sonde_comm_key");
 _Static_assert(sizeof(struct sonde_config) == 16, "sonde_config");
+_Static_assert(sizeof(struct sonde_target_event) == 16, "sonde_target_event");
 
 #endif

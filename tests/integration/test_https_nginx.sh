@@ -13,7 +13,7 @@ PORT=$(free_port)
 TLS_PORT=$(free_port)
 H2_PORT=$(free_port)
 start_nginx "$PORT" "$TLS_PORT" "$H2_PORT"
-wait_tls_attached 15
+wait_tls_processes 2 15
 BASE=https://127.0.0.1:$TLS_PORT
 
 # 20 GETs of / on one keep-alive TLS connection.

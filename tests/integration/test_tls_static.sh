@@ -21,7 +21,7 @@ PORT=$(free_port)
 CHILDREN+=($!)
 wait_listen "$PORT" 10 || fail "the static TLS server did not start: $(cat "$TMP/tlsstatic.log")"
 for ((i = 0; i < 150; i++)); do
-	grep -q 'tls: attached to .*/tlsstatic (' "$TMP/sonde.log" && break
+	grep -q 'tls: attached to .*/tlsstatic ' "$TMP/sonde.log" && break
 	sleep 0.1
 done
 [ $i -lt 150 ] || fail "sonde did not attach to the executable"

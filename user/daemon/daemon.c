@@ -209,8 +209,10 @@ static int start_kernel(struct daemon *d)
 	ret = ret ?: loader_attach(d->skel);
 	if (ret)
 		return ret;
-	tls_uprobes_init(&d->tls, d->skel);
-	return tls_uprobes_start(&d->tls, tls_pids, d);
+	/* With selectors, only the targets trap on the TLS probes; cgroup
+	 * members, told apart by the kernel at each connection, per file. */
+	return tls_uprobes_start(&d->tls, d->skel, targets_by_pid(&d->targets) ? TLS_PER_PROCESS : TLS_PER_FILE,
+				 tls_pids, d, d->maps.target_events);
 }
 
 static void observe(struct daemon *d)
@@ -284,6 +286,7 @@ int daemon_run(struct daemon *d)
 	int ret;
 
 	pthread_mutex_init(&d->lock, NULL);
+	tls_uprobes_init(&d->tls);
 	if (install_signals()) {
 		log_error("main", "cannot install signal handlers");
 		return 1;

@@ -10,6 +10,11 @@
 #include "metrics/prom.h"
 #include "rules/notifier.h"
 
+static void tls_site(void *arg, const struct tls_file *f, const struct tls_point *p)
+{
+	self_metrics_tls_site(arg, f->name, p->func, p->emulated);
+}
+
 /* Brings the scrape-time figures up to date and takes the lock; /proc and
  * the maps are read before, so a scrape holds up the event path only while
  * it renders. */
@@ -30,6 +35,8 @@ static void refresh_and_lock(struct daemon *d)
 	self_metrics_spans(&d->self, atomic_load(&d->exporter.exported), atomic_load(&d->exporter.dropped_queue_full),
 			   atomic_load(&d->exporter.dropped_export_failed));
 	red_processes(&d->red, d->processes.samples, d->processes.nsamples);
+	self_metrics_tls_sites_reset(&d->self);
+	self_metrics_tls_processes(&d->self, tls_uprobes_report(&d->tls, tls_site, &d->self));
 	business_refresh(&d->business, clocks_mono_ms());
 	if (d->k8s) {
 		const struct k8s_stats *st = k8s_stats(d->k8s);

@@ -65,6 +65,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps)
 	maps->events = bpf_map__fd(skel->maps.events);
 	maps->proc_conns = bpf_map__fd(skel->maps.proc_conns);
 	maps->cgroup_targets = bpf_map__fd(skel->maps.cgroup_targets);
+	maps->target_events = bpf_map__fd(skel->maps.target_events);
 	*out = skel;
 	return 0;
 }

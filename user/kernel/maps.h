@@ -14,6 +14,7 @@ struct bpf_maps {
 	int events;
 	int proc_conns;
 	int cgroup_targets;
+	int target_events;
 };
 
 /* The keys of a map with u32 keys, up to max. */

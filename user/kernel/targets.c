@@ -347,16 +347,21 @@ uint64_t targets_count(const struct targets *t)
 	return n ? n - 1 : 0;
 }
 
+bool targets_by_pid(const struct targets *t)
+{
+	for (size_t i = 0; i < t->opts->nselectors; i++)
+		if (t->opts->selectors[i].kind == SELECTOR_CGROUP)
+			return false;
+	return t->opts->nselectors > 0;
+}
+
 size_t targets_pids(const struct targets *t, uint32_t *pids, size_t max)
 {
-	bool everyone = !t->opts->nselectors;
 	struct dirent *d;
 	size_t n = 0;
 	DIR *dir;
 
-	for (size_t i = 0; i < t->opts->nselectors; i++)
-		everyone |= t->opts->selectors[i].kind == SELECTOR_CGROUP;
-	if (!everyone)
+	if (targets_by_pid(t))
 		return maps_keys_u32(t->maps.targets, pids, max);
 	dir = opendir("/proc");
 	if (!dir)

@@ -5,6 +5,7 @@
 #ifndef SONDE_TARGETS_H
 #define SONDE_TARGETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ int targets_have_port_selectors(const struct targets *t);
  * ones, or every process when observing all or by cgroup (whose members
  * the kernel tells apart). Returns how many were written. */
 size_t targets_pids(const struct targets *t, uint32_t *pids, size_t max);
+/* Whether the selected processes are the targets map's, all known by pid:
+ * there are selectors and none selects by cgroup. */
+bool targets_by_pid(const struct targets *t);
 /* Processes selected now (all processes but sonde when observing all). */
 uint64_t targets_count(const struct targets *t);
 

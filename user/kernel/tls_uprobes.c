@@ -1,28 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "base/clocks.h"
 #include "base/log.h"
-#include "sonde.skel.h"
+#include "base/procfs.h"
+#include "elf/binary.h"
+#include "elf/sites.h"
 #include "kernel/tls_uprobes.h"
+#include "sonde.h"
+#include "sonde.skel.h"
 
-void tls_uprobes_init(struct tls_uprobes *t, struct sonde_bpf *skel)
+/* What a probe's cookie tells its program (bpf/tls.bpf.c). */
+#define TLS_COOKIE_WRITE 1
+#define TLS_COOKIE_EX 2
+
+/* Where the system keeps the libssl that processes started later will
+ * map, looked at before any of them runs. */
+static const char *const system_libssl[] = {
+	"/usr/lib/x86_64-linux-gnu/libssl.so.3",
+	"/lib/x86_64-linux-gnu/libssl.so.3",
+	"/usr/lib64/libssl.so.3",
+	"/usr/lib/libssl.so.3",
+	"/usr/lib/x86_64-linux-gnu/libssl.so.1.1",
+};
+
+enum { EPOLL_STOP, EPOLL_TARGETS };
+
+void tls_uprobes_init(struct tls_uprobes *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->skel = skel;
-	elf_version(EV_CURRENT);
+	t->epoll_fd = t->stop_fd = -1;
+	pthread_mutex_init(&t->lock, NULL);
 }
+
+/* Decoding a file: where each OpenSSL function's probes go. */
 
 static struct tls_file *file_seen(struct tls_uprobes *t, uint64_t dev, uint64_t ino)
 {
@@ -32,111 +53,261 @@ static struct tls_file *file_seen(struct tls_uprobes *t, uint64_t dev, uint64_t 
 	return NULL;
 }
 
-/* Whether an ELF file defines SSL_read: a statically linked OpenSSL. */
-static bool has_openssl(const char *path)
+static ssize_t read_binary(void *arg, uint64_t vaddr, uint8_t *buf, size_t n)
 {
-	bool found = false;
-	Elf_Scn *scn = NULL;
-	Elf *elf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	while (elf && !found && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
-			continue;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && !found; i++) {
-			GElf_Sym sym;
-			const char *name;
-
-			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			found = name && !strcmp(name, "SSL_read");
-		}
-	}
-	elf_end(elf);
-	close(fd);
-	return found;
+	return binary_read(arg, vaddr, buf, n);
 }
 
-static int attach_file(struct tls_uprobes *t, struct tls_file *f, const char *path)
+static void add_point(struct tls_file *f, const struct binary *b, const char *func, bool ex, bool write,
+		      const struct site *s)
 {
-	const struct {
-		struct bpf_program *prog;
-		const char *func;
-		bool ret;
-	} probes[TLS_NPROBES] = {
-		{ t->skel->progs.sonde_ssl_read, "SSL_read", false },
-		{ t->skel->progs.sonde_ssl_read_ret, "SSL_read", true },
-		{ t->skel->progs.sonde_ssl_write, "SSL_write", false },
-		{ t->skel->progs.sonde_ssl_write_ret, "SSL_write", true },
-		{ t->skel->progs.sonde_ssl_read_ex, "SSL_read_ex", false },
-		{ t->skel->progs.sonde_ssl_read_ex_ret, "SSL_read_ex", true },
-		{ t->skel->progs.sonde_ssl_write_ex, "SSL_write_ex", false },
-		{ t->skel->progs.sonde_ssl_write_ex_ret, "SSL_write_ex", true },
-	};
-	size_t n = 0;
+	struct tls_point *p;
+	uint64_t offset;
 
-	for (size_t i = 0; i < TLS_NPROBES; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = probes[i].func, .retprobe = probes[i].ret);
+	_Static_assert(sizeof(p->insn) == sizeof(s->insn), "the instruction's text fits");
+	if (f->npoints == TLS_MAX_POINTS || binary_offset(b, s->vaddr, &offset))
+		return;
+	for (uint8_t i = 0; i < f->npoints; i++)
+		if (f->points[i].offset == offset)
+			return;
+	p = &f->points[f->npoints++];
+	p->offset = offset;
+	p->func = func;
+	p->ex = ex;
+	p->write = write;
+	p->emulated = s->kind == SITE_EMULATED;
+	p->followed = s->followed;
+	memcpy(p->insn, s->insn, sizeof(p->insn));
+}
 
-		f->links[i] = bpf_program__attach_uprobe_opts(probes[i].prog, -1, path, 0, &opts);
-		if (f->links[i])
-			n++;
+/* The points of one direction: the _ex form's site, and the plain form's
+ * when it does not call the same internal function. */
+static void decode_direction(struct tls_file *f, const struct binary *b, bool write)
+{
+	const char *ex_name = write ? "SSL_write_ex" : "SSL_read_ex", *name = write ? "SSL_write" : "SSL_read";
+	uint64_t ex_va, va;
+	bool has_ex = !binary_symbol(b, ex_name, &ex_va), has = !binary_symbol(b, name, &va);
+	struct site s;
+
+	if (has_ex && !sites_find(read_binary, (void *)b, ex_va, &s)) {
+		add_point(f, b, ex_name, true, write, &s);
+		/* OpenSSL 1.1.1 and 3: SSL_read calls the internal function too. */
+		if (s.followed && has && sites_calls(read_binary, (void *)b, va, s.vaddr))
+			return;
 	}
-	/* OpenSSL 1.1.0 has no _ex forms: the other four suffice. */
-	if (n < 4) {
-		for (size_t i = 0; i < TLS_NPROBES; i++)
-			bpf_link__destroy(f->links[i]);
-		memset(f->links, 0, sizeof(f->links));
-		f->state = TLS_FILE_FAILED;
-		if (++f->tries == TLS_MAX_TRIES)
-			log_warn("tls", "cannot attach to %s: %s", path, strerror(errno));
+	if (has && !sites_find(read_binary, (void *)b, va, &s))
+		add_point(f, b, name, false, write, &s);
+}
+
+/* Decodes the file's OpenSSL functions into points; 0, or a negative
+ * errno when it holds none. */
+static int decode(struct tls_file *f, const char *path)
+{
+	struct binary b;
+	int ret;
+
+	ret = binary_open(&b, path);
+	if (ret)
+		return ret;
+	f->npoints = 0;
+	decode_direction(f, &b, false);
+	decode_direction(f, &b, true);
+	binary_close(&b);
+	if (!f->npoints)
 		return -ENOENT;
+	for (uint8_t i = 0; i < f->npoints; i++) {
+		const struct tls_point *p = &f->points[i];
+
+		log_info("tls", "%s: %s probed at %s0x%" PRIx64 " (%s, %s)", f->name, p->func,
+			 p->followed ? "the function it calls, " : "", p->offset, p->insn,
+			 p->emulated ? "emulated" : "single-stepped");
 	}
-	f->state = TLS_FILE_ATTACHED;
-	log_info("tls", "attached to %s (%zu probes)", path, n);
 	return 0;
 }
 
-/* A file a process maps: looked at once, attached to when it holds
- * OpenSSL. Returns 1 when it was attached to now. */
-static int cover(struct tls_uprobes *t, uint64_t dev, uint64_t ino, const char *path, bool lib)
+/* Whether an executable defines SSL_read: OpenSSL linked in statically. */
+static bool has_openssl(const char *path)
 {
-	struct tls_file *f = file_seen(t, dev, ino);
+	struct binary b;
+	uint64_t va;
+	bool found;
 
-	if (!f) {
-		if (t->nfiles == TLS_MAX_FILES) {
-			if (!t->full_logged)
-				log_warn("tls", "%d files looked at: %s and later ones are not", TLS_MAX_FILES, path);
-			t->full_logged = true;
-			return 0;
-		}
-		f = &t->files[t->nfiles++];
-		f->dev = dev;
-		f->ino = ino;
-		f->state = lib || has_openssl(path) ? TLS_FILE_FAILED : TLS_FILE_NO_OPENSSL;
+	if (binary_open(&b, path))
+		return false;
+	found = !binary_symbol(&b, "SSL_read", &va);
+	binary_close(&b);
+	return found;
+}
+
+/* The file at path, as it is on disk: known, or looked at now. NULL when
+ * the table is full or the path is gone. */
+static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const char *name, bool is_lib)
+{
+	struct tls_file *f;
+	struct stat st;
+
+	if (stat(path, &st))
+		return NULL;
+	f = file_seen(t, st.st_dev, st.st_ino);
+	if (f)
+		return f;
+	if (t->nfiles == TLS_MAX_FILES) {
+		if (!t->full_logged)
+			log_warn("tls", "%d files looked at: %s and later ones are not", TLS_MAX_FILES, name);
+		t->full_logged = true;
+		return NULL;
 	}
-	if (f->state != TLS_FILE_FAILED || f->tries >= TLS_MAX_TRIES)
-		return 0;
-	return !attach_file(t, f, path);
+	pthread_mutex_lock(&t->lock);
+	f = &t->files[t->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->state = (is_lib || has_openssl(path)) && !decode(f, path) ? TLS_FILE_READY : TLS_FILE_NO_OPENSSL;
+	t->nfiles++;
+	pthread_mutex_unlock(&t->lock);
+	return f;
+}
+
+static uint64_t cookie(const struct tls_point *p)
+{
+	return (p->write ? TLS_COOKIE_WRITE : 0) | (p->ex ? TLS_COOKIE_EX : 0);
+}
+
+static void links_destroy(struct bpf_link **links)
+{
+	for (size_t i = 0; i < TLS_MAX_LINKS; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
+/* Per-file mode: every point's entry and return probe for every process
+ * mapping the file, tried a few times. */
+static void cover_file(struct tls_uprobes *t, struct tls_file *f, const char *path)
+{
+	int ret = 0;
+
+	if ((f->state != TLS_FILE_READY && f->state != TLS_FILE_FAILED) || f->links[0] || f->tries >= TLS_MAX_TRIES)
+		return;
+	for (uint8_t i = 0; i < f->npoints && !ret; i++) {
+		for (int r = 0; r < 2 && !ret; r++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = r, .bpf_cookie = cookie(&f->points[i]));
+			struct bpf_program *prog = r ? t->skel->progs.sonde_tls_return : t->skel->progs.sonde_tls_entry;
+
+			f->links[2 * i + r] =
+				bpf_program__attach_uprobe_opts(prog, -1, path, f->points[i].offset, &opts);
+			if (!f->links[2 * i + r])
+				ret = errno ? -errno : -EINVAL;
+		}
+	}
+	if (!ret) {
+		f->state = TLS_FILE_READY;
+		log_info("tls", "attached to %s (%d probes, every process mapping it)", f->name, 2 * f->npoints);
+		return;
+	}
+	links_destroy(f->links);
+	f->state = TLS_FILE_FAILED;
+	if (++f->tries == TLS_MAX_TRIES)
+		log_warn("tls", "cannot attach to %s: %s", f->name, strerror(-ret));
+}
+
+/* Per-process mode: each target's own perf events on the file's probes. */
+
+/* The file's probes, made at the first target that needs them. */
+static int file_probes(struct tls_uprobes *t, struct tls_file *f, const char *path)
+{
+	int ret = 0;
+
+	for (uint8_t i = f->nprobes; i < 2 * f->npoints && !ret; i++) {
+		const struct tls_point *p = &f->points[i / 2];
+		bool r = i % 2;
+
+		ret = uprobe_links_probe(&t->links, path, p->offset, r,
+					 r ? t->skel->progs.sonde_tls_return : t->skel->progs.sonde_tls_entry,
+					 cookie(p), &f->probes[i]);
+		if (!ret)
+			f->nprobes = i + 1;
+	}
+	return ret;
+}
+
+static struct tls_attachment *attachment_of(struct tls_uprobes *t, uint32_t pid, size_t file)
+{
+	for (size_t i = 0; i < t->nattachments; i++)
+		if (t->attachments[i].pid == pid && (file == SIZE_MAX || t->attachments[i].file == file))
+			return &t->attachments[i];
+	return NULL;
+}
+
+static void remove_attachment(struct tls_uprobes *t, struct tls_attachment *a)
+{
+	struct tls_attachment gone = *a;
+
+	pthread_mutex_lock(&t->lock);
+	*a = t->attachments[--t->nattachments];
+	pthread_mutex_unlock(&t->lock);
+	uprobe_links_detach(gone.fds, gone.nfds);
+}
+
+static int add_attachment(struct tls_uprobes *t, const struct tls_attachment *a)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->nattachments == t->attachments_cap) {
+		size_t cap = t->attachments_cap ? 2 * t->attachments_cap : 64;
+		struct tls_attachment *more = realloc(t->attachments, cap * sizeof(*more));
+
+		if (more) {
+			t->attachments = more;
+			t->attachments_cap = cap;
+		}
+		ret = more ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		t->attachments[t->nattachments++] = *a;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+/* The file's probes for one target, unless it has them already. */
+static void cover_process(struct tls_uprobes *t, struct tls_file *f, const char *path, uint32_t pid)
+{
+	struct tls_attachment a = { .pid = pid, .file = (uint32_t)(f - t->files) }, *old;
+	struct procfs_stat st;
+	int ret;
+
+	if (f->state != TLS_FILE_READY || procfs_stat(pid, &st))
+		return;
+	old = attachment_of(t, pid, a.file);
+	if (old && old->start_time == st.start_time)
+		return;
+	/* A pid another process had: its events went with it. */
+	if (old)
+		remove_attachment(t, old);
+	ret = file_probes(t, f, path);
+	if (!ret)
+		ret = uprobe_links_attach(f->probes, f->nprobes, (pid_t)pid, a.fds);
+	if (ret) {
+		log_debug("tls", "cannot attach to %s for pid %u: %s", f->name, pid, strerror(-ret));
+		return;
+	}
+	a.nfds = f->nprobes;
+	a.start_time = st.start_time;
+	if (add_attachment(t, &a)) {
+		uprobe_links_detach(a.fds, a.nfds);
+		return;
+	}
+	log_info("tls", "attached to %s for pid %u (%d probes)", f->name, pid, a.nfds);
 }
 
 /* The files one process maps: libssl by name, and its executable when
  * OpenSSL's symbols are in it. */
-static int scan_pid(struct tls_uprobes *t, uint32_t pid)
+static void scan_pid(struct tls_uprobes *t, uint32_t pid)
 {
 	char maps_path[64], exe_path[64], exe[4096], line[4608], path[4160];
-	uint64_t prev_dev = 0, prev_ino = 0;
-	int attached = 0;
+	uint64_t prev_ino = 0;
 	ssize_t elen;
 	FILE *f;
 
@@ -146,15 +317,15 @@ static int scan_pid(struct tls_uprobes *t, uint32_t pid)
 	exe[elen > 0 ? elen : 0] = 0;
 	f = fopen(maps_path, "re");
 	if (!f)
-		return 0;
+		return;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned int major, minor;
 		unsigned long long ino;
+		struct tls_file *file;
 		const char *name, *base;
 		int pos = 0;
 		bool lib;
 
-		if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &major, &minor, &ino, &pos) != 3 || !ino || !pos)
+		if (sscanf(line, "%*s %*s %*s %*s %llu %n", &ino, &pos) != 1 || !ino || !pos)
 			continue;
 		name = line + pos;
 		line[strcspn(line, "\n")] = 0;
@@ -162,81 +333,218 @@ static int scan_pid(struct tls_uprobes *t, uint32_t pid)
 			continue;
 		base = strrchr(name, '/') + 1;
 		lib = !strncmp(base, "libssl.so", 9);
-		/* A file's segments come in a row: one try per process. */
-		if ((!lib && strcmp(name, exe)) || (prev_dev == ((uint64_t)major << 32 | minor) && prev_ino == ino))
+		/* A file's segments come in a row: one look per process. */
+		if ((!lib && strcmp(name, exe)) || prev_ino == ino)
 			continue;
-		prev_dev = (uint64_t)major << 32 | minor;
 		prev_ino = ino;
 		/* Through the process's root, so files in containers resolve. */
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, name);
-		attached += cover(t, prev_dev, prev_ino, path, lib);
+		file = file_at(t, path, name, lib);
+		if (!file)
+			continue;
+		if (t->mode == TLS_PER_FILE)
+			cover_file(t, file, path);
+		else
+			cover_process(t, file, path, pid);
 	}
 	fclose(f);
-	return attached;
 }
 
-int tls_uprobes_scan(struct tls_uprobes *t, const uint32_t *pids, size_t n)
+/* A new target, at its exec or fork: the OpenSSL files known so far that
+ * resolve to the same files from its root, before it maps them; at an
+ * exec, what it maps already (a fork's maps are its parent's). A child
+ * has its parent's events from its fork, but needs its own
+ * (kernel/uprobe_links.h). */
+static void new_target(struct tls_uprobes *t, uint32_t pid, bool exec)
 {
-	int attached = 0;
+	char path[4160];
+	struct stat st;
 
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tls_file *f = &t->files[i];
+
+		if (f->state != TLS_FILE_READY || !f->name[0])
+			continue;
+		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, f->name);
+		if (!stat(path, &st) && st.st_dev == f->dev && st.st_ino == f->ino)
+			cover_process(t, f, path, pid);
+	}
+	if (exec)
+		scan_pid(t, pid);
+}
+
+static void forget_pid(struct tls_uprobes *t, uint32_t pid)
+{
+	struct tls_attachment *a;
+
+	while ((a = attachment_of(t, pid, SIZE_MAX)))
+		remove_attachment(t, a);
+}
+
+/* Entries of processes that are gone, or whose pid another process took. */
+static void prune(struct tls_uprobes *t)
+{
+	for (size_t i = 0; i < t->nattachments;) {
+		struct procfs_stat st;
+
+		if (procfs_stat(t->attachments[i].pid, &st) || st.start_time != t->attachments[i].start_time)
+			remove_attachment(t, &t->attachments[i]);
+		else
+			i++;
+	}
+}
+
+static int on_target(void *ctx, void *data, size_t size)
+{
+	const struct sonde_target_event *ev = data;
+	struct tls_uprobes *t = ctx;
+
+	if (size < sizeof(*ev))
+		return 0;
+	if (ev->what == SONDE_TARGET_EXIT)
+		forget_pid(t, ev->pid);
+	else
+		new_target(t, ev->pid, ev->what == SONDE_TARGET_EXEC);
+	log_debug("tls", "target event %u for pid %u handled %" PRIu64 " us after it", ev->what, ev->pid,
+		  (uint64_t)((clocks_mono_ns() - ev->ts_ns) / 1000));
+	return 0;
+}
+
+static void scan(struct tls_uprobes *t)
+{
+	size_t n;
+
+	/* What the kernel reported first: those targets' probes are attached
+	 * at once, not found by the scan. */
+	if (t->targets)
+		ring_buffer__consume(t->targets);
+	n = t->pids_fn(t->pids_arg, t->pids, TLS_SCAN_PIDS);
 	for (size_t i = 0; i < n; i++)
-		attached += scan_pid(t, pids[i]);
-	return attached;
+		scan_pid(t, t->pids[i]);
+	if (t->mode == TLS_PER_PROCESS)
+		prune(t);
 }
 
 static void *run(void *arg)
 {
 	struct tls_uprobes *t = arg;
+	int64_t next_scan = clocks_mono_ms() + TLS_SCAN_INTERVAL_MS;
 
-	pthread_mutex_lock(&t->lock);
-	while (!t->stopping) {
-		clocks_wait_until(&t->wake, &t->lock, clocks_mono_ms() + TLS_SCAN_INTERVAL_MS);
-		if (t->stopping)
-			break;
-		pthread_mutex_unlock(&t->lock);
-		tls_uprobes_scan(t, t->pids, t->pids_fn(t->pids_arg, t->pids, TLS_SCAN_PIDS));
-		pthread_mutex_lock(&t->lock);
+	for (;;) {
+		struct epoll_event evs[2];
+		int64_t wait = next_scan - clocks_mono_ms();
+		int n = epoll_wait(t->epoll_fd, evs, 2, wait > 0 ? (int)wait : 0);
+
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == EPOLL_STOP)
+				return NULL;
+			ring_buffer__consume(t->targets);
+		}
+		if (clocks_mono_ms() >= next_scan) {
+			scan(t);
+			next_scan = clocks_mono_ms() + TLS_SCAN_INTERVAL_MS;
+		}
 	}
-	pthread_mutex_unlock(&t->lock);
-	return NULL;
 }
 
-int tls_uprobes_start(struct tls_uprobes *t, tls_pids_fn pids_fn, void *arg)
+static int watch(int epoll_fd, int fd, uint32_t what)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = what };
+
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int tls_uprobes_start(struct tls_uprobes *t, struct sonde_bpf *skel, enum tls_mode mode, tls_pids_fn pids_fn, void *arg,
+		      int target_events_fd)
 {
 	int ret;
 
+	t->skel = skel;
+	t->mode = mode;
 	t->pids = malloc(TLS_SCAN_PIDS * sizeof(*t->pids));
 	if (!t->pids)
 		return -ENOMEM;
 	t->pids_fn = pids_fn;
 	t->pids_arg = arg;
-	tls_uprobes_scan(t, t->pids, pids_fn(arg, t->pids, TLS_SCAN_PIDS));
-	pthread_mutex_init(&t->lock, NULL);
-	clocks_cond_init(&t->wake);
-	ret = pthread_create(&t->thread, NULL, run, t);
-	if (ret) {
-		pthread_mutex_destroy(&t->lock);
-		pthread_cond_destroy(&t->wake);
-		return -ret;
+	if (t->mode == TLS_PER_PROCESS) {
+		uprobe_links_clean_stale();
+		ret = uprobe_links_start(&t->links);
+		if (ret)
+			return ret;
 	}
+	/* Their probes made now, not while a new target races to its first
+	 * TLS call. */
+	for (size_t i = 0; i < sizeof(system_libssl) / sizeof(system_libssl[0]); i++) {
+		struct tls_file *f = file_at(t, system_libssl[i], system_libssl[i], true);
+
+		if (f && t->mode == TLS_PER_FILE)
+			cover_file(t, f, system_libssl[i]);
+		else if (f && f->state == TLS_FILE_READY && file_probes(t, f, system_libssl[i]))
+			log_warn("tls", "cannot make the probes of %s", f->name);
+	}
+	scan(t);
+	t->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	t->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (t->epoll_fd < 0 || t->stop_fd < 0)
+		return -errno;
+	ret = watch(t->epoll_fd, t->stop_fd, EPOLL_STOP);
+	if (!ret && t->mode == TLS_PER_PROCESS) {
+		t->targets = ring_buffer__new(target_events_fd, on_target, t, NULL);
+		ret = t->targets ? watch(t->epoll_fd, ring_buffer__epoll_fd(t->targets), EPOLL_TARGETS) : -errno;
+	}
+	if (ret)
+		return ret;
+	ret = pthread_create(&t->thread, NULL, run, t);
+	if (ret)
+		return -ret;
 	t->started = true;
+	log_info("tls", "uprobes attached %s", t->mode == TLS_PER_FILE ? "per file" : "per target process");
 	return 0;
 }
 
 void tls_uprobes_free(struct tls_uprobes *t)
 {
 	if (t->started) {
-		pthread_mutex_lock(&t->lock);
-		t->stopping = true;
-		pthread_cond_signal(&t->wake);
-		pthread_mutex_unlock(&t->lock);
-		pthread_join(t->thread, NULL);
-		pthread_mutex_destroy(&t->lock);
-		pthread_cond_destroy(&t->wake);
+		uint64_t one = 1;
+
+		if (write(t->stop_fd, &one, sizeof(one)) == sizeof(one))
+			pthread_join(t->thread, NULL);
 	}
+	ring_buffer__free(t->targets);
+	if (t->epoll_fd >= 0)
+		close(t->epoll_fd);
+	if (t->stop_fd >= 0)
+		close(t->stop_fd);
 	free(t->pids);
-	for (size_t i = 0; i < t->nfiles; i++)
-		for (size_t k = 0; k < TLS_NPROBES; k++)
-			bpf_link__destroy(t->files[i].links[k]);
+	for (size_t i = 0; i < t->nattachments; i++)
+		uprobe_links_detach(t->attachments[i].fds, t->attachments[i].nfds);
+	free(t->attachments);
+	for (size_t i = 0; i < t->nfiles; i++) {
+		links_destroy(t->files[i].links);
+		for (uint8_t k = 0; k < t->files[i].nprobes; k++)
+			uprobe_links_remove(&t->files[i].probes[k]);
+	}
+	if (t->mode == TLS_PER_PROCESS)
+		uprobe_links_stop(&t->links);
+	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));
+}
+
+size_t tls_uprobes_report(struct tls_uprobes *t, tls_point_fn fn, void *arg)
+{
+	size_t processes = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < t->nfiles; i++)
+		for (uint8_t k = 0; k < t->files[i].npoints && t->files[i].state == TLS_FILE_READY; k++)
+			fn(arg, &t->files[i], &t->files[i].points[k]);
+	for (size_t i = 0; i < t->nattachments; i++) {
+		size_t j;
+
+		for (j = 0; j < i && t->attachments[j].pid != t->attachments[i].pid; j++)
+			;
+		processes += j == i;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return processes;
 }

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The OpenSSL probes: SSL_read, SSL_write and their _ex forms, attached
- * once per library file (any process mapping it is then covered, also
- * later ones) found in the memory maps of the observed processes; an
- * executable with OpenSSL linked in statically counts as a library when
- * its symbols are there. */
+/* The OpenSSL uprobes. Each file holding OpenSSL (a libssl a process maps,
+ * or an executable with it linked in statically) is decoded once: the
+ * probes on SSL_read_ex and SSL_write_ex (SSL_read and SSL_write where
+ * those are all there is) go where the kernel emulates the breakpoint, the
+ * internal function those call when they start with an instruction it
+ * must single-step (elf/sites.h). With selectors the probes are attached
+ * per target process (kernel/uprobe_links.h), so no other process mapping
+ * the file traps, as soon as the kernel reports a new target at its exec
+ * or fork; observing everything or by cgroup, once per file. */
 #ifndef SONDE_TLS_UPROBES_H
 #define SONDE_TLS_UPROBES_H
 
@@ -13,21 +17,43 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kernel/uprobe_links.h"
+
 /* Every executable of every process is looked at when all may be
  * observed: room for a node's worth of them. */
 #define TLS_MAX_FILES 4096
-#define TLS_NPROBES 8
+/* Functions probed in one file: read and write, the _ex form and the
+ * plain one when they do not share an internal function. */
+#define TLS_MAX_POINTS 4
+#define TLS_MAX_LINKS (2 * TLS_MAX_POINTS)
 /* Scans in a row that may fail to attach to a file before it is left:
  * its process may have gone between reading its maps and attaching. */
 #define TLS_MAX_TRIES 3
 
 struct sonde_bpf;
 struct bpf_link;
+struct ring_buffer;
+
+enum tls_mode {
+	TLS_PER_FILE, /* every process mapping a probed file traps */
+	TLS_PER_PROCESS, /* only the targets trap */
+};
 
 enum tls_file_state {
 	TLS_FILE_NO_OPENSSL, /* no SSL_read defined in it */
-	TLS_FILE_ATTACHED,
+	TLS_FILE_READY, /* decoded: its points are known */
 	TLS_FILE_FAILED, /* tries times so far */
+};
+
+/* One function's entry and return probes in a file. */
+struct tls_point {
+	uint64_t offset; /* in the file */
+	const char *func; /* the symbol it stands for: SSL_read_ex, ... */
+	bool ex; /* (ssl, buf, num, size_t *done), not (ssl, buf, int num) */
+	bool write;
+	bool emulated; /* the kernel emulates the breakpoint's instruction */
+	bool followed; /* the function the symbol calls, not the symbol */
+	char insn[64];
 };
 
 /* A file looked at, by device and inode. */
@@ -36,7 +62,21 @@ struct tls_file {
 	uint64_t ino;
 	uint8_t state; /* enum tls_file_state */
 	uint8_t tries;
-	struct bpf_link *links[TLS_NPROBES];
+	uint8_t npoints;
+	uint8_t nprobes; /* per-process mode: made at the first target mapping it */
+	char name[256]; /* its path in the maps of the process it was found in */
+	struct tls_point points[TLS_MAX_POINTS];
+	struct bpf_link *links[TLS_MAX_LINKS]; /* per-file mode */
+	struct uprobe_probe probes[TLS_MAX_LINKS]; /* per-process mode */
+};
+
+/* Per-process mode: a target's perf events on the probes of one file. */
+struct tls_attachment {
+	uint32_t pid;
+	uint32_t file; /* index in files */
+	uint64_t start_time; /* of the process, so a reused pid is told apart */
+	uint8_t nfds;
+	int fds[TLS_MAX_LINKS];
 };
 
 /* Writes the processes to look at into pids, up to max; returns how many. */
@@ -47,29 +87,43 @@ typedef size_t (*tls_pids_fn)(void *arg, uint32_t *pids, size_t max);
 
 struct tls_uprobes {
 	struct sonde_bpf *skel;
+	enum tls_mode mode;
+	/* Guards files, nfiles, attachments and nattachments: the thread
+	 * changes them, scrapes read them. */
+	pthread_mutex_t lock;
 	struct tls_file files[TLS_MAX_FILES];
 	size_t nfiles;
 	bool full_logged;
-	/* The scans after the first run on a thread of their own: reading
-	 * the maps of a node's processes takes long enough to stall the
-	 * ring buffer's drain. */
+	struct tls_attachment *attachments;
+	size_t nattachments, attachments_cap;
+	/* The scans after the first and the target events are handled on a
+	 * thread of its own: reading the maps of a node's processes takes long
+	 * enough to stall the ring buffer's drain. */
 	tls_pids_fn pids_fn;
 	void *pids_arg;
 	uint32_t *pids;
+	struct ring_buffer *targets; /* per-process mode: new and exited targets */
+	int epoll_fd, stop_fd;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool started, stopping;
+	bool started;
+	struct uprobe_links links; /* per-process mode */
 };
 
-void tls_uprobes_init(struct tls_uprobes *t, struct sonde_bpf *skel);
-/* Looks at the memory maps of these processes and attaches to the
- * OpenSSL files not seen before. Returns how many were attached now. */
-int tls_uprobes_scan(struct tls_uprobes *t, const uint32_t *pids, size_t n);
-/* Scans the processes pids_fn names now, then every TLS_SCAN_INTERVAL_MS
- * on a thread until tls_uprobes_free. Returns 0 or a negative errno. */
-int tls_uprobes_start(struct tls_uprobes *t, tls_pids_fn pids_fn, void *arg);
-/* Stops the thread, if started, and detaches every probe. */
+void tls_uprobes_init(struct tls_uprobes *t);
+/* Looks at the OpenSSL files targets will map (the system's libssl), and
+ * at the memory maps of the processes pids_fn names, and attaches; then,
+ * on a thread until tls_uprobes_free, follows the target events of
+ * target_events_fd (a ring of struct sonde_target_event) and scans again
+ * every TLS_SCAN_INTERVAL_MS. 0 or a negative errno. */
+int tls_uprobes_start(struct tls_uprobes *t, struct sonde_bpf *skel, enum tls_mode mode, tls_pids_fn pids_fn, void *arg,
+		      int target_events_fd);
+/* Stops the thread, if started, and detaches every probe; after init,
+ * whether or not it started. */
 void tls_uprobes_free(struct tls_uprobes *t);
+
+/* For the metrics: each probed point of each file, and the processes
+ * with probes of their own. Takes the lock. */
+typedef void (*tls_point_fn)(void *arg, const struct tls_file *f, const struct tls_point *p);
+size_t tls_uprobes_report(struct tls_uprobes *t, tls_point_fn fn, void *arg);
 
 #endif

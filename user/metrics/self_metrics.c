@@ -6,8 +6,10 @@
 #include "metrics/registry.h"
 #include "metrics/self_metrics.h"
 
-/* The daemon's own families are few and their label values fixed. */
+/* The daemon's own families are few and their label values fixed, but
+ * for the files the TLS uprobes went into. */
 #define SELF_SERIES_CAP 64
+#define TLS_SITES_CAP 1024
 
 static struct metric_family *add(struct registry *reg, const char *name, const char *help, enum metric_type type,
 				 const char *const *labels, size_t nlabels)
@@ -19,6 +21,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 {
 	static const char *const kind[] = { "kind" }, *const reason[] = { "reason" };
 	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
+	static const char *const site[] = { "file", "function", "site" };
 	const char *build_values[2] = { version, mode };
 
 	memset(m, 0, sizeof(*m));
@@ -57,9 +60,18 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->k8s_updates = add(reg, "sonde_k8s_updates_total",
 			     "Pod metadata from the Kubernetes API: lists, watch events and errors", METRIC_COUNTER,
 			     kind, 1);
-	if (!m->events || !m->lost || !m->parse_failures || !m->not_http || !m->unanswered || !m->streams_evicted ||
-	    !m->streams_open || !m->tls_conns || !m->conns || !m->client_conns || !m->targets || !m->build_info ||
-	    !m->spans_exported || !m->spans_dropped || !m->notifications || !m->k8s_updates)
+	m->tls_sites =
+		registry_add(reg, "sonde_tls_probe_sites",
+			     "TLS library functions probed, by file and where the breakpoint went: emulated by the "
+			     "kernel, or single-stepped",
+			     METRIC_GAUGE, site, 3, NULL, 0, TLS_SITES_CAP);
+	m->tls_processes = add(reg, "sonde_tls_uprobe_processes",
+			       "Target processes with TLS uprobes of their own (none: the probes are per file)",
+			       METRIC_GAUGE, NULL, 0);
+	if (!m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
+	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
+	    !m->client_conns || !m->targets || !m->build_info || !m->spans_exported || !m->spans_dropped ||
+	    !m->notifications || !m->k8s_updates)
 		return -ENOMEM;
 	m->events_seen = family_series(m->events, NULL);
 	series_set(family_series(m->build_info, build_values), 1);
@@ -132,4 +144,21 @@ void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, u
 	series_set(family_series(m->k8s_updates, l), (double)lists);
 	series_set(family_series(m->k8s_updates, e), (double)events);
 	series_set(family_series(m->k8s_updates, r), (double)errors);
+}
+
+void self_metrics_tls_sites_reset(struct self_metrics *m)
+{
+	family_reset(m->tls_sites);
+}
+
+void self_metrics_tls_site(struct self_metrics *m, const char *file, const char *function, bool emulated)
+{
+	const char *labels[] = { file, function, emulated ? "emulated" : "single_stepped" };
+
+	series_set(family_series(m->tls_sites, labels), 1);
+}
+
+void self_metrics_tls_processes(struct self_metrics *m, uint64_t n)
+{
+	mirror(m->tls_processes, n);
 }

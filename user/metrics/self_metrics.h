@@ -6,6 +6,7 @@
 #ifndef SONDE_SELF_METRICS_H
 #define SONDE_SELF_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sonde.h"
@@ -32,6 +33,8 @@ struct self_metrics {
 	struct metric_family *spans_dropped;
 	struct metric_family *notifications;
 	struct metric_family *k8s_updates;
+	struct metric_family *tls_sites;
+	struct metric_family *tls_processes;
 };
 
 /* version and mode label sonde_build_info. 0 or -ENOMEM. */
@@ -53,5 +56,11 @@ void self_metrics_notifications_reset(struct self_metrics *m);
 void self_metrics_notifications(struct self_metrics *m, const char *notifier, uint64_t sent, uint64_t failed,
 				uint64_t dropped);
 void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, uint64_t errors);
+/* The TLS uprobes: forget the last scrape's sites, then one per probed
+ * function of each file, whether the kernel emulates its breakpoint; and
+ * the processes that have probes of their own. */
+void self_metrics_tls_sites_reset(struct self_metrics *m);
+void self_metrics_tls_site(struct self_metrics *m, const char *file, const char *function, bool emulated);
+void self_metrics_tls_processes(struct self_metrics *m, uint64_t n);
 
 #endif

@@ -3,7 +3,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-SONDE=$ROOT/build/sonde
+SONDE=${SONDE:-$ROOT/build/sonde}
 TMP=$(mktemp -d /tmp/sonde-test.XXXXXX)
 CHILDREN=()
 SONDE_PID=
@@ -21,7 +21,7 @@ trap cleanup EXIT
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
-	[ -f "$TMP/sonde.log" ] && { echo "--- sonde log"; tail -n 30 "$TMP/sonde.log"; }
+	[ -f "$TMP/sonde.log" ] && { echo "--- sonde log"; tail -n "${LOG_LINES:-30}" "$TMP/sonde.log"; }
 	exit 1
 }
 pass() { echo "ok: $*"; }
@@ -127,9 +127,10 @@ promtool_check() {
 
 # nginx with one worker on its own port, as an unmodified service would run;
 # with a second port, the same server over TLS there, with a self-signed
-# certificate made for the test.
+# certificate made for the test. NGINX names another binary; TMP/NGINX_DIR
+# its directory (default nginx); sets NGINX_PID, the master's.
 start_nginx() { # port [tls port [HTTP/2 over TLS port]]
-	local dir=$TMP/nginx tls=
+	local dir=$TMP/${NGINX_DIR:-nginx} tls=
 	# Workers run unprivileged: they must reach the document root.
 	chmod 755 "$TMP"
 	mkdir -p "$dir/www/static"
@@ -166,8 +167,9 @@ http {
 	}
 }
 CONF
-	nginx -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
-	CHILDREN+=($!)
+	${NGINX:-nginx} -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+	NGINX_PID=$!
+	CHILDREN+=($NGINX_PID)
 	wait_listen "$1" 10 || fail "nginx did not start: $(cat "$dir/error.log")"
 }
 
@@ -195,6 +197,38 @@ start_postgres() { # port
 		-c listen_addresses=127.0.0.1 >"$TMP/pg.log" 2>&1 &
 	CHILDREN+=($!)
 	wait_listen "$1" 30 || fail "postgres did not start: $(tail -3 "$TMP/pg.log")"
+}
+
+# The nginx worker of the master NGINX_PID, once it runs.
+nginx_worker() {
+	local i w
+	for ((i = 0; i < 100; i++)); do
+		w=$(pgrep -P "$NGINX_PID" | head -n 1)
+		[ -n "$w" ] && { echo "$w"; return 0; }
+		sleep 0.1
+	done
+	fail "nginx started no worker"
+}
+
+# Waits until n target processes have TLS uprobes of their own, the
+# processes that started after sonde among them.
+wait_tls_processes() { # n seconds
+	wait_metric sonde_tls_uprobe_processes "$1" "${2:-10}"
+}
+
+# Waits until sonde has attached TLS uprobes for this process.
+wait_tls_pid() { # pid seconds
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		grep -q "tls: attached to .* for pid $1 " "$TMP/sonde.log" && { pass "TLS uprobes attached for pid $1"; return 0; }
+		sleep 0.1
+	done
+	fail "sonde attached no TLS uprobes for pid $1 in ${2:-10} s"
+}
+
+# Whether a process has hit a uprobe: the kernel maps an area for it then.
+has_uprobes() { # pid
+	grep -q '\[uprobes\]' "/proc/$1/maps"
 }
 
 # Waits until sonde has attached its TLS probes to some OpenSSL library.
