@@ -21,6 +21,7 @@ trap cleanup EXIT
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
+	[ -n "${DUMP_METRICS:-}" ] && grep -E "^(microservice_requests_total|sonde_)" "$TMP/metrics"
 	[ -f "$TMP/sonde.log" ] && { echo "--- sonde log"; tail -n "${LOG_LINES:-30}" "$TMP/sonde.log"; }
 	exit 1
 }
