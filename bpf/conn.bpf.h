@@ -21,7 +21,7 @@ static __always_inline __u64 conn_key(__u32 tgid, __u32 fd)
 
 /* The first bytes of the data a syscall moved: its buffer, or the first
  * iovec, cut to what the syscall returned. */
-static __always_inline __u64 first_segment(const struct sonde_io_args *a, __u64 ret, __u32 *seg_len)
+static __always_inline __u64 first_segment(const struct sonde_io *a, __u64 ret, __u32 *seg_len)
 {
 	struct iovec iov;
 
@@ -37,7 +37,7 @@ static __always_inline __u64 first_segment(const struct sonde_io_args *a, __u64 
 
 /* Whether the bytes a write moved end with the last chunk of a chunked
  * body, "0\r\n\r\n". */
-static __always_inline int ends_with_last_chunk(const struct sonde_io_args *a, __u64 ret)
+static __always_inline int ends_with_last_chunk(const struct sonde_io *a, __u64 ret)
 {
 	char tail[5] = {};
 	__u64 end = 0, left = ret;
@@ -73,7 +73,7 @@ static __always_inline int ends_with_last_chunk(const struct sonde_io_args *a, _
 
 /* Bytes of the response moving: its head starts the response, and its
  * framing says when it is complete. */
-static __always_inline void exchange_response(struct sonde_conn *c, const struct sonde_io_args *a, long ret)
+static __always_inline void exchange_response(struct sonde_conn *c, const struct sonde_io *a, long ret)
 {
 	__u32 seg_len = 0;
 	__u64 data;
@@ -95,7 +95,7 @@ static __always_inline void exchange_response(struct sonde_conn *c, const struct
 		exchange_emit(c, SONDE_END_FRAMED);
 }
 
-static __always_inline void exchange_request_bytes(struct sonde_conn *c, const struct sonde_io_args *a, long ret)
+static __always_inline void exchange_request_bytes(struct sonde_conn *c, const struct sonde_io *a, long ret)
 {
 	__u32 seg_len = 0;
 	__u64 data;
@@ -109,7 +109,7 @@ static __always_inline void exchange_request_bytes(struct sonde_conn *c, const s
  * they start a protocol followed here; a TLS handshake marks the
  * connection for the TLS library's probes instead, and a negotiation
  * (PostgreSQL's SSLRequest) leaves it to the next bytes. */
-static __always_inline int conn_classify(struct sonde_conn *c, const struct sonde_io_args *a, long ret, __u8 tls_flag)
+static __always_inline int conn_classify(struct sonde_conn *c, const struct sonde_io *a, long ret, __u8 tls_flag)
 {
 	__u8 head[8] = {}, next;
 	__u32 seg_len = 0, peek;
@@ -148,7 +148,7 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 /* ret bytes moved on connection c: a server receives requests and sends
  * responses, a client the reverse. tls_flag is SONDE_DATA_TLS when they
  * are plaintext from the TLS library. */
-static __always_inline void conn_bytes(struct sonde_conn *c, const struct sonde_io_args *a, long ret, int received,
+static __always_inline void conn_bytes(struct sonde_conn *c, const struct sonde_io *a, long ret, int received,
 				       __u8 tls_flag)
 {
 	int request = (c->ev.role == SONDE_ROLE_SERVER) == received;

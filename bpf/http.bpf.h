@@ -196,41 +196,48 @@ __attribute__((noinline)) int sonde_head_line_end(struct sonde_scratch *sc, stru
 extern int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f, __u32 i);
 #endif
 
-struct head_scan {
-	struct sonde_scratch *sc;
-	struct head_framing f;
-};
-
-/* Eight bytes of the response head per bpf_loop step: a word without a
- * line feed costs a few instructions. */
-static long head_scan_word(__u32 w, void *arg)
+/* Finds the end of a response head and the headers that frame its body,
+ * a word of eight bytes at a time: one without a line feed costs a few
+ * instructions. Returns 1 when the head ends within the scan. A global
+ * function, verified once. */
+#ifdef SONDE_DEFINE_HEAD_SCAN
+__attribute__((noinline)) int sonde_head_scan(struct sonde_scratch *sc, struct head_framing *f)
 {
-	struct head_scan *s = arg;
-	__u32 base = w * 8, j;
-	__u64 v, x;
+	__u32 w, j;
 
-	if (base >= s->f.n)
-		return 1;
-	v = *(const __u64 *)(s->sc->buf + (base & (SCRATCH_MASK & ~7u)));
-	x = v ^ 0x0a0a0a0a0a0a0a0aull;
-	if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+	if (!sc || !f)
 		return 0;
-	for (j = 0; j < 8; j++) {
-		__u32 i = base + j;
+	for (w = 0; w < SONDE_HEAD_SCAN / 8; w++) {
+		__u32 base = w * 8;
+		__u64 v, x;
 
-		if (i >= s->f.n)
-			return 1;
-		if (s->sc->buf[i & SCRATCH_MASK] == '\n' && sonde_head_line_end(s->sc, &s->f, i))
-			return 1;
+		if (base >= f->n)
+			return 0;
+		v = *(const __u64 *)(sc->buf + base);
+		x = v ^ 0x0a0a0a0a0a0a0a0aull;
+		if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+			continue;
+#pragma unroll
+		for (j = 0; j < 8; j++) {
+			__u32 i = base + j;
+
+			if (i >= f->n)
+				return 0;
+			if (sc->buf[i & SCRATCH_MASK] == '\n' && sonde_head_line_end(sc, f, i))
+				return 1;
+		}
 	}
 	return 0;
 }
+#else
+extern int sonde_head_scan(struct sonde_scratch *sc, struct head_framing *f);
+#endif
 
 /* Starts the response at its first bytes. Returns 0 for an interim 1xx
  * response, which belongs to the request still in progress. */
 static __always_inline int response_start(struct sonde_conn *c, __u64 data, __u32 seg_len)
 {
-	struct head_scan scan = {};
+	struct head_framing f = {};
 	struct sonde_scratch *s;
 	__u32 zero = 0, n, keep;
 	int status;
@@ -259,16 +266,14 @@ static __always_inline int response_start(struct sonde_conn *c, __u64 data, __u3
 		return 1;
 	/* A head longer than the scan leaves the framing unknown; the
 	 * exchange then ends at the next request or at close. */
-	scan.sc = s;
-	scan.f.n = n;
-	bpf_loop(SONDE_HEAD_SCAN / 8, head_scan_word, &scan, 0);
-	if (!scan.f.head_end)
+	f.n = n;
+	if (!sonde_head_scan(s, &f))
 		return 1;
 	if (c->is_head || status == 204 || status == 304)
-		c->resp_expected = scan.f.head_end;
-	else if (scan.f.has_length)
-		c->resp_expected = scan.f.head_end + scan.f.content_length;
-	else if (scan.f.chunked)
+		c->resp_expected = f.head_end;
+	else if (f.has_length)
+		c->resp_expected = f.head_end + f.content_length;
+	else if (f.chunked)
 		c->chunked = 1;
 	return 1;
 }

@@ -37,23 +37,25 @@ enum sonde_conn_state {
 	SONDE_CONN_NOT_HTTP,
 };
 
-/* Arguments of a socket syscall in flight, and of a TLS library call
- * around it, in the thread's own storage. */
-struct sonde_io_args {
-	__u64 buf; /* buffer, or the iovec array when iovcnt > 0 */
+/* The bytes a socket syscall moved: its buffer, or its iovec array when
+ * iovcnt > 0; read from the registers at the syscall's exit. */
+struct sonde_io {
+	__u64 buf;
 	__u32 iovcnt;
 	__u32 fd;
-	__u32 active; /* set at syscall entry, cleared at exit */
-	__u32 tls_fd; /* the socket a syscall inside the TLS call used, plus 1; 0 if none */
-	__u64 tls_ssl; /* the SSL object of the TLS call in flight, 0 if none */
-	__u64 tls_buf; /* its plaintext buffer */
-	__u64 tls_len_ptr; /* _ex forms: where the byte count is written */
+};
+
+/* A TLS library call in flight, in the thread's own storage. */
+struct sonde_tls_call {
+	__u64 ssl; /* the SSL object, 0 if none */
+	__u64 buf; /* its plaintext buffer */
+	__u64 len_ptr; /* _ex forms: where the byte count is written */
 	/* The TLS socket the thread last received on outside a TLS call: the
 	 * socket of a library that decrypts from memory after reading it
 	 * (Python's asyncio), when no syscall runs inside the call. */
-	__u64 tls_last_conn_id;
-	__u32 tls_last_fd; /* plus 1; 0 if none */
-	__u32 pad;
+	__u64 last_conn_id;
+	__u32 last_fd; /* plus 1; 0 if none */
+	__u32 fd; /* the socket a syscall inside the call used, plus 1; 0 if none */
 };
 
 /* A TCP socket of a target, keyed by its struct sock address: what the
@@ -164,8 +166,19 @@ SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct sonde_io_args);
-} io_args SEC(".maps");
+	__type(value, struct sonde_tls_call);
+} tls_calls SEC(".maps");
+
+/* One bit per process id: set for a process once it holds a followed
+ * connection, cleared at its exit. Every socket syscall of every process
+ * is checked here first, an array lookup the verifier inlines. User space
+ * sizes it from pid_max. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} followed SEC(".maps");
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -222,6 +235,27 @@ static __always_inline __u64 wakeup_flag(void)
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= SONDE_RINGBUF_BYTES / 4)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline int followed_has(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&followed, &word);
+
+	return w && (*w & (1ull << (tgid % 64)));
+}
+
+static __always_inline void followed_set(__u32 tgid, int on)
+{
+	__u32 word = tgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&followed, &word);
+
+	if (!w)
+		return;
+	if (on)
+		__sync_fetch_and_or(w, 1ull << (tgid % 64));
+	else
+		__sync_fetch_and_and(w, ~(1ull << (tgid % 64)));
 }
 
 static __always_inline struct sonde_config *config_get(void)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Socket syscalls of the targets. A server connection is tracked from its
- * accept, a client connection from its connect; every read and write hook
- * leaves at its first lookup, in the connection map, unless the fd is such
- * a connection, so untargeted processes and files cost one hash lookup. */
+ * accept, a client connection from its connect; a process that holds none
+ * leaves every read and write at one bit of the followed map, and a file
+ * of one that does at its lookup in the connection map. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -12,10 +12,9 @@
 #include "conn.bpf.h"
 #include "select.bpf.h"
 #include "sock.bpf.h"
+#include "syscalls.bpf.h"
 
 #define EINPROGRESS 115
-#define IO_ACTIVE 1
-#define IO_CONNECT 2
 
 static const struct sonde_conn zero_conn;
 
@@ -37,6 +36,7 @@ static __always_inline struct sonde_conn *conn_new(__u32 tgid, __u32 fd, __u32 s
 	c->ev.fd = fd;
 	c->ev.role = role;
 	sock_peer(sk, &c->ev.peer);
+	followed_set(tgid, 1);
 	return c;
 }
 
@@ -69,202 +69,20 @@ static __always_inline int on_accept(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept")
-int sonde_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int sonde_exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept(ctx->ret);
-}
-
-static __always_inline int io_enter(__u32 fd, __u64 buf, __u32 iovcnt, int received)
-{
-	__u64 key = conn_key(bpf_get_current_pid_tgid() >> 32, fd);
-	struct sonde_io_args *a;
-	struct sonde_conn *c;
-
-	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c || c->state == SONDE_CONN_NOT_HTTP)
-		return 0;
-	if (c->tls) {
-		/* Ciphertext: only tells a TLS call its socket, the one in
-		 * flight or, for a receive, the next of this thread. */
-		a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0,
-					 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-		if (!a)
-			return 0;
-		if (a->tls_ssl) {
-			a->tls_fd = fd + 1;
-		} else if (received) {
-			a->tls_last_fd = fd + 1;
-			a->tls_last_conn_id = c->ev.conn_id;
-		}
-		return 0;
-	}
-	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!a)
-		return 0;
-	a->buf = buf;
-	a->iovcnt = iovcnt;
-	a->fd = fd;
-	a->active = IO_ACTIVE;
-	return 0;
-}
-
-static __always_inline int msg_enter(__u32 fd, __u64 msg, int received)
-{
-	struct user_msghdr m;
-
-	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg))
-		return 0;
-	if (!m.msg_iovlen)
-		return 0;
-	return io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen, received);
-}
-
-static __always_inline struct sonde_conn *io_exit(long ret, struct sonde_io_args *out)
-{
-	struct sonde_io_args *a;
-	__u64 key;
-
-	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
-	if (!a || a->active != IO_ACTIVE)
-		return 0;
-	*out = *a;
-	a->active = 0;
-	if (ret <= 0)
-		return 0;
-	key = conn_key(bpf_get_current_pid_tgid() >> 32, out->fd);
-	return bpf_map_lookup_elem(&conns, &key);
-}
-
-/* Bytes a syscall moved on a connection. */
-static __always_inline int moved(long ret, int received)
-{
-	struct sonde_io_args a;
-	struct sonde_conn *c;
-
-	c = io_exit(ret, &a);
-	if (c)
-		conn_bytes(c, &a, ret, received, 0);
-	return 0;
-}
-
-#define MSG_PEEK 2 /* uapi socket.h: not in vmlinux.h, which has no macros */
-
-/* One program per syscall tracepoint, in these shapes: a buffer, an iovec
- * array, a msghdr at entry; the byte count at exit. A receive that only
- * peeks is left out: the bytes come again with the read that takes them. */
-#define ENTER_BUF(call, received)                                         \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                       \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)     \
-	{                                                                 \
-		return io_enter(ctx->args[0], ctx->args[1], 0, received); \
-	}
-#define ENTER_IOV(call, received)                                                                       \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                                                     \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx)                                   \
-	{                                                                                               \
-		return ctx->args[2] ? io_enter(ctx->args[0], ctx->args[1], ctx->args[2], received) : 0; \
-	}
-#define ENTER_MSG(call)                                               \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                   \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx) \
-	{                                                             \
-		return msg_enter(ctx->args[0], ctx->args[1], 0);      \
-	}
-#define ENTER_RECVMSG(call)                                           \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                   \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx) \
-	{                                                             \
-		if (ctx->args[2] & MSG_PEEK)                          \
-			return 0;                                     \
-		return msg_enter(ctx->args[0], ctx->args[1], 1);      \
-	}
-#define ENTER_RECV(call)                                              \
-	SEC("tracepoint/syscalls/sys_enter_" #call)                   \
-	int sonde_enter_##call(struct trace_event_raw_sys_enter *ctx) \
-	{                                                             \
-		if (ctx->args[3] & MSG_PEEK)                          \
-			return 0;                                     \
-		return io_enter(ctx->args[0], ctx->args[1], 0, 1);    \
-	}
-#define EXIT(call, received)                                        \
-	SEC("tracepoint/syscalls/sys_exit_" #call)                  \
-	int sonde_exit_##call(struct trace_event_raw_sys_exit *ctx) \
-	{                                                           \
-		return moved(ctx->ret, received);                   \
-	}
-
-ENTER_BUF(read, 1)
-ENTER_RECV(recvfrom)
-ENTER_IOV(readv, 1)
-ENTER_RECVMSG(recvmsg)
-EXIT(read, 1)
-EXIT(recvfrom, 1)
-EXIT(readv, 1)
-EXIT(recvmsg, 1)
-
-ENTER_BUF(write, 0)
-ENTER_BUF(sendto, 0)
-ENTER_IOV(writev, 0)
-ENTER_MSG(sendmsg)
-EXIT(write, 0)
-EXIT(sendto, 0)
-EXIT(writev, 0)
-EXIT(sendmsg, 0)
-
-/* sendfile moves body bytes from a file: counted, never read. */
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int sonde_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return io_enter(ctx->args[0], 0, 0, 0);
-}
-
-EXIT(sendfile64, 0)
-
 /* connect's outcome comes from the TCP state hooks; here it only starts
  * following the connection's bytes, for client requests. */
-SEC("tracepoint/syscalls/sys_enter_connect")
-int sonde_enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	struct sonde_io_args *a;
-	__u32 service;
-
-	if (!select_current(&service))
-		return 0;
-	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!a)
-		return 0;
-	a->fd = ctx->args[0];
-	a->buf = service;
-	a->active = IO_CONNECT;
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_connect")
-int sonde_exit_connect(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int on_connect(__u32 fd, long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct sonde_io_args *a;
+	__u32 service;
 	struct sock *sk;
-	__u32 fd;
 
-	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
-	if (!a || a->active != IO_CONNECT)
+	if ((ret != 0 && ret != -EINPROGRESS) || !select_current(&service))
 		return 0;
-	a->active = 0;
-	if (ctx->ret != 0 && ctx->ret != -EINPROGRESS)
-		return 0;
-	fd = a->fd;
 	sk = fd_sock(fd);
 	if (!sk || !sock_is_tcp(sk))
 		return 0;
-	if (conn_new(tgid, fd, (__u32)a->buf, SONDE_ROLE_CLIENT, sk))
+	if (conn_new(tgid, fd, service, SONDE_ROLE_CLIENT, sk))
 		stat_inc(SONDE_STAT_CLIENT_CONNS);
 	return 0;
 }
@@ -292,12 +110,143 @@ static __always_inline int hand_over(struct sonde_conn *c, __u32 tgid, __u32 fd,
 	key = conn_key(child, fd);
 	if (bpf_map_update_elem(&conns, &key, c, BPF_ANY))
 		return 0;
+	followed_set(child, 1);
 	zero.service_id = c->ev.service_id;
 	bpf_map_update_elem(&proc_conns, &child, &zero, BPF_NOEXIST);
 	cpc = bpf_map_lookup_elem(&proc_conns, &child);
 	if (cpc)
 		__sync_fetch_and_add(&cpc->server, 1);
 	return 1;
+}
+
+/* The child first to use a socket its parent accepted and handed it by
+ * forking, before the parent closed its copy: it takes the connection. */
+static __always_inline struct sonde_conn *take_over(__u32 tgid, __u32 fd)
+{
+	__u32 parent = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+	struct sonde_proc_conns *ppc = bpf_map_lookup_elem(&proc_conns, &parent);
+	__u64 pkey = conn_key(parent, fd), key = conn_key(tgid, fd);
+	struct sonde_conn *pc;
+
+	if (!ppc || ppc->last_child != tgid)
+		return 0;
+	pc = bpf_map_lookup_elem(&conns, &pkey);
+	if (!pc || !hand_over(pc, parent, fd, ppc))
+		return 0;
+	bpf_map_delete_elem(&conns, &pkey);
+	__sync_fetch_and_add(&ppc->server, -1);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* Ciphertext on a TLS connection: only tells a TLS call its socket, the
+ * one in flight or, for a receive, the next of this thread. */
+static __always_inline void tls_socket(const struct sonde_conn *c, __u32 fd, int received)
+{
+	struct sonde_tls_call *a;
+
+	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!a)
+		return;
+	if (a->ssl) {
+		a->fd = fd + 1;
+	} else if (received) {
+		a->last_fd = fd + 1;
+		a->last_conn_id = c->ev.conn_id;
+	}
+}
+
+#define MSG_PEEK 2 /* uapi socket.h: not in vmlinux.h, which has no macros */
+
+/* The bytes a msghdr's iovecs hold. */
+static __always_inline int msg_io(__u64 msg, struct sonde_io *io)
+{
+	struct user_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg) || !m.msg_iovlen)
+		return -1;
+	io->buf = (__u64)m.msg_iov;
+	io->iovcnt = m.msg_iovlen;
+	return 0;
+}
+
+/* A socket syscall that moved ret bytes, its arguments still in the
+ * registers: the buffer and how it is shaped come from the call. A
+ * receive that only peeks is left out: the bytes come again with the
+ * read that takes them. sendfile moves body bytes from a file: counted,
+ * never read. */
+static __always_inline int io_moved(struct pt_regs *regs, long nr, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sonde_io io = { .fd = SYSCALL_ARG0(regs) };
+	struct sonde_conn *c;
+	__u64 key;
+	int received;
+
+	if (ret <= 0 || !followed_has(tgid) || syscall_compat())
+		return 0;
+	key = conn_key(tgid, io.fd);
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		c = take_over(tgid, io.fd);
+	if (!c || c->state == SONDE_CONN_NOT_HTTP)
+		return 0;
+	received = nr == SYS_READ || nr == SYS_RECVFROM || nr == SYS_READV || nr == SYS_RECVMSG;
+	if (c->tls) {
+		tls_socket(c, io.fd, received);
+		return 0;
+	}
+	switch (nr) {
+	case SYS_READ:
+	case SYS_WRITE:
+	case SYS_SENDTO:
+		io.buf = SYSCALL_ARG1(regs);
+		break;
+	case SYS_RECVFROM:
+		if (SYSCALL_ARG3(regs) & MSG_PEEK)
+			return 0;
+		io.buf = SYSCALL_ARG1(regs);
+		break;
+	case SYS_READV:
+	case SYS_WRITEV:
+		io.buf = SYSCALL_ARG1(regs);
+		io.iovcnt = SYSCALL_ARG2(regs);
+		if (!io.iovcnt)
+			return 0;
+		break;
+	case SYS_RECVMSG:
+		if (SYSCALL_ARG2(regs) & MSG_PEEK)
+			return 0;
+		if (msg_io(SYSCALL_ARG1(regs), &io))
+			return 0;
+		break;
+	case SYS_SENDMSG:
+		if (msg_io(SYSCALL_ARG1(regs), &io))
+			return 0;
+		break;
+	default: /* sendfile */
+		break;
+	}
+	conn_bytes(c, &io, ret, received, 0);
+	return 0;
+}
+
+/* Every syscall's exit, of every process: one that is not followed here
+ * leaves at its number, the socket ones at the followed bit of the
+ * process; their arguments are still in the registers, so no program
+ * runs at their entry. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sonde_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = SYSCALL_NR(regs);
+
+	if ((unsigned long)nr < 64 && (SYS_IO_MASK >> nr) & 1)
+		return io_moved(regs, nr, ret);
+	if (nr == SYS_ACCEPT || nr == SYS_ACCEPT4)
+		return syscall_compat() ? 0 : on_accept(ret);
+	if (nr == SYS_CONNECT)
+		return syscall_compat() ? 0 : on_connect(SYSCALL_ARG0(regs), ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_close")
@@ -308,6 +257,8 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct sonde_proc_conns *pc;
 	struct sonde_conn *c;
 
+	if (!followed_has(tgid))
+		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;

@@ -49,6 +49,8 @@ int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
 	if (pc) {
 		pc->last_child = child_tgid;
 		pc->fork_ns = bpf_ktime_get_ns();
+		/* It may serve a connection its parent accepted. */
+		followed_set(child_tgid, 1);
 	}
 	return 0;
 }
@@ -65,6 +67,7 @@ int sonde_exit(void *ctx)
 		if (!bpf_map_delete_elem(&targets, &tgid))
 			target_emit(tgid, SONDE_TARGET_EXIT);
 		bpf_map_delete_elem(&proc_conns, &tgid);
+		followed_set(tgid, 0);
 		if (!bpf_map_delete_elem(&data_procs, &tgid))
 			data_exit_emit(tgid);
 	}

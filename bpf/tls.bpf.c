@@ -14,18 +14,18 @@
 
 static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr)
 {
-	struct sonde_io_args *a;
-	__u32 service;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sonde_tls_call *a;
 
-	if (!select_current(&service))
+	if (!followed_has(tgid))
 		return 0;
-	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
 		return 0;
-	a->tls_ssl = (__u64)ssl;
-	a->tls_buf = (__u64)buf;
-	a->tls_len_ptr = (__u64)len_ptr;
-	a->tls_fd = 0;
+	a->ssl = (__u64)ssl;
+	a->buf = (__u64)buf;
+	a->len_ptr = (__u64)len_ptr;
+	a->fd = 0;
 	return 0;
 }
 
@@ -36,25 +36,29 @@ static __always_inline int tls_exit(long ret, int received)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sonde_ssl_key key = {};
 	struct sonde_ssl_conn bound = {}, *known;
-	struct sonde_io_args *a, plain = {};
+	struct sonde_tls_call *a;
+	struct sonde_io plain = {};
 	struct sonde_conn *c;
 	__u64 conn, n = 0, want = 0;
 	__u32 fd;
 
-	a = bpf_task_storage_get(&io_args, bpf_get_current_task_btf(), 0, 0);
-	if (!a || !a->tls_ssl)
+	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!a || !a->ssl)
 		return 0;
-	key.ssl = a->tls_ssl;
+	key.ssl = a->ssl;
 	key.tgid = tgid;
-	plain.buf = a->tls_buf;
-	if (a->tls_len_ptr) {
+	plain.buf = a->buf;
+	if (a->len_ptr) {
 		if (ret == 1)
-			bpf_probe_read_user(&n, sizeof(n), (void *)a->tls_len_ptr);
+			bpf_probe_read_user(&n, sizeof(n), (void *)a->len_ptr);
 	} else if (ret > 0) {
 		n = ret;
 	}
-	fd = a->tls_fd;
-	a->tls_ssl = 0;
+	fd = a->fd;
+	a->ssl = 0;
+	/* Nothing moved: a read that would block, a failed write. */
+	if (!n)
+		return 0;
 	c = 0;
 	known = fd ? 0 : bpf_map_lookup_elem(&ssl_fds, &key);
 	if (known) {
@@ -66,10 +70,10 @@ static __always_inline int tls_exit(long ret, int received)
 	if (!c) {
 		/* No syscall inside and none known: a library that decrypts
 		 * from memory read what this thread just received. */
-		if (!fd && received && a->tls_last_fd) {
-			fd = a->tls_last_fd;
-			want = a->tls_last_conn_id;
-			a->tls_last_fd = 0;
+		if (!fd && received && a->last_fd) {
+			fd = a->last_fd;
+			want = a->last_conn_id;
+			a->last_fd = 0;
 		}
 		if (!fd)
 			return 0;
@@ -82,7 +86,7 @@ static __always_inline int tls_exit(long ret, int received)
 		bound.fd = fd;
 		bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
 	}
-	if (n && c->tls && c->state != SONDE_CONN_NOT_HTTP)
+	if (c->tls && c->state != SONDE_CONN_NOT_HTTP)
 		conn_bytes(c, &plain, n, received, SONDE_DATA_TLS);
 	return 0;
 }

@@ -169,6 +169,10 @@ struct sonde_proc_conns {
 	__u64 fork_ns;
 };
 
+/* The followed map's size when user space does not set it: the largest
+ * pid_max on 64-bit Linux. */
+#define SONDE_PID_MAX_DEFAULT 4194304
+
 /* How soon after the fork the parent closes its copy of a socket it hands
  * over; the postmaster does it at once. */
 #define SONDE_HAND_OVER_NS 100000000ull

@@ -15,16 +15,11 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* Every tracepoint the BPF objects attach to. */
+/* Every tracepoint the BPF objects attach to by name; the raw syscall
+ * exit (tp_btf/sys_exit) comes with the kernel's BTF. */
 static const char *const hooks[] = {
-	"sched/sched_process_exec",	 "sched/sched_process_exit",	 "sched/sched_process_fork",
-	"syscalls/sys_exit_accept",	 "syscalls/sys_exit_accept4",	 "syscalls/sys_enter_read",
-	"syscalls/sys_exit_read",	 "syscalls/sys_enter_readv",	 "syscalls/sys_exit_readv",
-	"syscalls/sys_enter_recvfrom",	 "syscalls/sys_exit_recvfrom",	 "syscalls/sys_enter_recvmsg",
-	"syscalls/sys_exit_recvmsg",	 "syscalls/sys_enter_write",	 "syscalls/sys_exit_write",
-	"syscalls/sys_enter_writev",	 "syscalls/sys_exit_writev",	 "syscalls/sys_enter_sendto",
-	"syscalls/sys_exit_sendto",	 "syscalls/sys_enter_sendmsg",	 "syscalls/sys_exit_sendmsg",
-	"syscalls/sys_enter_sendfile64", "syscalls/sys_exit_sendfile64", "syscalls/sys_enter_close",
+	"sched/sched_process_exec", "sched/sched_process_exit", "sched/sched_process_fork",
+	"syscalls/sys_enter_close", "sock/inet_sock_set_state", "tcp/tcp_retransmit_skb",
 };
 
 static int tracefs_ready(void)
@@ -33,7 +28,7 @@ static int tracefs_ready(void)
 
 	if (statfs(TRACEFS, &st) == 0 && st.f_type == TRACEFS_MAGIC)
 		return 0;
-	/* Syscall tracepoints need tracefs, which a fresh machine may not
+	/* Tracepoints by name need tracefs, which a fresh machine may not
 	 * have mounted; mount it as bpftrace and perf do. */
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL))
 		return -errno;
@@ -82,5 +77,5 @@ int features_check(char *err, size_t errlen)
 
 const char *features_mode(void)
 {
-	return "syscall-tracepoints";
+	return "raw-syscall-exit";
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "kernel/loader.h"
 #include "kernel/maps.h"
 #include "base/log.h"
+#include "sonde.h"
 #include "sonde.skel.h"
 
 /* libbpf hands over a verifier log as one message of many lines: each
@@ -42,6 +44,20 @@ static void raise_fd_limit(void)
 		log_warn("bpf", "cannot raise the open file limit: %s", strerror(errno));
 }
 
+/* The followed map holds a bit per pid the kernel may hand out. */
+static uint32_t pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	unsigned int n = 0;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n && n <= SONDE_PID_MAX_DEFAULT ? n : SONDE_PID_MAX_DEFAULT;
+}
+
 int loader_load(struct sonde_bpf **out, struct bpf_maps *maps)
 {
 	struct sonde_bpf *skel;
@@ -52,7 +68,8 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps)
 	skel = sonde_bpf__open();
 	if (!skel)
 		return -errno;
-	ret = sonde_bpf__load(skel);
+	ret = bpf_map__set_max_entries(skel->maps.followed, (pid_max() + 63) / 64);
+	ret = ret ?: sonde_bpf__load(skel);
 	if (ret) {
 		log_error("bpf", "loading the BPF programs failed: %s", strerror(-ret));
 		sonde_bpf__destroy(skel);
