@@ -271,8 +271,47 @@ static int add_attachment(struct tls_uprobes *t, const struct tls_attachment *a)
 	return ret;
 }
 
-/* The file's probes for one target, unless it has them already. */
-static void cover_process(struct tls_uprobes *t, struct tls_file *f, const char *path, uint32_t pid)
+/* Where a process maps a file's code. */
+struct tls_mapping {
+	uint64_t start, end, offset;
+};
+
+/* Whether the breakpoints of every point in the mapping are in. */
+static bool breakpoints_in(const struct tls_file *f, uint32_t pid, const struct tls_mapping *m)
+{
+	for (uint8_t i = 0; i < f->npoints; i++) {
+		uint64_t off = f->points[i].offset;
+
+		if (off >= m->offset && off - m->offset < m->end - m->start &&
+		    uprobe_links_installed((pid_t)pid, m->start + off - m->offset) != 1)
+			return false;
+	}
+	return true;
+}
+
+/* The kernel put the breakpoints in when the process mapped the file, if
+ * that came after its events; else they go in the slow way now. */
+static void check_attachment(struct tls_uprobes *t, struct tls_file *f, struct tls_attachment *a,
+			     const struct tls_mapping *m)
+{
+	if (!breakpoints_in(f, a->pid, m)) {
+		uprobe_links_install(f->probes, f->nprobes);
+		if (!breakpoints_in(f, a->pid, m)) {
+			log_debug("tls", "cannot put the breakpoints of %s into pid %u", f->name, a->pid);
+			return;
+		}
+		log_debug("tls", "pid %u mapped %s before its probes were attached: breakpoints put in", a->pid,
+			  f->name);
+	}
+	pthread_mutex_lock(&t->lock);
+	a->checked = true;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* The file's probes for one target, unless it has them already; m says
+ * where it maps the file, NULL when it may not have yet. */
+static void cover_process(struct tls_uprobes *t, struct tls_file *f, const char *path, uint32_t pid,
+			  const struct tls_mapping *m)
 {
 	struct tls_attachment a = { .pid = pid, .file = (uint32_t)(f - t->files) }, *old;
 	struct procfs_stat st;
@@ -281,8 +320,11 @@ static void cover_process(struct tls_uprobes *t, struct tls_file *f, const char 
 	if (f->state != TLS_FILE_READY || procfs_stat(pid, &st))
 		return;
 	old = attachment_of(t, pid, a.file);
-	if (old && old->start_time == st.start_time)
+	if (old && old->start_time == st.start_time) {
+		if (m && !old->checked)
+			check_attachment(t, f, old, m);
 		return;
+	}
 	/* A pid another process had: its events went with it. */
 	if (old)
 		remove_attachment(t, old);
@@ -300,14 +342,15 @@ static void cover_process(struct tls_uprobes *t, struct tls_file *f, const char 
 		return;
 	}
 	log_info("tls", "attached to %s for pid %u (%d probes)", f->name, pid, a.nfds);
+	if (m)
+		check_attachment(t, f, &t->attachments[t->nattachments - 1], m);
 }
 
 /* The files one process maps: libssl by name, and its executable when
- * OpenSSL's symbols are in it. */
+ * OpenSSL's symbols are in it; each at its code's mapping. */
 static void scan_pid(struct tls_uprobes *t, uint32_t pid)
 {
 	char maps_path[64], exe_path[64], exe[4096], line[4608], path[4160];
-	uint64_t prev_ino = 0;
 	ssize_t elen;
 	FILE *f;
 
@@ -319,13 +362,16 @@ static void scan_pid(struct tls_uprobes *t, uint32_t pid)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long ino;
+		unsigned long long start, end, offset, ino;
+		struct tls_mapping m;
 		struct tls_file *file;
 		const char *name, *base;
+		char perms[8];
 		int pos = 0;
 		bool lib;
 
-		if (sscanf(line, "%*s %*s %*s %*s %llu %n", &ino, &pos) != 1 || !ino || !pos)
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %llu %n", &start, &end, perms, &offset, &ino, &pos) != 5 ||
+		    !ino || !pos || perms[2] != 'x')
 			continue;
 		name = line + pos;
 		line[strcspn(line, "\n")] = 0;
@@ -333,27 +379,26 @@ static void scan_pid(struct tls_uprobes *t, uint32_t pid)
 			continue;
 		base = strrchr(name, '/') + 1;
 		lib = !strncmp(base, "libssl.so", 9);
-		/* A file's segments come in a row: one look per process. */
-		if ((!lib && strcmp(name, exe)) || prev_ino == ino)
+		if (!lib && strcmp(name, exe))
 			continue;
-		prev_ino = ino;
 		/* Through the process's root, so files in containers resolve. */
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, name);
 		file = file_at(t, path, name, lib);
 		if (!file)
 			continue;
+		m = (struct tls_mapping){ start, end, offset };
 		if (t->mode == TLS_PER_FILE)
 			cover_file(t, file, path);
 		else
-			cover_process(t, file, path, pid);
+			cover_process(t, file, path, pid, &m);
 	}
 	fclose(f);
 }
 
 /* A new target, at its exec or fork: the OpenSSL files known so far that
  * resolve to the same files from its root, before it maps them; at an
- * exec, what it maps already (a fork's maps are its parent's). A child
- * has its parent's events from its fork, but needs its own
+ * exec, then what it maps already. A child has its parent's events and
+ * breakpoints from its fork, but needs events of its own
  * (kernel/uprobe_links.h). */
 static void new_target(struct tls_uprobes *t, uint32_t pid, bool exec)
 {
@@ -367,7 +412,7 @@ static void new_target(struct tls_uprobes *t, uint32_t pid, bool exec)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, f->name);
 		if (!stat(path, &st) && st.st_dev == f->dev && st.st_ino == f->ino)
-			cover_process(t, f, path, pid);
+			cover_process(t, f, path, pid, NULL);
 	}
 	if (exec)
 		scan_pid(t, pid);
@@ -401,6 +446,10 @@ static int on_target(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev))
 		return 0;
+	/* The next exec'd target may map its libssl before its events are
+	 * open: keep the way that puts breakpoints in afterwards fast. */
+	if (ev->what == SONDE_TARGET_EXEC)
+		uprobe_links_warm(&t->links, TLS_WARM_MS);
 	if (ev->what == SONDE_TARGET_EXIT)
 		forget_pid(t, ev->pid);
 	else
@@ -471,6 +520,7 @@ int tls_uprobes_start(struct tls_uprobes *t, struct sonde_bpf *skel, enum tls_mo
 		ret = uprobe_links_start(&t->links);
 		if (ret)
 			return ret;
+		uprobe_links_warm(&t->links, TLS_WARM_MS);
 	}
 	/* Their probes made now, not while a new target races to its first
 	 * TLS call. */

@@ -76,11 +76,16 @@ struct tls_attachment {
 	uint32_t file; /* index in files */
 	uint64_t start_time; /* of the process, so a reused pid is told apart */
 	uint8_t nfds;
+	bool checked; /* its breakpoints are known to be in */
 	int fds[TLS_MAX_LINKS];
 };
 
 /* Writes the processes to look at into pids, up to max; returns how many. */
 typedef size_t (*tls_pids_fn)(void *arg, uint32_t *pids, size_t max);
+
+/* How long after sonde's start, and after a target's exec, the uprobe
+ * registration is kept warm (kernel/uprobe_links.h). */
+#define TLS_WARM_MS 10000
 
 #define TLS_SCAN_PIDS 16384
 #define TLS_SCAN_INTERVAL_MS 1000

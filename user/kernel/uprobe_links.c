@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +21,6 @@
 #include "kernel/uprobe_links.h"
 
 #define TRACEFS "/sys/kernel/tracing"
-#define WARM_INTERVAL_MS 4
 
 /* Adds or removes a tracefs uprobe event: "p:group/name path:0xoff",
  * "-:group/name". 0 or a negative errno. */
@@ -67,11 +67,19 @@ static void remove_event(const char *name)
 	uprobe_event(def);
 }
 
-/* A perf event on tracefs event id for pid; its fd or a negative errno. */
-static int open_event(uint32_t id, pid_t pid, bool inherit)
+/* A perf event on tracefs event id for pid; its fd or a negative errno.
+ * One left disabled until an exec is in the probe's filter all the same,
+ * and opens without putting breakpoints into what pid maps already. */
+static int open_event(uint32_t id, pid_t pid, bool inherit, bool install)
 {
 	struct perf_event_attr attr = {
-		.type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr), .config = id, .sample_period = 1, .inherit = inherit
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = id,
+		.sample_period = 1,
+		.inherit = inherit,
+		.disabled = !install,
+		.enable_on_exec = !install,
 	};
 	int fd = (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 
@@ -110,7 +118,7 @@ int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset
 	if (id < 0)
 		return id;
 	out->event = (uint32_t)id;
-	fd = open_event(out->event, u->anchor, false);
+	fd = open_event(out->event, u->anchor, false, true);
 	if (fd >= 0) {
 		out->link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
 		if (out->link)
@@ -138,7 +146,7 @@ void uprobe_links_remove(struct uprobe_probe *p)
 int uprobe_links_attach(const struct uprobe_probe *probes, size_t n, pid_t pid, int *fds)
 {
 	for (size_t i = 0; i < n; i++) {
-		fds[i] = open_event(probes[i].event, pid, true);
+		fds[i] = open_event(probes[i].event, pid, true, false);
 		if (fds[i] < 0) {
 			int ret = fds[i];
 
@@ -155,27 +163,55 @@ void uprobe_links_detach(const int *fds, size_t n)
 		close(fds[i]);
 }
 
+/* A perf event for sonde itself, which no filter names: opening it puts
+ * the probe's breakpoints into every process the filter names; closing
+ * it takes them out of sonde. */
+void uprobe_links_install(const struct uprobe_probe *probes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fd = open_event(probes[i].event, getpid(), false, true);
+
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+int uprobe_links_installed(pid_t pid, uint64_t vaddr)
+{
+	uint8_t byte;
+	struct iovec local = { &byte, 1 }, remote = { (void *)(uintptr_t)vaddr, 1 };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != 1)
+		return -errno;
+	return byte == 0xcc; /* int3 */
+}
+
 /* Never called: the warmer's probe sits on it. */
 __attribute__((noinline, used)) void uprobe_links_never_called(void)
 {
 	__asm__ volatile("");
 }
 
-/* Every few ms, a perf event on the warm probe for sonde comes and goes:
- * its open and its close each register the probe for sonde's address
- * space, which keeps the kernel's registration path past its grace
- * period. The anchor's event keeps the probe itself registered. */
+/* While warm, every few ms a perf event on the warm probe for sonde comes
+ * and goes: its open and its close each put the probe's breakpoint into
+ * sonde or take it out, which keeps the kernel's registration lock past
+ * its grace period. The anchor's event keeps the probe registered. */
 static void *keep_warm(void *arg)
 {
 	struct uprobe_links *u = arg;
 
 	pthread_mutex_lock(&u->lock);
 	while (!u->stopping) {
+		int64_t now = clocks_mono_ms();
 		int fd;
 
-		clocks_wait_until(&u->wake, &u->lock, clocks_mono_ms() + WARM_INTERVAL_MS);
+		if (now >= u->warm_until_ms) {
+			pthread_cond_wait(&u->wake, &u->lock);
+			continue;
+		}
+		clocks_wait_until(&u->wake, &u->lock, now + UPROBE_LINKS_WARM_INTERVAL_MS);
 		pthread_mutex_unlock(&u->lock);
-		fd = open_event((uint32_t)u->warm_event, getpid(), false);
+		fd = open_event((uint32_t)u->warm_event, getpid(), false, true);
 		if (fd >= 0)
 			close(fd);
 		pthread_mutex_lock(&u->lock);
@@ -206,7 +242,7 @@ static int start_warmer(struct uprobe_links *u)
 	u->warm_event = make_event('p', "warm", exe, offset);
 	if (u->warm_event < 0)
 		return u->warm_event;
-	u->warm_anchor = open_event((uint32_t)u->warm_event, u->anchor, false);
+	u->warm_anchor = open_event((uint32_t)u->warm_event, u->anchor, false, true);
 	if (u->warm_anchor < 0)
 		return u->warm_anchor;
 	ret = pthread_create(&u->warmer, NULL, keep_warm, u);
@@ -214,6 +250,18 @@ static int start_warmer(struct uprobe_links *u)
 		return -ret;
 	u->warmer_started = true;
 	return 0;
+}
+
+void uprobe_links_warm(struct uprobe_links *u, int64_t ms)
+{
+	int64_t until = clocks_mono_ms() + ms;
+
+	pthread_mutex_lock(&u->lock);
+	if (until > u->warm_until_ms) {
+		u->warm_until_ms = until;
+		pthread_cond_signal(&u->wake);
+	}
+	pthread_mutex_unlock(&u->lock);
 }
 
 int uprobe_links_start(struct uprobe_links *u)
@@ -236,8 +284,7 @@ int uprobe_links_start(struct uprobe_links *u)
 	}
 	ret = start_warmer(u);
 	if (ret)
-		log_warn("tls",
-			 "cannot keep uprobe registration warm (%s): a new target's first TLS calls may be missed",
+		log_warn("tls", "cannot keep uprobe registration warm (%s): a new target may lose its first TLS calls",
 			 strerror(-ret));
 	return 0;
 }
