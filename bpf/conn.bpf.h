@@ -73,36 +73,41 @@ static __always_inline int ends_with_last_chunk(const struct sonde_io *a, __u64 
 
 /* Bytes of the response moving: its head starts the response, and its
  * framing says when it is complete. */
-static __always_inline void exchange_response(struct sonde_conn *c, const struct sonde_io *a, long ret)
+static __always_inline void exchange_response(struct sonde_conn *c, __u64 key, const struct sonde_io *a, long ret)
 {
+	struct sonde_exchange *x;
 	__u32 seg_len = 0;
 	__u64 data;
 
+	if (c->state != SONDE_CONN_REQUEST && c->state != SONDE_CONN_RESPONSE)
+		return;
+	x = exchange_of(c, key);
+	if (!x)
+		return;
 	if (c->state == SONDE_CONN_REQUEST) {
 		data = a->buf ? first_segment(a, ret, &seg_len) : 0;
 		/* Body bytes by sendfile before any head: not HTTP framing we
 		 * know, so the exchange waits for its next event. */
-		if (!data || !response_start(c, data, seg_len))
+		if (!data || !response_start(c, x, data, seg_len))
 			return;
-	} else if (c->state != SONDE_CONN_RESPONSE) {
-		return;
 	}
-	c->ev.resp_bytes += ret;
-	c->ev.end_ns = bpf_ktime_get_ns();
-	if (c->resp_expected && c->ev.resp_bytes >= c->resp_expected)
-		exchange_emit(c, SONDE_END_FRAMED);
+	x->ev.resp_bytes += ret;
+	x->ev.end_ns = bpf_ktime_get_ns();
+	if (c->resp_expected && x->ev.resp_bytes >= c->resp_expected)
+		exchange_emit(c, x, SONDE_END_FRAMED);
 	else if (c->chunked && ends_with_last_chunk(a, ret))
-		exchange_emit(c, SONDE_END_FRAMED);
+		exchange_emit(c, x, SONDE_END_FRAMED);
 }
 
-static __always_inline void exchange_request_bytes(struct sonde_conn *c, const struct sonde_io *a, long ret)
+static __always_inline void exchange_request_bytes(struct sonde_conn *c, __u64 key, const struct sonde_io *a,
+						   long ret)
 {
 	__u32 seg_len = 0;
 	__u64 data;
 
 	data = a->buf ? first_segment(a, ret, &seg_len) : 0;
 	if (data)
-		exchange_request(c, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
+		exchange_request(c, key, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
 }
 
 /* Classifies a connection at its client's first bytes. Returns 1 when
@@ -140,7 +145,7 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 	if (c->proto > SONDE_PROTO_HTTP1) {
 		__u8 one = 1;
 
-		bpf_map_update_elem(&data_procs, &c->ev.tgid, &one, BPF_ANY);
+		bpf_map_update_elem(&data_procs, &c->tgid, &one, BPF_ANY);
 	}
 	return 1;
 }
@@ -151,15 +156,16 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 static __always_inline void conn_bytes(struct sonde_conn *c, const struct sonde_io *a, long ret, int received,
 				       __u8 tls_flag)
 {
-	int request = (c->ev.role == SONDE_ROLE_SERVER) == received;
+	int request = (c->role == SONDE_ROLE_SERVER) == received;
+	__u64 key = conn_key(c->tgid, c->fd);
 
 	if (c->proto == SONDE_PROTO_UNKNOWN && (!request || !conn_classify(c, a, ret, tls_flag)))
 		return;
 	if (c->proto == SONDE_PROTO_HTTP1) {
 		if (request)
-			exchange_request_bytes(c, a, ret);
+			exchange_request_bytes(c, key, a, ret);
 		else
-			exchange_response(c, a, ret);
+			exchange_response(c, key, a, ret);
 		return;
 	}
 	data_emit(c, a->buf, a->iovcnt, ret, (received ? 0 : SONDE_DATA_SENT) | tls_flag);

@@ -42,30 +42,74 @@ static __always_inline int looks_like_request(const char *h, __u32 n)
 	return 0;
 }
 
-static __always_inline void exchange_emit(struct sonde_conn *c, __u8 end)
+static const struct sonde_exchange zero_exchange;
+
+/* The exchange in flight on connection c (key its conns key), or NULL
+ * when a newer connection took its entry: counted, and c waits for its
+ * next request. */
+static __always_inline struct sonde_exchange *exchange_of(struct sonde_conn *c, __u64 key)
 {
-	c->ev.end = end;
-	bpf_get_current_comm(c->ev.comm, sizeof(c->ev.comm));
-	__u32 len = c->ev.req_len;
+	struct sonde_exchange *x = bpf_map_lookup_elem(&exchanges, &key);
+
+	if (x && x->ev.conn_id == c->conn_id)
+		return x;
+	stat_inc(SONDE_STAT_EXCHANGES_EVICTED);
+	c->state = SONDE_CONN_IDLE;
+	return 0;
+}
+
+/* The entry of a new exchange on c: its connection's own when it has one. */
+static __always_inline struct sonde_exchange *exchange_new(const struct sonde_conn *c, __u64 key)
+{
+	struct sonde_exchange *x = bpf_map_lookup_elem(&exchanges, &key);
+
+	if (!x) {
+		if (bpf_map_update_elem(&exchanges, &key, &zero_exchange, BPF_ANY))
+			return 0;
+		x = bpf_map_lookup_elem(&exchanges, &key);
+		if (!x)
+			return 0;
+	}
+	x->ev.type = SONDE_EVENT_HTTP;
+	x->ev.conn_id = c->conn_id;
+	x->ev.cgroup_id = c->cgroup_id;
+	x->ev.tgid = c->tgid;
+	x->ev.fd = c->fd;
+	x->ev.service_id = c->service_id;
+	x->ev.role = c->role;
+	x->ev.peer = c->peer;
+	return x;
+}
+
+static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exchange *x, __u8 end)
+{
+	x->ev.end = end;
+	bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
+	__u32 len = x->ev.req_len;
 
 	/* Only the captured request bytes travel; the mask is for the verifier. */
 	barrier_var(len);
 	len &= 2 * SONDE_REQ_CAP - 1;
 	if (len > SONDE_REQ_CAP)
 		len = SONDE_REQ_CAP;
-	if (bpf_ringbuf_output(&events, &c->ev, SONDE_EVENT_SIZE(len), wakeup_flag()))
+	if (bpf_ringbuf_output(&events, &x->ev, SONDE_EVENT_SIZE(len), wakeup_flag()))
 		stat_inc(SONDE_STAT_LOST);
 	else
 		stat_inc(SONDE_STAT_EVENTS);
 	c->state = SONDE_CONN_IDLE;
 }
 
-static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, __u32 seg_len, __u64 total, __u32 tid)
+static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __u64 data, __u32 seg_len,
+					     __u64 total, __u32 tid)
 {
+	struct sonde_exchange *x;
 	__u32 off, len;
 
-	if (c->state == SONDE_CONN_RESPONSE)
-		exchange_emit(c, SONDE_END_NEXT_REQUEST);
+	if (c->state == SONDE_CONN_RESPONSE) {
+		x = exchange_of(c, key);
+		if (x)
+			exchange_emit(c, x, SONDE_END_NEXT_REQUEST);
+	}
 	if (c->state != SONDE_CONN_REQUEST) {
 		char head[8] = {};
 
@@ -79,26 +123,34 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, _
 		if (!looks_like_request(head, seg_len)) {
 			/* A connection that never spoke HTTP is left alone from
 			 * now on; one that did resynchronises on its next read. */
-			if (!c->ev.start_ns) {
+			if (!c->spoke) {
 				c->state = SONDE_CONN_NOT_HTTP;
 				stat_inc(SONDE_STAT_NOT_HTTP);
 			}
 			return;
 		}
-		c->ev.start_ns = bpf_ktime_get_ns();
-		c->ev.end_ns = 0;
-		c->ev.req_len = 0;
-		c->ev.req_bytes = 0;
-		c->ev.resp_len = 0;
-		c->ev.resp_bytes = 0;
-		c->ev.tid = tid;
+		x = exchange_new(c, key);
+		if (!x)
+			return;
+		c->spoke = 1;
+		x->ev.start_ns = bpf_ktime_get_ns();
+		x->ev.end_ns = 0;
+		x->ev.req_len = 0;
+		x->ev.req_bytes = 0;
+		x->ev.resp_len = 0;
+		x->ev.resp_bytes = 0;
+		x->ev.tid = tid;
 		c->resp_expected = 0;
 		c->chunked = 0;
 		c->is_head = head[0] == 'H' && head[1] == 'E' && head[2] == 'A' && head[3] == 'D' && head[4] == ' ';
 		c->state = SONDE_CONN_REQUEST;
+	} else {
+		x = exchange_of(c, key);
+		if (!x)
+			return;
 	}
-	c->ev.req_bytes += total;
-	off = c->ev.req_len;
+	x->ev.req_bytes += total;
+	off = x->ev.req_len;
 	if (off >= SONDE_REQ_CAP)
 		return;
 	len = SONDE_REQ_CAP - off;
@@ -111,8 +163,8 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 data, _
 	barrier_var(len);
 	off &= SONDE_REQ_CAP - 1;
 	len &= 2 * SONDE_REQ_CAP - 1;
-	if (bpf_probe_read_user(&c->ev.req[off], len, (void *)data) == 0)
-		c->ev.req_len = off + len;
+	if (bpf_probe_read_user(&x->ev.req[off], len, (void *)data) == 0)
+		x->ev.req_len = off + len;
 }
 
 /* Case-insensitive match of a header name at buf[at]; lit is lower case. */
@@ -235,7 +287,8 @@ extern int sonde_head_scan(struct sonde_scratch *sc, struct head_framing *f);
 
 /* Starts the response at its first bytes. Returns 0 for an interim 1xx
  * response, which belongs to the request still in progress. */
-static __always_inline int response_start(struct sonde_conn *c, __u64 data, __u32 seg_len)
+static __always_inline int response_start(struct sonde_conn *c, struct sonde_exchange *x, __u64 data,
+					  __u32 seg_len)
 {
 	struct head_framing f = {};
 	struct sonde_scratch *s;
@@ -259,8 +312,8 @@ static __always_inline int response_start(struct sonde_conn *c, __u64 data, __u3
 	/* ev.resp is followed by the slack, so the mask suffices. */
 	barrier_var(keep);
 	keep &= 2 * SONDE_RESP_CAP - 1;
-	bpf_probe_read_kernel(c->ev.resp, keep, s->buf);
-	c->ev.resp_len = keep;
+	bpf_probe_read_kernel(x->ev.resp, keep, s->buf);
+	x->ev.resp_len = keep;
 	c->state = SONDE_CONN_RESPONSE;
 	if (!status)
 		return 1;

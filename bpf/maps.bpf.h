@@ -13,21 +13,40 @@
 #endif
 
 #define SONDE_MAX_TARGETS 16384
-#define SONDE_MAX_CONNS 16384
-#define SONDE_RINGBUF_BYTES (8 << 20)
+/* Sizes user space sets at load (--max-connections); these are what the
+ * objects say when it does not. */
+#define SONDE_MAX_CONNS 65536
+#define SONDE_MAX_EXCHANGES 2048
+#define SONDE_RINGBUF_BYTES (4 << 20)
 
-/* Per-connection exchange being assembled. The slack after ev lets the
- * verifier prove that a masked append into ev.req stays inside the value. */
+/* A followed connection: what every event it makes says of it, and where
+ * its protocol stands. Small, since a node may hold tens of thousands;
+ * an HTTP/1 exchange in flight has a struct sonde_exchange besides. */
 struct sonde_conn {
-	struct sonde_http_event ev;
-	char slack[2 * SONDE_REQ_CAP];
+	__u64 conn_id; /* unique per connection: its accept or connect time */
+	__u64 cgroup_id; /* the process's cgroup v2 id when the connection started */
 	__u64 resp_expected; /* head + body length when framing is known, else 0 */
+	__u32 tgid;
+	__u32 fd;
+	__u32 service_id;
+	__u8 role;
 	__u8 state; /* enum sonde_conn_state */
 	__u8 chunked;
 	__u8 is_head;
 	__u8 proto; /* enum sonde_proto, from the client's first bytes */
 	__u8 tls; /* the bytes on the socket are TLS records */
-	__u8 pad[3];
+	__u8 spoke; /* an exchange started on it once */
+	__u8 pad;
+	struct sonde_peer peer;
+	__u32 pad2;
+};
+
+/* An HTTP/1 exchange being assembled, kept per connection while it is
+ * used. The slack after ev lets the verifier prove that a masked append
+ * into ev.req stays inside the value. */
+struct sonde_exchange {
+	struct sonde_http_event ev;
+	char slack[2 * SONDE_REQ_CAP];
 };
 
 enum sonde_conn_state {
@@ -161,6 +180,24 @@ SONDE_MAP struct {
 	__type(value, struct sonde_conn);
 } conns SEC(".maps");
 
+/* LRU, by connection: a keep-alive connection reuses its entry, and one
+ * idle longest gives it up to a new one. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SONDE_MAX_EXCHANGES);
+	__type(key, __u64);
+	__type(value, struct sonde_exchange);
+} exchanges SEC(".maps");
+
+/* Connections in conns whose process is alive: at max_conns of them, new
+ * ones are not followed (counted). */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} conns_live SEC(".maps");
+
 /* Task storage: no hashing on the hot path, freed with the thread. */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -232,7 +269,7 @@ static __always_inline __u64 wakeup_flag(void)
 {
 	/* No wake-up per event: the collector drains on a timer, and is woken
 	 * only when the ring is filling up. */
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= SONDE_RINGBUF_BYTES / 4)
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -263,6 +300,15 @@ static __always_inline struct sonde_config *config_get(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&sonde_config, &zero);
+}
+
+static __always_inline void conns_live_add(__s64 n)
+{
+	__u32 zero = 0;
+	__s64 *live = bpf_map_lookup_elem(&conns_live, &zero);
+
+	if (live)
+		__sync_fetch_and_add(live, n);
 }
 
 #endif

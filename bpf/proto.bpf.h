@@ -118,17 +118,17 @@ static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iov
 	if (!s)
 		return;
 	s->ev.type = SONDE_EVENT_DATA;
-	s->ev.role = c->ev.role;
+	s->ev.role = c->role;
 	s->ev.proto = c->proto;
 	s->ev.flags = flags;
 	s->ev.ts_ns = bpf_ktime_get_ns();
-	s->ev.conn_id = c->ev.conn_id;
-	s->ev.cgroup_id = c->ev.cgroup_id;
-	s->ev.tgid = c->ev.tgid;
+	s->ev.conn_id = c->conn_id;
+	s->ev.cgroup_id = c->cgroup_id;
+	s->ev.tgid = c->tgid;
 	s->ev.tid = (__u32)bpf_get_current_pid_tgid();
-	s->ev.fd = c->ev.fd;
-	s->ev.service_id = c->ev.service_id;
-	s->ev.peer = c->ev.peer;
+	s->ev.fd = c->fd;
+	s->ev.service_id = c->service_id;
+	s->ev.peer = c->peer;
 	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
 	if (total && buf)
 		len = gather(s->ev.data, buf, iovcnt, total);

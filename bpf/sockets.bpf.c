@@ -16,34 +16,80 @@
 
 #define EINPROGRESS 115
 
-static const struct sonde_conn zero_conn;
+/* Puts a connection in the table, unless max_conns live ones are there
+ * already: then it is not followed, and that is counted. Entries of
+ * processes that exited are not live, and are the first the kernel's LRU
+ * gives up for new ones. */
+static __always_inline struct sonde_conn *conn_insert(__u64 key, const struct sonde_conn *v)
+{
+	struct sonde_config *cfg = config_get();
+	__u32 zero = 0;
+	__s64 *live = bpf_map_lookup_elem(&conns_live, &zero);
+
+	if (!live || !cfg)
+		return 0;
+	if (bpf_map_lookup_elem(&conns, &key)) {
+		if (bpf_map_update_elem(&conns, &key, v, BPF_EXIST))
+			return 0;
+		return bpf_map_lookup_elem(&conns, &key);
+	}
+	if (__sync_fetch_and_add(live, 1) >= cfg->max_conns) {
+		__sync_fetch_and_add(live, -1);
+		stat_inc(SONDE_STAT_CONNS_UNTRACKED);
+		return 0;
+	}
+	if (bpf_map_update_elem(&conns, &key, v, BPF_NOEXIST)) {
+		__sync_fetch_and_add(live, -1);
+		return 0;
+	}
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+static __always_inline void conn_delete(__u64 key)
+{
+	if (!bpf_map_delete_elem(&conns, &key))
+		conns_live_add(-1);
+}
+
+/* The process's open connection counts, made with its first. */
+static __always_inline struct sonde_proc_conns *proc_conns_of(__u32 tgid, __u32 service)
+{
+	struct sonde_proc_conns zero = { .service_id = service }, *pc;
+
+	pc = bpf_map_lookup_elem(&proc_conns, &tgid);
+	if (pc)
+		return pc;
+	bpf_map_update_elem(&proc_conns, &tgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&proc_conns, &tgid);
+}
 
 static __always_inline struct sonde_conn *conn_new(__u32 tgid, __u32 fd, __u32 service, __u8 role, struct sock *sk)
 {
-	__u64 key = conn_key(tgid, fd);
+	struct sonde_conn v = {
+		.conn_id = bpf_ktime_get_ns(),
+		.cgroup_id = bpf_get_current_cgroup_id(),
+		.service_id = service,
+		.tgid = tgid,
+		.fd = fd,
+		.role = role,
+	};
+	struct sonde_proc_conns *pc;
 	struct sonde_conn *c;
 
-	if (bpf_map_update_elem(&conns, &key, &zero_conn, BPF_ANY))
-		return 0;
-	c = bpf_map_lookup_elem(&conns, &key);
+	sock_peer(sk, &v.peer);
+	c = conn_insert(conn_key(tgid, fd), &v);
 	if (!c)
 		return 0;
-	c->ev.type = SONDE_EVENT_HTTP;
-	c->ev.conn_id = bpf_ktime_get_ns();
-	c->ev.cgroup_id = bpf_get_current_cgroup_id();
-	c->ev.service_id = service;
-	c->ev.tgid = tgid;
-	c->ev.fd = fd;
-	c->ev.role = role;
-	sock_peer(sk, &c->ev.peer);
 	followed_set(tgid, 1);
+	pc = proc_conns_of(tgid, service);
+	if (pc)
+		__sync_fetch_and_add(role == SONDE_ROLE_SERVER ? &pc->server : &pc->client, 1);
 	return c;
 }
 
 static __always_inline int on_accept(long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct sonde_proc_conns zero = {}, *pc;
 	struct sonde_conn *c;
 	__u32 service;
 	struct sock *sk;
@@ -56,15 +102,7 @@ static __always_inline int on_accept(long ret)
 	c = conn_new(tgid, ret, service, SONDE_ROLE_SERVER, sk);
 	if (!c)
 		return 0;
-	sock_track(sk, tgid, service, SONDE_ROLE_SERVER, &c->ev.peer, 0);
-	pc = bpf_map_lookup_elem(&proc_conns, &tgid);
-	if (!pc) {
-		zero.service_id = service;
-		bpf_map_update_elem(&proc_conns, &tgid, &zero, BPF_NOEXIST);
-		pc = bpf_map_lookup_elem(&proc_conns, &tgid);
-	}
-	if (pc)
-		__sync_fetch_and_add(&pc->server, 1);
+	sock_track(sk, tgid, service, SONDE_ROLE_SERVER, &c->peer, 0);
 	stat_inc(SONDE_STAT_CONNS);
 	return 0;
 }
@@ -96,24 +134,21 @@ static __always_inline int on_connect(__u32 fd, long ret)
  * moved there. */
 static __always_inline int hand_over(struct sonde_conn *c, __u32 tgid, __u32 fd, struct sonde_proc_conns *pc)
 {
-	struct sonde_proc_conns zero = {}, *cpc;
+	struct sonde_proc_conns *cpc;
+	struct sonde_conn moved;
 	__u32 child;
-	__u64 key;
 
-	if (!pc || !pc->last_child || c->ev.role != SONDE_ROLE_SERVER || c->state != SONDE_CONN_IDLE ||
-	    c->ev.start_ns || c->proto || c->tls || pc->fork_ns < c->ev.conn_id ||
-	    bpf_ktime_get_ns() - pc->fork_ns > SONDE_HAND_OVER_NS)
+	if (!pc || !pc->last_child || c->role != SONDE_ROLE_SERVER || c->state != SONDE_CONN_IDLE || c->spoke ||
+	    c->proto || c->tls || pc->fork_ns < c->conn_id || bpf_ktime_get_ns() - pc->fork_ns > SONDE_HAND_OVER_NS)
 		return 0;
 	child = pc->last_child;
 	pc->last_child = 0;
-	c->ev.tgid = child;
-	key = conn_key(child, fd);
-	if (bpf_map_update_elem(&conns, &key, c, BPF_ANY))
+	moved = *c;
+	moved.tgid = child;
+	if (!conn_insert(conn_key(child, fd), &moved))
 		return 0;
 	followed_set(child, 1);
-	zero.service_id = c->ev.service_id;
-	bpf_map_update_elem(&proc_conns, &child, &zero, BPF_NOEXIST);
-	cpc = bpf_map_lookup_elem(&proc_conns, &child);
+	cpc = proc_conns_of(child, c->service_id);
 	if (cpc)
 		__sync_fetch_and_add(&cpc->server, 1);
 	return 1;
@@ -133,7 +168,7 @@ static __always_inline struct sonde_conn *take_over(__u32 tgid, __u32 fd)
 	pc = bpf_map_lookup_elem(&conns, &pkey);
 	if (!pc || !hand_over(pc, parent, fd, ppc))
 		return 0;
-	bpf_map_delete_elem(&conns, &pkey);
+	conn_delete(pkey);
 	__sync_fetch_and_add(&ppc->server, -1);
 	return bpf_map_lookup_elem(&conns, &key);
 }
@@ -152,7 +187,7 @@ static __always_inline void tls_socket(const struct sonde_conn *c, __u32 fd, int
 		a->fd = fd + 1;
 	} else if (received) {
 		a->last_fd = fd + 1;
-		a->last_conn_id = c->ev.conn_id;
+		a->last_conn_id = c->conn_id;
 	}
 }
 
@@ -255,6 +290,7 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 key = conn_key(tgid, ctx->args[0]);
 	struct sonde_proc_conns *pc;
+	struct sonde_exchange *x;
 	struct sonde_conn *c;
 
 	if (!followed_has(tgid))
@@ -262,17 +298,21 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
-	pc = c->ev.role == SONDE_ROLE_SERVER ? bpf_map_lookup_elem(&proc_conns, &tgid) : 0;
+	pc = bpf_map_lookup_elem(&proc_conns, &tgid);
 	if (!hand_over(c, tgid, ctx->args[0], pc)) {
-		if (c->proto > SONDE_PROTO_HTTP1)
+		if (c->proto > SONDE_PROTO_HTTP1) {
 			data_emit(c, 0, 0, 0, SONDE_DATA_CLOSE);
-		else if (c->state == SONDE_CONN_RESPONSE)
-			exchange_emit(c, SONDE_END_CLOSE);
-		else if (c->state == SONDE_CONN_REQUEST)
+		} else if (c->state == SONDE_CONN_RESPONSE) {
+			x = exchange_of(c, key);
+			if (x)
+				exchange_emit(c, x, SONDE_END_CLOSE);
+		} else if (c->state == SONDE_CONN_REQUEST) {
 			stat_inc(SONDE_STAT_UNANSWERED);
+		}
 	}
 	if (pc)
-		__sync_fetch_and_add(&pc->server, -1);
-	bpf_map_delete_elem(&conns, &key);
+		__sync_fetch_and_add(c->role == SONDE_ROLE_SERVER ? &pc->server : &pc->client, -1);
+	bpf_map_delete_elem(&exchanges, &key);
+	conn_delete(key);
 	return 0;
 }

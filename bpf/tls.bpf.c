@@ -64,7 +64,7 @@ static __always_inline int tls_exit(long ret, int received)
 	if (known) {
 		conn = conn_key(tgid, known->fd);
 		c = bpf_map_lookup_elem(&conns, &conn);
-		if (c && c->ev.conn_id != known->conn_id)
+		if (c && c->conn_id != known->conn_id)
 			c = 0;
 	}
 	if (!c) {
@@ -80,9 +80,9 @@ static __always_inline int tls_exit(long ret, int received)
 		fd--;
 		conn = conn_key(tgid, fd);
 		c = bpf_map_lookup_elem(&conns, &conn);
-		if (!c || (want && c->ev.conn_id != want))
+		if (!c || (want && c->conn_id != want))
 			return 0;
-		bound.conn_id = c->ev.conn_id;
+		bound.conn_id = c->conn_id;
 		bound.fd = fd;
 		bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
 	}

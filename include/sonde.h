@@ -161,6 +161,7 @@ struct sonde_conn_event {
 /* Open server connections of one process, keyed by tgid. */
 struct sonde_proc_conns {
 	__s64 server;
+	__s64 client;
 	__u32 service_id;
 	/* The last process it forked, and when: a server that accepts, then
 	 * forks a process per connection (PostgreSQL) hands the socket over. */
@@ -203,7 +204,7 @@ struct sonde_config {
 	/* No selector given: every process but sonde itself is observed. */
 	__u32 observe_all;
 	__u32 ncgroups; /* entries of cgroup_targets in use */
-	__u32 pad;
+	__u32 max_conns; /* the size user space gave the connection table */
 };
 
 /* A process that became a target at exec or fork, or a target that
@@ -231,6 +232,8 @@ enum sonde_stat {
 	SONDE_STAT_CONNS, /* server connections accepted and tracked */
 	SONDE_STAT_CLIENT_CONNS, /* outgoing connections made and tracked */
 	SONDE_STAT_TLS_CONNS, /* connections whose plaintext is read from the TLS library */
+	SONDE_STAT_CONNS_UNTRACKED, /* connections not followed: max_conns live ones were */
+	SONDE_STAT_EXCHANGES_EVICTED, /* exchanges in flight pushed out of the full exchange table */
 	SONDE_STAT_MAX,
 };
 
@@ -245,7 +248,7 @@ _Static_assert(__builtin_offsetof(struct sonde_data_event, peer) == 56, "sonde_d
 _Static_assert(__builtin_offsetof(struct sonde_data_event, data) == 92, "sonde_data_event.data");
 _Static_assert(sizeof(struct sonde_conn_event) == 104, "sonde_conn_event");
 _Static_assert(__builtin_offsetof(struct sonde_conn_event, peer) == 64, "sonde_conn_event.peer");
-_Static_assert(sizeof(struct sonde_proc_conns) == 32, "sonde_proc_conns");
+_Static_assert(sizeof(struct sonde_proc_conns) == 40, "sonde_proc_conns");
 _Static_assert(sizeof(struct sonde_cgroup_target) == 16, "sonde_cgroup_target");
 _Static_assert(sizeof(struct sonde_target) == 4, "sonde_target");
 _Static_assert(sizeof(struct sonde_comm_key) == 16, "sonde_comm_key");

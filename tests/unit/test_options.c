@@ -120,6 +120,12 @@ static void test_errors(void **state)
 	assert_int_equal(parse(&o, err, "--buckets", "0.1,0.5,2", "--series-cap", "7"), 0);
 	assert_int_equal(o.nbuckets, 3);
 	assert_int_equal(o.series_cap, 7);
+	assert_int_equal(o.max_connections, 65536);
+	assert_int_equal(parse(&o, err, "--max-connections", "100", NULL, NULL), -EINVAL);
+	assert_string_equal(err, "--max-connections 100: expected 1024 to 4194304");
+	assert_int_equal(parse(&o, err, "--max-connections", "lots", NULL, NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--max-connections", "200000", NULL, NULL), 0);
+	assert_int_equal(o.max_connections, 200000);
 }
 
 int main(void)

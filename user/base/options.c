@@ -11,7 +11,7 @@
 const char options_usage[] =
 	"usage: sonde [--config FILE] [--listen ADDR:PORT] [--namespace NAME] [--target SELECTOR[=SERVICE]]...\n"
 	"             [--buckets B1,B2,...] [--series-cap N] [--log-level LEVEL]\n"
-	"             [--otlp-endpoint URL] [--slow-threshold SECONDS]\n"
+	"             [--otlp-endpoint URL] [--slow-threshold SECONDS] [--max-connections N]\n"
 	"  --config FILE           YAML configuration: listen, namespace, services; flags win over it\n"
 	"  --listen ADDR:PORT      serve /metrics and /health here (default 127.0.0.1:9464)\n"
 	"  --namespace NAME        metric name prefix (default microservice)\n"
@@ -23,7 +23,9 @@ const char options_usage[] =
 	"  --log-level LEVEL       debug, info, warn or error (default info)\n"
 	"  --otlp-endpoint URL     send spans over OTLP/HTTP to URL/v1/traces (or set\n"
 	"                          OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables)\n"
-	"  --slow-threshold SECS   requests slower than this are traced whatever the sampler (default 1)\n";
+	"  --slow-threshold SECS   requests slower than this are traced whatever the sampler (default 1)\n"
+	"  --max-connections N     connections the kernel side follows at once (default 65536); the\n"
+	"                          BPF maps grow with it, by about 300 bytes a connection\n";
 
 void options_defaults(struct sonde_options *o)
 {
@@ -36,6 +38,7 @@ void options_defaults(struct sonde_options *o)
 	o->series_cap = 1000;
 	o->log_level = LOG_INFO;
 	o->slow_threshold = 1.0;
+	o->max_connections = OPTIONS_MAX_CONNECTIONS_DEFAULT;
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -155,6 +158,7 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 		{ "log-level", required_argument, 0, 'v' },
 		{ "otlp-endpoint", required_argument, 0, 'o' },
 		{ "slow-threshold", required_argument, 0, 'w' },
+		{ "max-connections", required_argument, 0, 'm' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -228,6 +232,14 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 			}
 			break;
 		}
+		case 'm':
+			if (parse_ulong(optarg, OPTIONS_MAX_CONNECTIONS_MAX, &cap) || cap < OPTIONS_MAX_CONNECTIONS_MIN) {
+				snprintf(err, errlen, "--max-connections %s: expected %d to %d", optarg,
+					 OPTIONS_MAX_CONNECTIONS_MIN, OPTIONS_MAX_CONNECTIONS_MAX);
+				return -EINVAL;
+			}
+			o->max_connections = (uint32_t)cap;
+			break;
 		case 'h':
 			o->show_help = 1;
 			break;

@@ -37,9 +37,14 @@ struct sonde_options {
 	int listen_set; /* given as flags: they win over the file */
 	int ns_set;
 	double slow_threshold; /* seconds: slower requests are always traced */
+	uint32_t max_connections; /* the kernel side's connection table */
 	int show_help;
 	int show_version;
 };
+
+#define OPTIONS_MAX_CONNECTIONS_DEFAULT 65536
+#define OPTIONS_MAX_CONNECTIONS_MIN 1024
+#define OPTIONS_MAX_CONNECTIONS_MAX (1 << 22)
 
 void options_defaults(struct sonde_options *o);
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line reason in err. */

@@ -202,7 +202,7 @@ static int start_kernel(struct daemon *d)
 {
 	int ret;
 
-	ret = loader_load(&d->skel, &d->maps);
+	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections);
 	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
 	ret = ret ?: targets_scan(&d->targets);
 	ret = ret ?: ringbuf_open(&d->ring, d->maps.events, on_event, d);

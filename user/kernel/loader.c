@@ -58,7 +58,28 @@ static uint32_t pid_max(void)
 	return n && n <= SONDE_PID_MAX_DEFAULT ? n : SONDE_PID_MAX_DEFAULT;
 }
 
-int loader_load(struct sonde_bpf **out, struct bpf_maps *maps)
+/* The kernel's LRU maps hold free entries per CPU, up to 128 each, and
+ * give up old entries when the shared ones run out, the map not yet full:
+ * room for those, so none goes before max_conns are live. */
+#define LRU_RESERVE_PER_CPU 256
+
+/* The tables sized by the connections followed at once: one entry each
+ * in conns and socks; exchanges in flight and TLS sessions are fewer. */
+static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
+{
+	uint32_t exchanges = max_conns / 32 > 1024 ? max_conns / 32 : 1024;
+	uint32_t sessions = max_conns / 4 > 1024 ? max_conns / 4 : 1024;
+	int cpus = libbpf_num_possible_cpus();
+	uint32_t conns = max_conns + (uint32_t)(cpus > 0 ? cpus : 1) * LRU_RESERVE_PER_CPU;
+
+	return bpf_map__set_max_entries(skel->maps.followed, (pid_max() + 63) / 64) ?:
+	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
+	       bpf_map__set_max_entries(skel->maps.socks, conns) ?:
+	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:
+	       bpf_map__set_max_entries(skel->maps.ssl_fds, sessions);
+}
+
+int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns)
 {
 	struct sonde_bpf *skel;
 	int ret;
@@ -68,7 +89,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps)
 	skel = sonde_bpf__open();
 	if (!skel)
 		return -errno;
-	ret = bpf_map__set_max_entries(skel->maps.followed, (pid_max() + 63) / 64);
+	ret = size_maps(skel, max_conns);
 	ret = ret ?: sonde_bpf__load(skel);
 	if (ret) {
 		log_error("bpf", "loading the BPF programs failed: %s", strerror(-ret));

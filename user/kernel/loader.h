@@ -3,12 +3,15 @@
 #ifndef SONDE_LOADER_H
 #define SONDE_LOADER_H
 
+#include <stdint.h>
+
 struct sonde_bpf;
 
 struct bpf_maps;
 
-/* Opens and loads the programs, and finds the maps user space uses. */
-int loader_load(struct sonde_bpf **out, struct bpf_maps *maps);
+/* Opens and loads the programs, the connection tables sized to follow
+ * max_conns at once, and finds the maps user space uses. */
+int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns);
 int loader_attach(struct sonde_bpf *skel);
 void loader_destroy(struct sonde_bpf *skel);
 

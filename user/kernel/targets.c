@@ -225,7 +225,11 @@ static int select_cgroup(const struct bpf_maps *maps, struct sonde_config *cfg, 
 int targets_init(struct targets *t, const struct sonde_options *opts, struct services *services,
 		 const struct bpf_maps *maps)
 {
-	struct sonde_config cfg = { .self_tgid = (uint32_t)getpid(), .observe_all = !opts->nselectors };
+	struct sonde_config cfg = {
+		.self_tgid = (uint32_t)getpid(),
+		.observe_all = !opts->nselectors,
+		.max_conns = opts->max_connections,
+	};
 	uint32_t zero = 0;
 	int ret;
 

@@ -129,7 +129,8 @@ promtool_check() {
 # nginx with one worker on its own port, as an unmodified service would run;
 # with a second port, the same server over TLS there, with a self-signed
 # certificate made for the test. NGINX names another binary; TMP/NGINX_DIR
-# its directory (default nginx); sets NGINX_PID, the master's.
+# its directory (default nginx); NGINX_CONNECTIONS its worker_connections
+# (default 512); sets NGINX_PID, the master's.
 start_nginx() { # port [tls port [HTTP/2 over TLS port]]
 	local dir=$TMP/${NGINX_DIR:-nginx} tls=
 	# Workers run unprivileged: they must reach the document root.
@@ -144,10 +145,11 @@ start_nginx() { # port [tls port [HTTP/2 over TLS port]]
 	fi
 	cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
+worker_rlimit_nofile 8192;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log;
-events { worker_connections 512; }
+events { worker_connections ${NGINX_CONNECTIONS:-512}; }
 http {
 	access_log off;
 	sendfile on;
