@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <ctype.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include <bpf/bpf.h>
 
@@ -81,33 +87,52 @@ static int select_pid(struct targets *t, const struct proc_info *p, uint32_t ser
 	return 0;
 }
 
-/* Inodes of the sockets listening on a TCP port, IPv4 and IPv6. */
+/* Inodes of the sockets listening on a TCP port, IPv4 and IPv6, from a
+ * sock_diag dump of listeners only: the kernel then walks its listening
+ * table, never the established one, which /proc/net/tcp reads whole
+ * (most of an idle daemon's CPU on a host with many connections). */
 static size_t listening_inodes(unsigned long port, unsigned long *inodes, size_t max)
 {
-	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char line[512], local[64];
-	unsigned long inode;
-	unsigned int state, lport;
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	size_t n = 0;
 
-	for (size_t i = 0; i < 2; i++) {
-		FILE *f = fopen(tables[i], "re");
+	for (size_t i = 0; i < sizeof(families); i++) {
+		struct {
+			struct nlmsghdr nlh;
+			struct inet_diag_req_v2 req;
+		} msg = {
+			.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+			.req = { .sdiag_family = families[i], .sdiag_protocol = IPPROTO_TCP,
+				 .idiag_states = 1 << 10 /* TCP_LISTEN */, .id.idiag_sport = htons((uint16_t)port) },
+		};
+		bool done = false;
+		int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
-		if (!f)
+		if (fd < 0)
 			continue;
-		while (fgets(line, sizeof(line), f) && n < max) {
-			char *colon;
+		if (send(fd, &msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
+			done = true;
+		while (!done) {
+			char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+			ssize_t len = recv(fd, buf, sizeof(buf), 0);
+			struct nlmsghdr *h = (struct nlmsghdr *)buf;
 
-			if (sscanf(line, " %*u: %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &state, &inode) != 3)
-				continue;
-			colon = strrchr(local, ':');
-			if (!colon || sscanf(colon + 1, "%x", &lport) != 1)
-				continue;
-			/* 0x0A is TCP_LISTEN. */
-			if (state == 0x0A && lport == port && inode)
-				inodes[n++] = inode;
+			if (len <= 0)
+				break;
+			for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+				const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+					done = true;
+					break;
+				}
+				if (m->idiag_state == 10 && ntohs(m->id.idiag_sport) == port && m->idiag_inode &&
+				    n < max)
+					inodes[n++] = m->idiag_inode;
+			}
 		}
-		fclose(f);
+		close(fd);
 	}
 	return n;
 }
