@@ -142,11 +142,8 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		stat_inc(SONDE_STAT_NOT_HTTP);
 		return 0;
 	}
-	if (c->proto > SONDE_PROTO_HTTP1) {
-		__u8 one = 1;
-
-		bpf_map_update_elem(&data_procs, &c->tgid, &one, BPF_ANY);
-	}
+	if (c->proto > SONDE_PROTO_HTTP1)
+		pid_bit_set(&data_procs, c->tgid, 1);
 	return 1;
 }
 

@@ -126,8 +126,11 @@ SONDE_MAP struct {
 	__type(value, struct sonde_config);
 } sonde_config SEC(".maps");
 
+/* The selected processes, by pid. This and proc_conns allocate an entry
+ * as a process comes, none in advance: both are emptied at exit. */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SONDE_MAX_TARGETS);
 	__type(key, __u32);
 	__type(value, struct sonde_target);
@@ -149,24 +152,27 @@ SONDE_MAP struct {
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SONDE_MAX_TARGETS);
 	__type(key, __u32);
 	__type(value, struct sonde_proc_conns);
 } proc_conns SEC(".maps");
 
-/* Processes with connections whose bytes go to user space: at their exit
- * user space drops those connections' parsers, as the kernel closes the
- * sockets without close(). */
+/* A bit per process with connections whose bytes go to user space: at
+ * its exit user space drops those connections' parsers, as the kernel
+ * closes the sockets without close(). Sized like followed. */
 SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SONDE_MAX_TARGETS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } data_procs SEC(".maps");
 
-/* LRU: a socket whose close was never seen ages out. */
+/* Allocated as sockets are followed, none in advance: every TCP socket
+ * reaches TCP_CLOSE through the state hook, which deletes its entry. */
 SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SONDE_MAX_CONNS);
 	__type(key, __u64);
 	__type(value, struct sonde_sock);
@@ -274,25 +280,37 @@ static __always_inline __u64 wakeup_flag(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline int followed_has(__u32 tgid)
+/* Bitmaps by pid (followed, data_procs): one array lookup, inlined. */
+static __always_inline int pid_bit_has(void *bits, __u32 tgid)
 {
 	__u32 word = tgid / 64;
-	__u64 *w = bpf_map_lookup_elem(&followed, &word);
+	__u64 *w = bpf_map_lookup_elem(bits, &word);
 
 	return w && (*w & (1ull << (tgid % 64)));
 }
 
-static __always_inline void followed_set(__u32 tgid, int on)
+/* Sets or clears a process's bit; returns whether it was set. */
+static __always_inline int pid_bit_set(void *bits, __u32 tgid, int on)
 {
 	__u32 word = tgid / 64;
-	__u64 *w = bpf_map_lookup_elem(&followed, &word);
+	__u64 bit = 1ull << (tgid % 64);
+	__u64 *w = bpf_map_lookup_elem(bits, &word);
 
 	if (!w)
-		return;
+		return 0;
 	if (on)
-		__sync_fetch_and_or(w, 1ull << (tgid % 64));
-	else
-		__sync_fetch_and_and(w, ~(1ull << (tgid % 64)));
+		return !!(__sync_fetch_and_or(w, bit) & bit);
+	return !!(__sync_fetch_and_and(w, ~bit) & bit);
+}
+
+static __always_inline int followed_has(__u32 tgid)
+{
+	return pid_bit_has(&followed, tgid);
+}
+
+static __always_inline void followed_set(__u32 tgid, int on)
+{
+	pid_bit_set(&followed, tgid, on);
 }
 
 static __always_inline struct sonde_config *config_get(void)

@@ -66,7 +66,8 @@ static __always_inline void sock_track(struct sock *sk, __u32 tgid, __u32 servic
 	__u64 key = (__u64)sk;
 
 	bpf_get_current_comm(s.comm, sizeof(s.comm));
-	bpf_map_update_elem(&socks, &key, &s, BPF_ANY);
+	if (bpf_map_update_elem(&socks, &key, &s, BPF_ANY))
+		stat_inc(SONDE_STAT_SOCKS_UNTRACKED);
 }
 
 static __always_inline void conn_event(const struct sonde_sock *s, __u8 what, __s32 error, __u64 duration_ns,

@@ -74,7 +74,7 @@ int sonde_exit(void *ctx)
 			conns_live_add(-(pc->server + pc->client));
 		bpf_map_delete_elem(&proc_conns, &tgid);
 		followed_set(tgid, 0);
-		if (!bpf_map_delete_elem(&data_procs, &tgid))
+		if (pid_bit_set(&data_procs, tgid, 0))
 			data_exit_emit(tgid);
 	}
 	return 0;

@@ -234,6 +234,7 @@ enum sonde_stat {
 	SONDE_STAT_TLS_CONNS, /* connections whose plaintext is read from the TLS library */
 	SONDE_STAT_CONNS_UNTRACKED, /* connections not followed: max_conns live ones were */
 	SONDE_STAT_EXCHANGES_EVICTED, /* exchanges in flight pushed out of the full exchange table */
+	SONDE_STAT_SOCKS_UNTRACKED, /* sockets whose state changes are not followed: the socket table was full */
 	SONDE_STAT_MAX,
 };
 

@@ -44,7 +44,8 @@ static void raise_fd_limit(void)
 		log_warn("bpf", "cannot raise the open file limit: %s", strerror(errno));
 }
 
-/* The followed map holds a bit per pid the kernel may hand out. */
+/* The pid bitmaps (followed, data_procs) hold a bit per pid the kernel
+ * may hand out. */
 static uint32_t pid_max(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
@@ -63,16 +64,19 @@ static uint32_t pid_max(void)
  * room for those, so none goes before max_conns are live. */
 #define LRU_RESERVE_PER_CPU 256
 
-/* The tables sized by the connections followed at once: one entry each
- * in conns and socks; exchanges in flight and TLS sessions are fewer. */
+/* The tables sized by the connections followed at once: an entry each in
+ * conns, and in socks as its sockets are (allocated then, not at load);
+ * exchanges in flight and TLS sessions are fewer. */
 static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 {
 	uint32_t exchanges = max_conns / 32 > 1024 ? max_conns / 32 : 1024;
 	uint32_t sessions = max_conns / 4 > 1024 ? max_conns / 4 : 1024;
 	int cpus = libbpf_num_possible_cpus();
 	uint32_t conns = max_conns + (uint32_t)(cpus > 0 ? cpus : 1) * LRU_RESERVE_PER_CPU;
+	uint32_t pid_words = (pid_max() + 63) / 64;
 
-	return bpf_map__set_max_entries(skel->maps.followed, (pid_max() + 63) / 64) ?:
+	return bpf_map__set_max_entries(skel->maps.followed, pid_words) ?:
+	       bpf_map__set_max_entries(skel->maps.data_procs, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.socks, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:

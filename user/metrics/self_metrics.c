@@ -67,6 +67,10 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 				   "HTTP/1 exchanges in flight lost: a newer exchange took the entry of the one used "
 				   "longest ago, the kernel's exchange table being full",
 				   METRIC_COUNTER, NULL, 0);
+	m->socks_untracked = add(reg, "sonde_sockets_untracked_total",
+				 "TCP sockets of targets whose connect time, retransmits and bytes are not followed: the "
+				 "kernel's socket table was full",
+				 METRIC_COUNTER, NULL, 0);
 	m->tls_sites =
 		registry_add(reg, "sonde_tls_probe_sites",
 			     "TLS library functions probed, by file and where the breakpoint went: emulated by the "
@@ -75,7 +79,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->tls_processes = add(reg, "sonde_tls_uprobe_processes",
 			       "Target processes with TLS uprobes of their own (none: the probes are per file)",
 			       METRIC_GAUGE, NULL, 0);
-	if (!m->conns_untracked || !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
+	if (!m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
 	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
 	    !m->client_conns || !m->targets || !m->build_info || !m->spans_exported || !m->spans_dropped ||
 	    !m->notifications || !m->k8s_updates)
@@ -113,6 +117,7 @@ void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT
 	mirror(m->targets, targets);
 	mirror(m->conns_untracked, stats[SONDE_STAT_CONNS_UNTRACKED]);
 	mirror(m->exchanges_evicted, stats[SONDE_STAT_EXCHANGES_EVICTED]);
+	mirror(m->socks_untracked, stats[SONDE_STAT_SOCKS_UNTRACKED]);
 }
 
 void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t open)

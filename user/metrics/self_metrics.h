@@ -35,6 +35,7 @@ struct self_metrics {
 	struct metric_family *k8s_updates;
 	struct metric_family *conns_untracked;
 	struct metric_family *exchanges_evicted;
+	struct metric_family *socks_untracked;
 	struct metric_family *tls_sites;
 	struct metric_family *tls_processes;
 };
