@@ -28,7 +28,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unused-par
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # What the library links; the daemon adds the kernel and HTTP server side.
-LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lcapstone -lelf -lpthread -lm
+LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lelf -lpthread -lm
 LDLIBS := -lbpf -lz -lmicrohttpd $(LIB_LIBS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

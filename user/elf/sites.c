@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +7,61 @@
 #include <capstone/capstone.h>
 
 #include "elf/sites.h"
+
+/* Capstone is loaded only while a function is decoded: mapped for good,
+ * its relocated tables for every architecture would keep about 5 MB of
+ * the daemon resident. */
+#define SITES_CAPSTONE "libcapstone.so.4"
+
+struct disasm {
+	void *lib;
+	csh cs;
+	cs_err (*open)(cs_arch arch, cs_mode mode, csh *handle);
+	cs_err (*option)(csh handle, cs_opt_type type, size_t value);
+	cs_err (*close)(csh *handle);
+	size_t (*disasm)(csh handle, const uint8_t *code, size_t size, uint64_t address, size_t count,
+			 cs_insn **insn);
+	bool (*disasm_iter)(csh handle, const uint8_t **code, size_t *size, uint64_t *address, cs_insn *insn);
+	cs_insn *(*malloc)(csh handle);
+	void (*free)(cs_insn *insn, size_t count);
+	bool (*insn_group)(csh handle, const cs_insn *insn, unsigned int group_id);
+	cs_err (*regs_access)(csh handle, const cs_insn *insn, cs_regs regs_read, uint8_t *regs_read_count,
+			      cs_regs regs_write, uint8_t *regs_write_count);
+};
+
+static void disasm_close(struct disasm *d)
+{
+	if (d->cs)
+		d->close(&d->cs);
+	if (d->lib)
+		dlclose(d->lib);
+}
+
+/* Loads capstone and opens an x86-64 decoder with instruction details. */
+static int disasm_open(struct disasm *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->lib = dlopen(SITES_CAPSTONE, RTLD_NOW | RTLD_LOCAL);
+	if (!d->lib)
+		return -ENOENT;
+	*(void **)&d->open = dlsym(d->lib, "cs_open");
+	*(void **)&d->option = dlsym(d->lib, "cs_option");
+	*(void **)&d->close = dlsym(d->lib, "cs_close");
+	*(void **)&d->disasm = dlsym(d->lib, "cs_disasm");
+	*(void **)&d->disasm_iter = dlsym(d->lib, "cs_disasm_iter");
+	*(void **)&d->malloc = dlsym(d->lib, "cs_malloc");
+	*(void **)&d->free = dlsym(d->lib, "cs_free");
+	*(void **)&d->insn_group = dlsym(d->lib, "cs_insn_group");
+	*(void **)&d->regs_access = dlsym(d->lib, "cs_regs_access");
+	if (!d->open || !d->option || !d->close || !d->disasm || !d->disasm_iter || !d->malloc || !d->free ||
+	    !d->insn_group || !d->regs_access || d->open(CS_ARCH_X86, CS_MODE_64, &d->cs) != CS_ERR_OK) {
+		d->cs = 0;
+		disasm_close(d);
+		return -ENOENT;
+	}
+	d->option(d->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	return 0;
+}
 
 /* Instructions looked at before the function's first call. */
 #define SITES_WALK_MAX 16
@@ -28,7 +84,7 @@ bool sites_emulated(const uint8_t *code, size_t n)
 }
 
 /* Whether insn writes the low part or all of an argument register. */
-static bool writes_argument(csh cs, const cs_insn *insn)
+static bool writes_argument(const struct disasm *d, const cs_insn *insn)
 {
 	static const uint16_t args[] = {
 		X86_REG_RDI, X86_REG_EDI, X86_REG_DI,  X86_REG_DIL, X86_REG_RSI, X86_REG_ESI,
@@ -38,7 +94,7 @@ static bool writes_argument(csh cs, const cs_insn *insn)
 	cs_regs read, written;
 	uint8_t nread, nwritten;
 
-	if (cs_regs_access(cs, insn, read, &nread, written, &nwritten))
+	if (d->regs_access(d->cs, insn, read, &nread, written, &nwritten))
 		return true;
 	for (uint8_t i = 0; i < nwritten; i++)
 		for (size_t k = 0; k < sizeof(args) / sizeof(args[0]); k++)
@@ -54,28 +110,28 @@ static void describe(const cs_insn *insn, char out[64])
 }
 
 /* The first instruction at vaddr, decoded; 0 or -EIO. */
-static int first_insn(csh cs, sites_read_fn read, void *arg, uint64_t vaddr, uint8_t *code, size_t *n, cs_insn **insn)
+static int first_insn(const struct disasm *d, sites_read_fn read, void *arg, uint64_t vaddr, uint8_t *code, size_t *n, cs_insn **insn)
 {
 	ssize_t got = read(arg, vaddr, code, SITES_CODE_MAX);
 
 	if (got <= 0)
 		return -EIO;
 	*n = (size_t)got;
-	return cs_disasm(cs, code, *n, vaddr, 1, insn) == 1 ? 0 : -EIO;
+	return d->disasm(d->cs, code, *n, vaddr, 1, insn) == 1 ? 0 : -EIO;
 }
 
 /* The function the code at vaddr calls first, its arguments untouched;
  * 0 and its address in *target, or -ENOENT. */
-static int first_callee(csh cs, const uint8_t *code, size_t n, uint64_t vaddr, uint64_t *target)
+static int first_callee(const struct disasm *d, const uint8_t *code, size_t n, uint64_t vaddr, uint64_t *target)
 {
-	cs_insn *insn = cs_malloc(cs);
+	cs_insn *insn = d->malloc(d->cs);
 	const uint8_t *p = code;
 	uint64_t addr = vaddr;
 	int ret = -ENOENT;
 
 	if (!insn)
 		return -ENOMEM;
-	for (int i = 0; i < SITES_WALK_MAX && cs_disasm_iter(cs, &p, &n, &addr, insn); i++) {
+	for (int i = 0; i < SITES_WALK_MAX && d->disasm_iter(d->cs, &p, &n, &addr, insn); i++) {
 		const cs_x86 *x = &insn->detail->x86;
 
 		if (insn->id == X86_INS_CALL) {
@@ -85,12 +141,12 @@ static int first_callee(csh cs, const uint8_t *code, size_t n, uint64_t vaddr, u
 			}
 			break;
 		}
-		if (cs_insn_group(cs, insn, CS_GRP_JUMP) || cs_insn_group(cs, insn, CS_GRP_RET) ||
-		    cs_insn_group(cs, insn, CS_GRP_INT) || cs_insn_group(cs, insn, CS_GRP_IRET) ||
-		    writes_argument(cs, insn))
+		if (d->insn_group(d->cs, insn, CS_GRP_JUMP) || d->insn_group(d->cs, insn, CS_GRP_RET) ||
+		    d->insn_group(d->cs, insn, CS_GRP_INT) || d->insn_group(d->cs, insn, CS_GRP_IRET) ||
+		    writes_argument(d, insn))
 			break;
 	}
-	cs_free(insn, 1);
+	d->free(insn, 1);
 	return ret;
 }
 
@@ -100,14 +156,22 @@ int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out)
 	cs_insn *insn = NULL, *callee = NULL;
 	size_t n, callee_n;
 	uint64_t target;
-	csh cs;
+	struct disasm d;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	ret = first_insn(cs, read, arg, vaddr, code, &n, &insn);
+	if (disasm_open(&d)) {
+		/* No decoder: the entry itself, told apart by its first bytes. */
+		ssize_t got = read(arg, vaddr, code, SITES_CODE_MAX);
+
+		if (got <= 0)
+			return -EIO;
+		out->vaddr = vaddr;
+		out->kind = sites_emulated(code, (size_t)got) ? SITE_EMULATED : SITE_SINGLE_STEPPED;
+		snprintf(out->insn, sizeof(out->insn), "(%s not loaded)", SITES_CAPSTONE);
+		return 0;
+	}
+	ret = first_insn(&d, read, arg, vaddr, code, &n, &insn);
 	if (ret)
 		goto out;
 	out->vaddr = vaddr;
@@ -117,8 +181,8 @@ int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out)
 		out->kind = SITE_EMULATED;
 		goto out;
 	}
-	if (first_callee(cs, code, n, vaddr, &target) ||
-	    first_insn(cs, read, arg, target, callee_code, &callee_n, &callee) ||
+	if (first_callee(&d, code, n, vaddr, &target) ||
+	    first_insn(&d, read, arg, target, callee_code, &callee_n, &callee) ||
 	    !sites_emulated(callee_code, callee_n))
 		goto out;
 	out->vaddr = target;
@@ -127,10 +191,10 @@ int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out)
 	describe(callee, out->insn);
 out:
 	if (insn)
-		cs_free(insn, 1);
+		d.free(insn, 1);
 	if (callee)
-		cs_free(callee, 1);
-	cs_close(&cs);
+		d.free(callee, 1);
+	disasm_close(&d);
 	return ret;
 }
 
@@ -140,27 +204,26 @@ bool sites_calls(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t target)
 	const uint8_t *p = code;
 	uint64_t addr = vaddr;
 	bool found = false;
+	struct disasm d;
 	cs_insn *insn;
 	ssize_t got;
 	size_t n;
-	csh cs;
 
 	got = read(arg, vaddr, code, sizeof(code));
-	if (got <= 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+	if (got <= 0 || disasm_open(&d))
 		return false;
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(cs);
+	insn = d.malloc(d.cs);
 	n = (size_t)got;
-	for (int i = 0; insn && !found && i < 2 * SITES_WALK_MAX && cs_disasm_iter(cs, &p, &n, &addr, insn); i++) {
+	for (int i = 0; insn && !found && i < 2 * SITES_WALK_MAX && d.disasm_iter(d.cs, &p, &n, &addr, insn); i++) {
 		const cs_x86 *x = &insn->detail->x86;
 
-		if (cs_insn_group(cs, insn, CS_GRP_RET))
+		if (d.insn_group(d.cs, insn, CS_GRP_RET))
 			break;
 		found = insn->id == X86_INS_CALL && x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
 			(uint64_t)x->operands[0].imm == target;
 	}
 	if (insn)
-		cs_free(insn, 1);
-	cs_close(&cs);
+		d.free(insn, 1);
+	disasm_close(&d);
 	return found;
 }
