@@ -511,7 +511,8 @@ int tls_uprobes_start(struct tls_uprobes *t, struct sonde_bpf *skel, enum tls_mo
 	t->skel = skel;
 	t->mode = mode;
 	t->pids = malloc(TLS_SCAN_PIDS * sizeof(*t->pids));
-	if (!t->pids)
+	t->files = calloc(TLS_MAX_FILES, sizeof(*t->files));
+	if (!t->pids || !t->files)
 		return -ENOMEM;
 	t->pids_fn = pids_fn;
 	t->pids_arg = arg;
@@ -574,6 +575,7 @@ void tls_uprobes_free(struct tls_uprobes *t)
 		for (uint8_t k = 0; k < t->files[i].nprobes; k++)
 			uprobe_links_remove(&t->files[i].probes[k]);
 	}
+	free(t->files);
 	if (t->mode == TLS_PER_PROCESS)
 		uprobe_links_stop(&t->links);
 	pthread_mutex_destroy(&t->lock);

@@ -96,7 +96,9 @@ struct tls_uprobes {
 	/* Guards files, nfiles, attachments and nattachments: the thread
 	 * changes them, scrapes read them. */
 	pthread_mutex_t lock;
-	struct tls_file files[TLS_MAX_FILES];
+	/* TLS_MAX_FILES of them, calloc'd at start: a page is touched only
+	 * once files reach it. */
+	struct tls_file *files;
 	size_t nfiles;
 	bool full_logged;
 	struct tls_attachment *attachments;
