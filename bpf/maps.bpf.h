@@ -17,7 +17,7 @@
  * objects say when it does not. */
 #define SONDE_MAX_CONNS 65536
 #define SONDE_MAX_EXCHANGES 2048
-#define SONDE_RINGBUF_BYTES (4 << 20)
+#define SONDE_RINGBUF_BYTES (2 << 20)
 
 /* A followed connection: what every event it makes says of it, and where
  * its protocol stands. Small, since a node may hold tens of thousands;
