@@ -60,8 +60,10 @@ static __always_inline int tls_exit(long ret, int received)
 	if (!n)
 		return 0;
 	c = 0;
-	known = fd ? 0 : bpf_map_lookup_elem(&ssl_fds, &key);
-	if (known) {
+	/* The SSL object's socket as known, unless a syscall inside the call
+	 * names another: an update only when it changes. */
+	known = bpf_map_lookup_elem(&ssl_fds, &key);
+	if (known && (!fd || known->fd == fd - 1)) {
 		conn = conn_key(tgid, known->fd);
 		c = bpf_map_lookup_elem(&conns, &conn);
 		if (c && c->conn_id != known->conn_id)
