@@ -58,18 +58,9 @@ static __always_inline struct sonde_exchange *exchange_of(struct sonde_conn *c, 
 	return 0;
 }
 
-/* The entry of a new exchange on c: its connection's own when it has one. */
-static __always_inline struct sonde_exchange *exchange_new(const struct sonde_conn *c, __u64 key)
+/* An exchange entry made c's. */
+static __always_inline void exchange_init(const struct sonde_conn *c, struct sonde_exchange *x)
 {
-	struct sonde_exchange *x = bpf_map_lookup_elem(&exchanges, &key);
-
-	if (!x) {
-		if (bpf_map_update_elem(&exchanges, &key, &zero_exchange, BPF_ANY))
-			return 0;
-		x = bpf_map_lookup_elem(&exchanges, &key);
-		if (!x)
-			return 0;
-	}
 	x->ev.type = SONDE_EVENT_HTTP;
 	x->ev.conn_id = c->conn_id;
 	x->ev.cgroup_id = c->cgroup_id;
@@ -78,6 +69,18 @@ static __always_inline struct sonde_exchange *exchange_new(const struct sonde_co
 	x->ev.service_id = c->service_id;
 	x->ev.role = c->role;
 	x->ev.peer = c->peer;
+}
+
+/* The entry of a new exchange on c, which has none. */
+static __always_inline struct sonde_exchange *exchange_new(const struct sonde_conn *c, __u64 key)
+{
+	struct sonde_exchange *x;
+
+	if (bpf_map_update_elem(&exchanges, &key, &zero_exchange, BPF_ANY))
+		return 0;
+	x = bpf_map_lookup_elem(&exchanges, &key);
+	if (x)
+		exchange_init(c, x);
 	return x;
 }
 
@@ -99,58 +102,11 @@ static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exc
 	c->state = SONDE_CONN_IDLE;
 }
 
-static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __u64 data, __u32 seg_len,
-					     __u64 total, __u32 tid)
+/* Appends up to the cap of a request's bytes to its exchange. */
+static __always_inline void request_append(struct sonde_exchange *x, __u64 data, __u32 seg_len)
 {
-	struct sonde_exchange *x;
-	__u32 off, len;
+	__u32 off = x->ev.req_len, len;
 
-	if (c->state == SONDE_CONN_RESPONSE) {
-		x = exchange_of(c, key);
-		if (x)
-			exchange_emit(c, x, SONDE_END_NEXT_REQUEST);
-	}
-	if (c->state != SONDE_CONN_REQUEST) {
-		char head[8] = {};
-
-		__u32 peek = seg_len < 8 ? seg_len : 8;
-
-		barrier_var(peek);
-		peek &= 15;
-		if (peek > 8)
-			return;
-		bpf_probe_read_user(head, peek, (void *)data);
-		if (!looks_like_request(head, seg_len)) {
-			/* A connection that never spoke HTTP is left alone from
-			 * now on; one that did resynchronises on its next read. */
-			if (!c->spoke) {
-				c->state = SONDE_CONN_NOT_HTTP;
-				stat_inc(SONDE_STAT_NOT_HTTP);
-			}
-			return;
-		}
-		x = exchange_new(c, key);
-		if (!x)
-			return;
-		c->spoke = 1;
-		x->ev.start_ns = bpf_ktime_get_ns();
-		x->ev.end_ns = 0;
-		x->ev.req_len = 0;
-		x->ev.req_bytes = 0;
-		x->ev.resp_len = 0;
-		x->ev.resp_bytes = 0;
-		x->ev.tid = tid;
-		c->resp_expected = 0;
-		c->chunked = 0;
-		c->is_head = head[0] == 'H' && head[1] == 'E' && head[2] == 'A' && head[3] == 'D' && head[4] == ' ';
-		c->state = SONDE_CONN_REQUEST;
-	} else {
-		x = exchange_of(c, key);
-		if (!x)
-			return;
-	}
-	x->ev.req_bytes += total;
-	off = x->ev.req_len;
 	if (off >= SONDE_REQ_CAP)
 		return;
 	len = SONDE_REQ_CAP - off;
@@ -165,6 +121,75 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 	len &= 2 * SONDE_REQ_CAP - 1;
 	if (bpf_probe_read_user(&x->ev.req[off], len, (void *)data) == 0)
 		x->ev.req_len = off + len;
+}
+
+static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __u64 data, __u32 seg_len,
+					     __u64 total, __u32 tid)
+{
+	struct sonde_exchange *x;
+
+	if (c->state == SONDE_CONN_RESPONSE) {
+		x = exchange_of(c, key);
+		if (x)
+			exchange_emit(c, x, SONDE_END_NEXT_REQUEST);
+	}
+	if (c->state != SONDE_CONN_REQUEST) {
+		char head[8] = {};
+		const char *h = head;
+
+		/* A keep-alive connection's entry is idle between exchanges:
+		 * the bytes go straight into it and are looked at there. */
+		x = bpf_map_lookup_elem(&exchanges, &key);
+		if (x) {
+			x->ev.req_len = 0;
+			request_append(x, data, seg_len);
+			if (x->ev.req_len)
+				h = x->ev.req;
+		} else {
+			__u32 peek = seg_len < 8 ? seg_len : 8;
+
+			barrier_var(peek);
+			peek &= 15;
+			if (peek > 8)
+				return;
+			bpf_probe_read_user(head, peek, (void *)data);
+		}
+		if (!looks_like_request(h, seg_len)) {
+			/* A connection that never spoke HTTP is left alone from
+			 * now on; one that did resynchronises on its next read. */
+			if (!c->spoke) {
+				c->state = SONDE_CONN_NOT_HTTP;
+				stat_inc(SONDE_STAT_NOT_HTTP);
+			}
+			return;
+		}
+		c->is_head = seg_len >= 5 && h[0] == 'H' && h[1] == 'E' && h[2] == 'A' && h[3] == 'D' && h[4] == ' ';
+		if (!x) {
+			x = exchange_new(c, key);
+			if (!x)
+				return;
+			x->ev.req_len = 0;
+			request_append(x, data, seg_len);
+		} else {
+			exchange_init(c, x);
+		}
+		c->spoke = 1;
+		x->ev.start_ns = bpf_ktime_get_ns();
+		x->ev.end_ns = 0;
+		x->ev.req_bytes = total;
+		x->ev.resp_len = 0;
+		x->ev.resp_bytes = 0;
+		x->ev.tid = tid;
+		c->resp_expected = 0;
+		c->chunked = 0;
+		c->state = SONDE_CONN_REQUEST;
+		return;
+	}
+	x = exchange_of(c, key);
+	if (!x)
+		return;
+	x->ev.req_bytes += total;
+	request_append(x, data, seg_len);
 }
 
 /* Case-insensitive match of a header name at buf[at]; lit is lower case. */
@@ -292,7 +317,7 @@ static __always_inline int response_start(struct sonde_conn *c, struct sonde_exc
 {
 	struct head_framing f = {};
 	struct sonde_scratch *s;
-	__u32 zero = 0, n, keep;
+	__u32 zero = 0, n;
 	int status;
 
 	s = bpf_map_lookup_elem(&scratch, &zero);
@@ -308,12 +333,9 @@ static __always_inline int response_start(struct sonde_conn *c, struct sonde_exc
 		status = (s->buf[9] - '0') * 100 + (s->buf[10] - '0') * 10 + (s->buf[11] - '0');
 	if (status >= 100 && status < 200 && status != 101)
 		return 0;
-	keep = n < SONDE_RESP_CAP ? n : SONDE_RESP_CAP;
-	/* ev.resp is followed by the slack, so the mask suffices. */
-	barrier_var(keep);
-	keep &= 2 * SONDE_RESP_CAP - 1;
-	bpf_probe_read_kernel(x->ev.resp, keep, s->buf);
-	x->ev.resp_len = keep;
+	/* A fixed-size copy, inlined: bytes past resp_len are not read. */
+	__builtin_memcpy(x->ev.resp, s->buf, SONDE_RESP_CAP);
+	x->ev.resp_len = n < SONDE_RESP_CAP ? n : SONDE_RESP_CAP;
 	c->state = SONDE_CONN_RESPONSE;
 	if (!status)
 		return 1;

@@ -212,13 +212,16 @@ static __always_inline int msg_io(__u64 msg, struct sonde_io *io)
  * never read. */
 static __always_inline int io_moved(struct pt_regs *regs, long nr, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sonde_io io = { .fd = SYSCALL_ARG0(regs) };
 	struct sonde_conn *c;
+	__u32 tgid;
 	__u64 key;
 	int received;
 
-	if (ret <= 0 || !followed_has(tgid) || syscall_compat())
+	if (ret <= 0)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!followed_has(tgid) || syscall_compat())
 		return 0;
 	key = conn_key(tgid, io.fd);
 	c = bpf_map_lookup_elem(&conns, &key);
