@@ -16,18 +16,24 @@
 # load per round with kernel.bpf_stats_enabled (the accounting costs time
 # itself, so it stays off while throughput is measured), the events lost,
 # and its memory: the daemon's resident set after each round's loads and
-# what its BPF maps lock.
+# what its BPF maps lock. After each observer's loads, dd copies
+# SYSCALLS bytes one at a time (a process nothing targets): the CPU added
+# to each of its read and write syscalls. sonde's loads start once its TLS probes' warm
+# window (10 s after it attaches, while a new target attaches fastest)
+# is over: the steady state; WARM=0 measures within the window.
 #   PAIRS=5 DURATION=5 BASELINE=/path/to/sonde PEER=1 make bench
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PAIRS=${PAIRS:-5}
 DURATION=${DURATION:-5}
 STATS_DURATION=${STATS_DURATION:-2}
+SYSCALLS=${SYSCALLS:-1000000}
 SONDE=${SONDE:-$ROOT/build/sonde}
 BASELINE=${BASELINE:-}
 PEER=${PEER:-1}
 SONDE_ARGS=${SONDE_ARGS:-}
 OTLP=${OTLP:-0}
+WARM=${WARM:-10.5}
 LIBSSL=${LIBSSL:-$(ldconfig -p | awk '/libssl.so.3 .*x86-64|libssl.so.3 .*64/ { print $NF; exit }')}
 TMP=$(mktemp -d /tmp/sonde-bench.XXXXXX)
 PIDS=()
@@ -138,6 +144,14 @@ ids = set(int(i) for i in sys.argv[1:])
 print(sum(int(m.get("bytes_memlock", 0)) for m in json.load(sys.stdin) if m["id"] in ids))' $ids
 }
 
+# CPU time, in ns, of one read or write syscall of a process nothing
+# targets: dd copying a byte at a time.
+syscall_ns() {
+	local out
+	out=$( { TIMEFORMAT='%3U %3S'; time dd if=/dev/zero of=/dev/null bs=1 count="$SYSCALLS" 2>/dev/null; } 2>&1)
+	echo "$out" | awk -v n="$SYSCALLS" '{ printf "%.1f", ($1 + $2) * 1e9 / (2 * n) }'
+}
+
 metric() { curl -s "http://127.0.0.1:$SPORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 
 # Starts an observer; sets OBS_PID and OBS_PROGS (its programs' ids).
@@ -159,6 +173,7 @@ start_observer() { # none|sonde|baseline|bpftrace
 			sleep 0.1
 		done
 		((i < 300)) || { echo "bench: $1 did not start"; cat "$TMP/$1.log"; exit 1; }
+		sleep "$WARM"
 		;;
 	bpftrace)
 		cat >"$TMP/peer.bt" <<BT
@@ -188,7 +203,7 @@ HZ=$(getconf CLK_TCK)
 OBSERVERS=(none sonde)
 [ -n "$BASELINE" ] && OBSERVERS+=(baseline)
 [ "$PEER" = 1 ] && OBSERVERS+=(bpftrace)
-declare -A rps cpu ratio added bpf_ns
+declare -A rps cpu ratio added bpf_ns sys sys_added
 lost_total=0 events_total=0 requests_total=0 rss_max=0 maps=0
 printf '%-5s %-9s' round observer
 for l in "${LOADS[@]}"; do printf ' %16s' "$l"; done
@@ -204,9 +219,10 @@ for round in $(seq "$PAIRS"); do
 			rps[$round,$obs,$l]=$r
 			cpu[$round,$obs,$l]=$(awk -v j="$jif" -v q="$req" -v hz="$HZ" 'BEGIN { printf "%.2f", j / hz / q * 1e6 }')
 			printf ' %16s' "$r"
-			[ "$obs" = sonde ] && requests_total=$((requests_total + req))
+			[ "$obs" = sonde ] && [[ $l != bystander_* ]] && requests_total=$((requests_total + req))
 		done
 		echo
+		sys[$round,$obs]=$(syscall_ns)
 		if [ "$obs" = sonde ]; then
 			sleep 0.3
 			events_total=$((events_total + $(metric sonde_events_total)))
@@ -231,6 +247,7 @@ for round in $(seq "$PAIRS"); do
 			ratio[$obs,$l]+="$(awk -v o="${rps[$round,$obs,$l]}" -v u="${rps[$round,none,$l]}" 'BEGIN { printf "%.3f", o / u }') "
 			added[$obs,$l]+="$(awk -v a="${cpu[$round,$obs,$l]}" -v b="${cpu[$round,none,$l]}" 'BEGIN { printf "%.2f", a - b }') "
 		done
+		sys_added[$obs]+="$(awk -v a="${sys[$round,$obs]}" -v b="${sys[$round,none]}" 'BEGIN { printf "%.1f", a - b }') "
 	done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -246,5 +263,9 @@ for obs in "${OBSERVERS[@]}"; do
 		echo "$line"
 	done
 done
-echo "sonde events: $events_total for $requests_total observed requests; lost: $lost_total"
+for obs in "${OBSERVERS[@]}"; do
+	# shellcheck disable=SC2086
+	[ "$obs" = none ] || echo "$obs: a read or write syscall of a process it does not target costs $(median ${sys_added[$obs]}) ns more"
+done
+echo "sonde events: $events_total for $requests_total requests to the target; lost: $lost_total"
 echo "sonde memory: resident $((rss_max / 1024)) MB at most after a round; BPF maps lock $((maps / 1048576)) MB"
