@@ -276,17 +276,23 @@ struct tls_mapping {
 	uint64_t start, end, offset;
 };
 
-/* Whether the breakpoints of every point in the mapping are in. */
-static bool breakpoints_in(const struct tls_file *f, uint32_t pid, const struct tls_mapping *m)
+/* Whether the breakpoints of the points in the mapping are in: 1 when
+ * all are, 0 when one is not, -1 when the mapping holds none (a file's
+ * code may be mapped in pieces: node's is). */
+static int breakpoints_in(const struct tls_file *f, uint32_t pid, const struct tls_mapping *m)
 {
+	int ret = -1;
+
 	for (uint8_t i = 0; i < f->npoints; i++) {
 		uint64_t off = f->points[i].offset;
 
-		if (off >= m->offset && off - m->offset < m->end - m->start &&
-		    uprobe_links_installed((pid_t)pid, m->start + off - m->offset) != 1)
-			return false;
+		if (off < m->offset || off - m->offset >= m->end - m->start)
+			continue;
+		if (uprobe_links_installed((pid_t)pid, m->start + off - m->offset) != 1)
+			return 0;
+		ret = 1;
 	}
-	return true;
+	return ret;
 }
 
 /* The kernel put the breakpoints in when the process mapped the file, if
@@ -294,9 +300,13 @@ static bool breakpoints_in(const struct tls_file *f, uint32_t pid, const struct 
 static void check_attachment(struct tls_uprobes *t, struct tls_file *f, struct tls_attachment *a,
 			     const struct tls_mapping *m)
 {
-	if (!breakpoints_in(f, a->pid, m)) {
+	int in = breakpoints_in(f, a->pid, m);
+
+	if (in < 0)
+		return;
+	if (!in) {
 		uprobe_links_install(f->probes, f->nprobes);
-		if (!breakpoints_in(f, a->pid, m)) {
+		if (breakpoints_in(f, a->pid, m) != 1) {
 			log_debug("tls", "cannot put the breakpoints of %s into pid %u", f->name, a->pid);
 			return;
 		}
