@@ -75,6 +75,10 @@ struct sonde_tls_call {
 	__u64 last_conn_id;
 	__u32 last_fd; /* plus 1; 0 if none */
 	__u32 fd; /* the socket a syscall inside the call used, plus 1; 0 if none */
+	__u64 num; /* a write's byte count */
+	__u8 write; /* the call is a write: it has no return probe */
+	__u8 done; /* the write's bytes are framed */
+	__u8 pad[6];
 };
 
 /* A TCP socket of a target, keyed by its struct sock address: what the
@@ -113,6 +117,9 @@ struct sonde_ssl_conn {
 	__u64 conn_id;
 	__u32 fd;
 	__u32 pad;
+	/* The end of a write that would have blocked: its retry, a call
+	 * ending there, brings bytes already framed. */
+	__u64 pending_end;
 };
 
 struct sonde_scratch {

@@ -15,6 +15,7 @@
 #include "syscalls.bpf.h"
 
 #define EINPROGRESS 115
+#define EAGAIN 11
 
 /* Puts a connection in the table, unless max_conns live ones are there
  * already: then it is not followed, and that is counted. Entries of
@@ -174,8 +175,11 @@ static __always_inline struct sonde_conn *take_over(__u32 tgid, __u32 fd)
 }
 
 /* Ciphertext on a TLS connection: only tells a TLS call its socket, the
- * one in flight or, for a receive, the next of this thread. */
-static __always_inline void tls_socket(const struct sonde_conn *c, __u32 fd, int received)
+ * one in flight or, for a receive, the next of this thread; and frames a
+ * write whose SSL object's socket was not known at its entry. A write
+ * has no return probe, so its call stays in the thread's storage after
+ * it: a receive then is outside any call. */
+static __always_inline void tls_socket(struct sonde_conn *c, __u32 fd, int received)
 {
 	struct sonde_tls_call *a;
 
@@ -183,12 +187,45 @@ static __always_inline void tls_socket(const struct sonde_conn *c, __u32 fd, int
 				 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!a)
 		return;
-	if (a->ssl) {
+	if (a->ssl && !(a->write && received)) {
 		a->fd = fd + 1;
+		if (a->write && !a->done) {
+			struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = c->tgid };
+			struct sonde_ssl_conn bound = { .conn_id = c->conn_id, .fd = fd };
+			struct sonde_io plain = { .buf = a->buf };
+
+			a->done = 1;
+			bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
+			if (c->state != SONDE_CONN_NOT_HTTP)
+				conn_bytes(c, &plain, a->num, 0, SONDE_DATA_TLS);
+		}
 	} else if (received) {
 		a->last_fd = fd + 1;
 		a->last_conn_id = c->conn_id;
 	}
+}
+
+/* A TLS write's syscall that would block: the call returns without its
+ * bytes sent, and the library's retry ends where it did. */
+static __always_inline void tls_blocked(__u32 tgid, __u32 fd)
+{
+	__u64 key = conn_key(tgid, fd);
+	struct sonde_ssl_conn *known;
+	struct sonde_ssl_key skey = {};
+	struct sonde_tls_call *a;
+	struct sonde_conn *c;
+
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c || !c->tls)
+		return;
+	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!a || !a->ssl || !a->write || !a->done)
+		return;
+	skey.ssl = a->ssl;
+	skey.tgid = tgid;
+	known = bpf_map_lookup_elem(&ssl_fds, &skey);
+	if (known && known->fd == fd)
+		known->pending_end = a->buf + a->num;
 }
 
 #define MSG_PEEK 2 /* uapi socket.h: not in vmlinux.h, which has no macros */
@@ -218,8 +255,14 @@ static __always_inline int io_moved(struct pt_regs *regs, long nr, long ret)
 	__u64 key;
 	int received;
 
-	if (ret <= 0)
+	if (ret <= 0) {
+		if (ret == -EAGAIN && (nr == SYS_WRITE || nr == SYS_WRITEV || nr == SYS_SENDTO || nr == SYS_SENDMSG)) {
+			tgid = bpf_get_current_pid_tgid() >> 32;
+			if (followed_has(tgid) && !syscall_compat())
+				tls_blocked(tgid, io.fd);
+		}
 		return 0;
+	}
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!followed_has(tgid) || syscall_compat())
 		return 0;

@@ -12,7 +12,36 @@
 #include "conn.bpf.h"
 #include "select.bpf.h"
 
-static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr)
+/* A write's bytes are known at its entry, so it has no return probe:
+ * they are framed here when the SSL object's socket is known, else at the
+ * first syscall inside the call (sockets.bpf.c). A call ending where one
+ * that would have blocked ended is its retry, whose bytes are framed. */
+static __always_inline void tls_write(struct sonde_tls_call *a, __u32 tgid)
+{
+	struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = tgid };
+	struct sonde_io plain = { .buf = a->buf };
+	struct sonde_ssl_conn *known;
+	struct sonde_conn *c;
+	__u64 conn, end = a->buf + a->num;
+
+	known = bpf_map_lookup_elem(&ssl_fds, &key);
+	if (!known)
+		return;
+	conn = conn_key(tgid, known->fd);
+	c = bpf_map_lookup_elem(&conns, &conn);
+	if (!c || c->conn_id != known->conn_id)
+		return;
+	a->done = 1;
+	if (known->pending_end == end) {
+		known->pending_end = 0;
+		return;
+	}
+	known->pending_end = 0;
+	if (c->tls && c->state != SONDE_CONN_NOT_HTTP)
+		conn_bytes(c, &plain, a->num, 0, SONDE_DATA_TLS);
+}
+
+static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr, __u64 num, int write)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sonde_tls_call *a;
@@ -26,12 +55,17 @@ static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr)
 	a->buf = (__u64)buf;
 	a->len_ptr = (__u64)len_ptr;
 	a->fd = 0;
+	a->num = num;
+	a->write = write;
+	a->done = 0;
+	if (write && num)
+		tls_write(a, tgid);
 	return 0;
 }
 
-/* ret is the call's return: a byte count, or for the _ex forms 1 with the
+/* A read's return, ret a byte count, or for the _ex forms 1 with the
  * count written at tls_len_ptr. */
-static __always_inline int tls_exit(long ret, int received)
+static __always_inline int tls_exit(long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sonde_ssl_key key = {};
@@ -56,7 +90,7 @@ static __always_inline int tls_exit(long ret, int received)
 	}
 	fd = a->fd;
 	a->ssl = 0;
-	/* Nothing moved: a read that would block, a failed write. */
+	/* Nothing moved: a read that would block. */
 	if (!n)
 		return 0;
 	c = 0;
@@ -72,7 +106,7 @@ static __always_inline int tls_exit(long ret, int received)
 	if (!c) {
 		/* No syscall inside and none known: a library that decrypts
 		 * from memory read what this thread just received. */
-		if (!fd && received && a->last_fd) {
+		if (!fd && a->last_fd) {
 			fd = a->last_fd;
 			want = a->last_conn_id;
 			a->last_fd = 0;
@@ -89,7 +123,7 @@ static __always_inline int tls_exit(long ret, int received)
 		bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
 	}
 	if (c->tls && c->state != SONDE_CONN_NOT_HTTP)
-		conn_bytes(c, &plain, n, received, SONDE_DATA_TLS);
+		conn_bytes(c, &plain, n, 1, SONDE_DATA_TLS);
 	return 0;
 }
 
@@ -99,17 +133,23 @@ static __always_inline int tls_exit(long ret, int received)
 
 static __always_inline int tls_entry(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u64 cookie = bpf_get_attach_cookie(ctx), num;
+	int ex = cookie & TLS_COOKIE_EX;
 
-	return tls_enter((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx),
-			 cookie & TLS_COOKIE_EX ? (void *)PT_REGS_PARM4(ctx) : 0);
+	/* The plain forms' count is an int: the register's upper half is not. */
+	num = ex ? PT_REGS_PARM3(ctx) : (__u64)(int)PT_REGS_PARM3(ctx);
+	if ((__s64)num < 0)
+		num = 0;
+	return tls_enter((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), ex ? (void *)PT_REGS_PARM4(ctx) : 0,
+			 num, !!(cookie & TLS_COOKIE_WRITE));
 }
 
 /* Every OpenSSL function returns an int: a byte count, or 1 for the _ex
- * forms and the internal functions they call. */
+ * forms and the internal functions they call. Reads only: user space
+ * puts no return probe on a write. */
 static __always_inline int tls_return(struct pt_regs *ctx)
 {
-	return tls_exit((int)PT_REGS_RC(ctx), !(bpf_get_attach_cookie(ctx) & TLS_COOKIE_WRITE));
+	return tls_exit((int)PT_REGS_RC(ctx));
 }
 
 /* Attached through perf events: per file, or on tracefs events that

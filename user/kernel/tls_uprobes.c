@@ -182,28 +182,50 @@ static void links_destroy(struct bpf_link **links)
 	}
 }
 
-/* Per-file mode: every point's entry and return probe for every process
- * mapping the file, tried a few times. */
+/* The file's probes in order: each point's entry, and a read's return (a
+ * write's bytes are known at its entry). Returns how many there are, and
+ * sets the point and kind of probe k when k is below that. */
+static uint8_t probe_spec(const struct tls_file *f, uint8_t k, const struct tls_point **point, bool *ret)
+{
+	uint8_t n = 0;
+
+	for (uint8_t i = 0; i < f->npoints; i++) {
+		for (int r = 0; r < (f->points[i].write ? 1 : 2); r++, n++) {
+			if (n == k) {
+				*point = &f->points[i];
+				*ret = r;
+			}
+		}
+	}
+	return n;
+}
+
+static struct bpf_program *probe_prog(struct tls_uprobes *t, bool ret)
+{
+	return ret ? t->skel->progs.sonde_tls_return : t->skel->progs.sonde_tls_entry;
+}
+
+/* Per-file mode: the probes for every process mapping the file, tried a
+ * few times. */
 static void cover_file(struct tls_uprobes *t, struct tls_file *f, const char *path)
 {
+	const struct tls_point *p = NULL;
+	bool r = false;
+	uint8_t n = probe_spec(f, 0, &p, &r);
 	int ret = 0;
 
 	if ((f->state != TLS_FILE_READY && f->state != TLS_FILE_FAILED) || f->links[0] || f->tries >= TLS_MAX_TRIES)
 		return;
-	for (uint8_t i = 0; i < f->npoints && !ret; i++) {
-		for (int r = 0; r < 2 && !ret; r++) {
-			LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = r, .bpf_cookie = cookie(&f->points[i]));
-			struct bpf_program *prog = r ? t->skel->progs.sonde_tls_return : t->skel->progs.sonde_tls_entry;
-
-			f->links[2 * i + r] =
-				bpf_program__attach_uprobe_opts(prog, -1, path, f->points[i].offset, &opts);
-			if (!f->links[2 * i + r])
-				ret = errno ? -errno : -EINVAL;
-		}
+	for (uint8_t k = 0; k < n && !ret; k++) {
+		probe_spec(f, k, &p, &r);
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = r, .bpf_cookie = cookie(p));
+		f->links[k] = bpf_program__attach_uprobe_opts(probe_prog(t, r), -1, path, p->offset, &opts);
+		if (!f->links[k])
+			ret = errno ? -errno : -EINVAL;
 	}
 	if (!ret) {
 		f->state = TLS_FILE_READY;
-		log_info("tls", "attached to %s (%d probes, every process mapping it)", f->name, 2 * f->npoints);
+		log_info("tls", "attached to %s (%u probes, every process mapping it)", f->name, n);
 		return;
 	}
 	links_destroy(f->links);
@@ -219,15 +241,15 @@ static int file_probes(struct tls_uprobes *t, struct tls_file *f, const char *pa
 {
 	int ret = 0;
 
-	for (uint8_t i = f->nprobes; i < 2 * f->npoints && !ret; i++) {
-		const struct tls_point *p = &f->points[i / 2];
-		bool r = i % 2;
+	const struct tls_point *p = NULL;
+	bool r = false;
+	uint8_t n = probe_spec(f, 0, &p, &r);
 
-		ret = uprobe_links_probe(&t->links, path, p->offset, r,
-					 r ? t->skel->progs.sonde_tls_return : t->skel->progs.sonde_tls_entry,
-					 cookie(p), &f->probes[i]);
+	for (uint8_t k = f->nprobes; k < n && !ret; k++) {
+		probe_spec(f, k, &p, &r);
+		ret = uprobe_links_probe(&t->links, path, p->offset, r, probe_prog(t, r), cookie(p), &f->probes[k]);
 		if (!ret)
-			f->nprobes = i + 1;
+			f->nprobes = k + 1;
 	}
 	return ret;
 }
