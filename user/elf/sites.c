@@ -29,6 +29,23 @@ struct disasm {
 			      cs_regs regs_write, uint8_t *regs_write_count);
 };
 
+/* A reference held across a file's decodes: then each decode's own
+ * dlopen finds the library loaded. */
+static void *held;
+
+void sites_hold(void)
+{
+	if (!held)
+		held = dlopen(SITES_CAPSTONE, RTLD_NOW | RTLD_LOCAL);
+}
+
+void sites_release(void)
+{
+	if (held)
+		dlclose(held);
+	held = NULL;
+}
+
 static void disasm_close(struct disasm *d)
 {
 	if (d->cs)

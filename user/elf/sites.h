@@ -34,6 +34,11 @@ int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out);
 /* Whether the function at vaddr calls target within its first
  * instructions, read in a straight line. */
 bool sites_calls(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t target);
+/* Keeps the disassembler loaded from hold to release, for several
+ * decodes in a row; without it each loads and unloads it (a millisecond).
+ * One thread's: the holder's. */
+void sites_hold(void);
+void sites_release(void);
 /* Whether the kernel's x86 uprobes emulate the instruction at code. */
 bool sites_emulated(const uint8_t *code, size_t n);
 

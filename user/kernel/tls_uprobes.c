@@ -110,8 +110,10 @@ static int decode(struct tls_file *f, const char *path)
 	if (ret)
 		return ret;
 	f->npoints = 0;
+	sites_hold();
 	decode_direction(f, &b, false);
 	decode_direction(f, &b, true);
+	sites_release();
 	binary_close(&b);
 	if (!f->npoints)
 		return -ENOENT;
