@@ -11,7 +11,17 @@
 #include "elf/binary.h"
 #include "elf/sites.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The decoder stays loaded, as while the daemon decodes a file. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sites_hold();
+	return 0;
+}
 
 struct bytes {
 	const uint8_t *p;
