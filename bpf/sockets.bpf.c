@@ -13,6 +13,7 @@
 #include "select.bpf.h"
 #include "sock.bpf.h"
 #include "syscalls.bpf.h"
+#include "tls.bpf.h"
 
 #define EINPROGRESS 115
 #define EAGAIN 11
@@ -191,13 +192,10 @@ static __always_inline void tls_socket(struct sonde_conn *c, __u32 fd, int recei
 		a->fd = fd + 1;
 		if (a->write && !a->done) {
 			struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = c->tgid };
-			struct sonde_ssl_conn bound = { .conn_id = c->conn_id, .fd = fd };
-			struct sonde_io plain = { .buf = a->buf };
 
 			a->done = 1;
-			bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
-			if (c->state != SONDE_CONN_NOT_HTTP)
-				conn_bytes(c, &plain, a->num, 0, SONDE_DATA_TLS);
+			tls_bind(&key, c, fd);
+			tls_plain(c, a->buf, a->num, 0);
 		}
 	} else if (received) {
 		a->last_fd = fd + 1;

@@ -11,6 +11,7 @@
 #include "maps.bpf.h"
 #include "conn.bpf.h"
 #include "select.bpf.h"
+#include "tls.bpf.h"
 
 /* A write's bytes are known at its entry, so it has no return probe:
  * they are framed here when the SSL object's socket is known, else at the
@@ -19,17 +20,13 @@
 static __always_inline void tls_write(struct sonde_tls_call *a, __u32 tgid)
 {
 	struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = tgid };
-	struct sonde_io plain = { .buf = a->buf };
 	struct sonde_ssl_conn *known;
 	struct sonde_conn *c;
-	__u64 conn, end = a->buf + a->num;
+	__u64 end = a->buf + a->num;
 
 	known = bpf_map_lookup_elem(&ssl_fds, &key);
-	if (!known)
-		return;
-	conn = conn_key(tgid, known->fd);
-	c = bpf_map_lookup_elem(&conns, &conn);
-	if (!c || c->conn_id != known->conn_id)
+	c = known ? tls_known_conn(known, tgid) : 0;
+	if (!c)
 		return;
 	a->done = 1;
 	if (known->pending_end == end) {
@@ -37,8 +34,7 @@ static __always_inline void tls_write(struct sonde_tls_call *a, __u32 tgid)
 		return;
 	}
 	known->pending_end = 0;
-	if (c->tls && c->state != SONDE_CONN_NOT_HTTP)
-		conn_bytes(c, &plain, a->num, 0, SONDE_DATA_TLS);
+	tls_plain(c, a->buf, a->num, 0);
 }
 
 static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr, __u64 num, int write)
@@ -69,11 +65,10 @@ static __always_inline int tls_exit(long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct sonde_ssl_key key = {};
-	struct sonde_ssl_conn bound = {}, *known;
+	struct sonde_ssl_conn *known;
 	struct sonde_tls_call *a;
-	struct sonde_io plain = {};
-	struct sonde_conn *c;
-	__u64 conn, n = 0, want = 0;
+	struct sonde_conn *c = 0;
+	__u64 n = 0, want = 0, conn;
 	__u32 fd;
 
 	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
@@ -81,7 +76,6 @@ static __always_inline int tls_exit(long ret)
 		return 0;
 	key.ssl = a->ssl;
 	key.tgid = tgid;
-	plain.buf = a->buf;
 	if (a->len_ptr) {
 		if (ret == 1)
 			bpf_probe_read_user(&n, sizeof(n), (void *)a->len_ptr);
@@ -93,16 +87,11 @@ static __always_inline int tls_exit(long ret)
 	/* Nothing moved: a read that would block. */
 	if (!n)
 		return 0;
-	c = 0;
 	/* The SSL object's socket as known, unless a syscall inside the call
 	 * names another: an update only when it changes. */
 	known = bpf_map_lookup_elem(&ssl_fds, &key);
-	if (known && (!fd || known->fd == fd - 1)) {
-		conn = conn_key(tgid, known->fd);
-		c = bpf_map_lookup_elem(&conns, &conn);
-		if (c && c->conn_id != known->conn_id)
-			c = 0;
-	}
+	if (known && (!fd || known->fd == fd - 1))
+		c = tls_known_conn(known, tgid);
 	if (!c) {
 		/* No syscall inside and none known: a library that decrypts
 		 * from memory read what this thread just received. */
@@ -118,12 +107,9 @@ static __always_inline int tls_exit(long ret)
 		c = bpf_map_lookup_elem(&conns, &conn);
 		if (!c || (want && c->conn_id != want))
 			return 0;
-		bound.conn_id = c->conn_id;
-		bound.fd = fd;
-		bpf_map_update_elem(&ssl_fds, &key, &bound, BPF_ANY);
+		tls_bind(&key, c, fd);
 	}
-	if (c->tls && c->state != SONDE_CONN_NOT_HTTP)
-		conn_bytes(c, &plain, n, 1, SONDE_DATA_TLS);
+	tls_plain(c, a->buf, n, 1);
 	return 0;
 }
 
