@@ -59,11 +59,12 @@ static int make_event(char kind, const char *name, const char *path, uint64_t of
 	return ret;
 }
 
-static void remove_event(const char *name)
+/* Removes sonde_PID/NAME: of this process, or of a sonde gone. */
+static void remove_event(pid_t pid, const char *name)
 {
-	char def[160];
+	char def[600];
 
-	snprintf(def, sizeof(def), "-:sonde_%d/%s\n", (int)getpid(), name);
+	snprintf(def, sizeof(def), "-:sonde_%d/%s\n", (int)pid, name);
 	uprobe_event(def);
 }
 
@@ -88,7 +89,7 @@ static int open_event(uint32_t id, pid_t pid, bool inherit, bool install)
 
 void uprobe_links_clean_stale(void)
 {
-	char line[4608], def[600], name[512];
+	char line[4608], name[512];
 	FILE *f = fopen(TRACEFS "/uprobe_events", "re");
 	int pid;
 
@@ -98,8 +99,7 @@ void uprobe_links_clean_stale(void)
 		if (sscanf(line, "%*c:sonde_%d/%511s", &pid, name) != 2 || pid == getpid() || !kill(pid, 0) ||
 		    errno != ESRCH)
 			continue;
-		snprintf(def, sizeof(def), "-:sonde_%d/%s\n", pid, name);
-		uprobe_event(def);
+		remove_event(pid, name);
 	}
 	fclose(f);
 }
@@ -109,7 +109,7 @@ int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset
 {
 	LIBBPF_OPTS(bpf_perf_event_opts, opts, .bpf_cookie = cookie);
 	char name[32];
-	int id, fd;
+	int id, fd, err;
 
 	memset(out, 0, sizeof(*out));
 	out->seq = ++u->seq;
@@ -123,10 +123,11 @@ int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset
 		out->link = bpf_program__attach_perf_event_opts(prog, fd, &opts);
 		if (out->link)
 			return 0;
-		fd = -errno;
+		err = -errno;
 		close(fd);
+		fd = err;
 	}
-	remove_event(name);
+	remove_event(getpid(), name);
 	out->event = 0;
 	return fd;
 }
@@ -139,7 +140,7 @@ void uprobe_links_remove(struct uprobe_probe *p)
 		return;
 	bpf_link__destroy(p->link);
 	snprintf(name, sizeof(name), "p%u", p->seq);
-	remove_event(name);
+	remove_event(getpid(), name);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -301,7 +302,7 @@ void uprobe_links_stop(struct uprobe_links *u)
 	if (u->warm_anchor >= 0)
 		close(u->warm_anchor);
 	if (u->warm_event >= 0)
-		remove_event("warm");
+		remove_event(getpid(), "warm");
 	if (u->anchor > 0) {
 		kill(u->anchor, SIGKILL);
 		waitpid(u->anchor, NULL, 0);
