@@ -99,21 +99,25 @@ static void decode_direction(struct tls_file *f, const struct binary *b, bool wr
 		add_point(f, b, name, false, write, &s);
 }
 
-/* Decodes the file's OpenSSL functions into points; 0, or a negative
- * errno when it holds none. */
+/* Decodes the file's OpenSSL functions into points: a libssl's, or an
+ * executable's with OpenSSL linked in statically. 0, or a negative errno
+ * when it holds none. */
 static int decode(struct tls_file *f, const char *path)
 {
 	struct binary b;
+	uint64_t va;
 	int ret;
 
 	ret = binary_open(&b, path);
 	if (ret)
 		return ret;
 	f->npoints = 0;
-	sites_hold();
-	decode_direction(f, &b, false);
-	decode_direction(f, &b, true);
-	sites_release();
+	if (!binary_symbol(&b, "SSL_read", &va)) {
+		sites_hold();
+		decode_direction(f, &b, false);
+		decode_direction(f, &b, true);
+		sites_release();
+	}
 	binary_close(&b);
 	if (!f->npoints)
 		return -ENOENT;
@@ -127,23 +131,9 @@ static int decode(struct tls_file *f, const char *path)
 	return 0;
 }
 
-/* Whether an executable defines SSL_read: OpenSSL linked in statically. */
-static bool has_openssl(const char *path)
-{
-	struct binary b;
-	uint64_t va;
-	bool found;
-
-	if (binary_open(&b, path))
-		return false;
-	found = !binary_symbol(&b, "SSL_read", &va);
-	binary_close(&b);
-	return found;
-}
-
 /* The file at path, as it is on disk: known, or looked at now. NULL when
  * the table is full or the path is gone. */
-static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const char *name, bool is_lib)
+static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const char *name)
 {
 	struct tls_file *f;
 	struct stat st;
@@ -165,7 +155,7 @@ static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const c
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	f->state = (is_lib || has_openssl(path)) && !decode(f, path) ? TLS_FILE_READY : TLS_FILE_NO_OPENSSL;
+	f->state = decode(f, path) ? TLS_FILE_NO_OPENSSL : TLS_FILE_READY;
 	t->nfiles++;
 	pthread_mutex_unlock(&t->lock);
 	return f;
@@ -417,7 +407,7 @@ static void scan_pid(struct tls_uprobes *t, uint32_t pid)
 			continue;
 		/* Through the process's root, so files in containers resolve. */
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, name);
-		file = file_at(t, path, name, lib);
+		file = file_at(t, path, name);
 		if (!file)
 			continue;
 		m = (struct tls_mapping){ start, end, offset };
@@ -560,7 +550,7 @@ int tls_uprobes_start(struct tls_uprobes *t, struct sonde_bpf *skel, enum tls_mo
 	/* Their probes made now, not while a new target races to its first
 	 * TLS call. */
 	for (size_t i = 0; i < sizeof(system_libssl) / sizeof(system_libssl[0]); i++) {
-		struct tls_file *f = file_at(t, system_libssl[i], system_libssl[i], true);
+		struct tls_file *f = file_at(t, system_libssl[i], system_libssl[i]);
 
 		if (f && t->mode == TLS_PER_FILE)
 			cover_file(t, f, system_libssl[i]);
