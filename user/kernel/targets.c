@@ -24,6 +24,7 @@
 #include "kernel/targets.h"
 
 #define MAX_INODES 256
+#define TCP_LISTEN 10 /* the kernel's tcp_states.h */
 
 _Static_assert(PROCFS_COMM_MAX == SONDE_COMM_LEN, "a command name is the kernel's TASK_COMM_LEN");
 
@@ -104,7 +105,7 @@ static size_t listening_inodes(unsigned long port, unsigned long *inodes, size_t
 			.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
 			.req = { .sdiag_family = families[i], .sdiag_protocol = IPPROTO_TCP,
-				 .idiag_states = 1 << 10 /* TCP_LISTEN */, .id.idiag_sport = htons((uint16_t)port) },
+				 .idiag_states = 1 << TCP_LISTEN, .id.idiag_sport = htons((uint16_t)port) },
 		};
 		bool done = false;
 		int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
@@ -127,7 +128,7 @@ static size_t listening_inodes(unsigned long port, unsigned long *inodes, size_t
 					done = true;
 					break;
 				}
-				if (m->idiag_state == 10 && ntohs(m->id.idiag_sport) == port && m->idiag_inode &&
+				if (m->idiag_state == TCP_LISTEN && ntohs(m->id.idiag_sport) == port && m->idiag_inode &&
 				    n < max)
 					inodes[n++] = m->idiag_inode;
 			}
