@@ -18,6 +18,16 @@
 #define EINPROGRESS 115
 #define EAGAIN 11
 
+/* Whether an entry already under a key is still counted live: one of
+ * the current process (an fd reused without a close seen), not one left
+ * by an exited process whose pid came back, uncounted at its exit. */
+static __always_inline int conn_counted(const struct sonde_conn *old, __u64 key)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+
+	return key >> 32 == bpf_get_current_pid_tgid() >> 32 && old->conn_id >= BPF_CORE_READ(leader, start_time);
+}
+
 /* Puts a connection in the table, unless max_conns live ones are there
  * already: then it is not followed, and that is counted. Entries of
  * processes that exited are not live, and are the first the kernel's LRU
@@ -27,10 +37,12 @@ static __always_inline struct sonde_conn *conn_insert(__u64 key, const struct so
 	struct sonde_config *cfg = config_get();
 	__u32 zero = 0;
 	__s64 *live = bpf_map_lookup_elem(&conns_live, &zero);
+	struct sonde_conn *old;
 
 	if (!live || !cfg)
 		return 0;
-	if (bpf_map_lookup_elem(&conns, &key)) {
+	old = bpf_map_lookup_elem(&conns, &key);
+	if (old && conn_counted(old, key)) {
 		if (bpf_map_update_elem(&conns, &key, v, BPF_EXIST))
 			return 0;
 		return bpf_map_lookup_elem(&conns, &key);
@@ -40,7 +52,7 @@ static __always_inline struct sonde_conn *conn_insert(__u64 key, const struct so
 		stat_inc(SONDE_STAT_CONNS_UNTRACKED);
 		return 0;
 	}
-	if (bpf_map_update_elem(&conns, &key, v, BPF_NOEXIST)) {
+	if (bpf_map_update_elem(&conns, &key, v, old ? BPF_EXIST : BPF_NOEXIST)) {
 		__sync_fetch_and_add(live, -1);
 		return 0;
 	}
