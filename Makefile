@@ -129,16 +129,26 @@ unit: $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 unit-asan: $(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS))
 	@tests/run-all.sh unit-asan
 
-# Bounded fuzzing: FUZZ_SECONDS per harness.
-fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
-	@for f in $^; do echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 2>&1 | tail -3 || exit 1; done
+# Seed inputs, built: a harness's seeds are in $(BUILD)/seeds/HARNESS.
+# fuzz_elf's is a shared library with OpenSSL's entry points, so its
+# mutations start from a real ELF file.
+SEEDS := $(BUILD)/seeds/fuzz_elf/openssl_like.so
+$(BUILD)/seeds/fuzz_elf/openssl_like.so: tests/fuzz/seeds/openssl_like.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 -o $@ $<
+
+# Bounded fuzzing: FUZZ_SECONDS per harness, from its seeds.
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS)) | $(SEEDS)
+	@for f in $^; do echo "fuzz: $$f for $(FUZZ_SECONDS)s"; corpus=$$(mktemp -d); \
+		seeds=$(BUILD)/seeds/$$(basename $$f); [ -d $$seeds ] || seeds=; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 $$corpus $$seeds \
+			>$$corpus.log 2>&1; rc=$$?; tail -3 $$corpus.log; rm -rf $$corpus $$corpus.log; [ $$rc = 0 ] || exit 1; done
 
 integration: $(BUILD)/sonde
 	@tests/run-all.sh integration
 
 test: $(BUILD)/sonde $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) \
-		$(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS)) $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+		$(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS)) $(addprefix $(BUILD)/fuzz/,$(FUZZERS)) $(SEEDS)
 	@tests/run-all.sh
 
 bench: $(BUILD)/sonde

@@ -28,11 +28,14 @@ run_binaries() { # directory
 }
 
 run_fuzzers() {
-	local f corpus rc
+	local f corpus rc seeds
 	for f in build/fuzz/fuzz_*; do
 		echo "== $f for ${FUZZ_SMOKE_SECONDS}s"
 		corpus=$(mktemp -d)
-		"$f" -max_total_time="$FUZZ_SMOKE_SECONDS" -artifact_prefix=build/fuzz/ "$corpus" >"$corpus.log" 2>&1
+		# A harness's seeds, read only: new inputs go to the corpus.
+		seeds=()
+		[ -d "build/seeds/$(basename "$f")" ] && seeds=("build/seeds/$(basename "$f")")
+		"$f" -max_total_time="$FUZZ_SMOKE_SECONDS" -artifact_prefix=build/fuzz/ "$corpus" "${seeds[@]}" >"$corpus.log" 2>&1
 		rc=$?
 		tail -n 1 "$corpus.log"
 		[ $rc = 0 ] || tail -n 40 "$corpus.log"
