@@ -14,11 +14,6 @@
  * last chunk within its first few. */
 #define TAIL_MAX_IOV 8
 
-static __always_inline __u64 conn_key(__u32 tgid, __u32 fd)
-{
-	return (__u64)tgid << 32 | fd;
-}
-
 /* The first bytes of the data a syscall moved: its buffer, or the first
  * iovec, cut to what the syscall returned. */
 static __always_inline __u64 first_segment(const struct sonde_io *a, __u64 ret, __u32 *seg_len)
@@ -154,7 +149,7 @@ static __always_inline void conn_bytes(struct sonde_conn *c, const struct sonde_
 				       __u8 tls_flag)
 {
 	int request = (c->role == SONDE_ROLE_SERVER) == received;
-	__u64 key = conn_key(c->tgid, c->fd);
+	__u64 key = c->sk;
 
 	if (c->proto == SONDE_PROTO_UNKNOWN && (!request || !conn_classify(c, a, ret, tls_flag)))
 		return;

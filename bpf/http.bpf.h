@@ -44,7 +44,7 @@ static __always_inline int looks_like_request(const char *h, __u32 n)
 
 static const struct sonde_exchange zero_exchange;
 
-/* The exchange in flight on connection c (key its conns key), or NULL
+/* The exchange in flight on connection c (key its socket), or NULL
  * when a newer connection took its entry: counted, and c waits for its
  * next request. */
 static __always_inline struct sonde_exchange *exchange_of(struct sonde_conn *c, __u64 key)
@@ -86,9 +86,13 @@ static __always_inline struct sonde_exchange *exchange_new(const struct sonde_co
 
 static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exchange *x, __u8 end)
 {
-	x->ev.end = end;
-	bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
 	__u32 len = x->ev.req_len;
+
+	x->ev.end = end;
+	/* The responding thread's name, unless the exchange ends outside its
+	 * process (a reset in softirq context): then the requesting one's. */
+	if (bpf_get_current_pid_tgid() >> 32 == x->ev.tgid)
+		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
 
 	/* Only the captured request bytes travel; the mask is for the verifier. */
 	barrier_var(len);
@@ -180,6 +184,7 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 		x->ev.resp_len = 0;
 		x->ev.resp_bytes = 0;
 		x->ev.tid = tid;
+		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
 		c->resp_expected = 0;
 		c->chunked = 0;
 		c->state = SONDE_CONN_REQUEST;

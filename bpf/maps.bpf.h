@@ -16,6 +16,9 @@
 /* Sizes user space sets at load (--max-connections); these are what the
  * objects say when it does not. */
 #define SONDE_MAX_CONNS 65536
+/* A connection started where no fd is known yet (accept's socket graft,
+ * connect's state change): its first read or write tells it. */
+#define SONDE_FD_UNKNOWN 0xffffffff
 #define SONDE_MAX_EXCHANGES 2048
 #define SONDE_RINGBUF_BYTES (2 << 20)
 
@@ -24,10 +27,11 @@
  * an HTTP/1 exchange in flight has a struct sonde_exchange besides. */
 struct sonde_conn {
 	__u64 conn_id; /* unique per connection: its accept or connect time */
+	__u64 sk; /* its struct sock, the key it is under */
 	__u64 cgroup_id; /* the process's cgroup v2 id when the connection started */
 	__u64 resp_expected; /* head + body length when framing is known, else 0 */
-	__u32 tgid;
-	__u32 fd;
+	__u32 tgid; /* the process using it last */
+	__u32 fd; /* the fd it was last used at; SONDE_FD_UNKNOWN before */
 	__u32 service_id;
 	__u8 role;
 	__u8 state; /* enum sonde_conn_state */
@@ -73,8 +77,8 @@ struct sonde_tls_call {
 	 * socket of a library that decrypts from memory after reading it
 	 * (Python's asyncio), when no syscall runs inside the call. */
 	__u64 last_conn_id;
-	__u32 last_fd; /* plus 1; 0 if none */
-	__u32 fd; /* the socket a syscall inside the call used, plus 1; 0 if none */
+	__u64 last_sk; /* 0 if none */
+	__u64 sk; /* the socket a syscall inside the call used; 0 if none */
 	__u64 num; /* a write's byte count */
 	__u8 write; /* the call is a write: it has no return probe */
 	__u8 done; /* the write's bytes are framed */
@@ -111,12 +115,11 @@ struct sonde_ssl_key {
 };
 
 /* The connection too, so an SSL object freed and made again at the same
- * address for a connection not followed never lends its old fd's bytes
- * to whatever connection holds that fd number now. */
+ * address for a connection not followed never lends its old socket's
+ * bytes to whatever connection a socket at that address holds now. */
 struct sonde_ssl_conn {
 	__u64 conn_id;
-	__u32 fd;
-	__u32 pad;
+	__u64 sk;
 	/* The end of a write that would have blocked: its retry, a call
 	 * ending there, brings bytes already framed. */
 	__u64 pending_end;
@@ -185,13 +188,46 @@ SONDE_MAP struct {
 	__type(value, struct sonde_sock);
 } socks SEC(".maps");
 
-/* LRU: a connection whose close was never seen (the process died) ages out. */
+/* By struct sock. LRU: a connection whose end was never seen ages out. */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SONDE_MAX_CONNS);
 	__type(key, __u64);
 	__type(value, struct sonde_conn);
 } conns SEC(".maps");
+
+/* A TCP port a target listens on, in a network namespace. */
+struct sonde_listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+/* Who serves it: learnt from its first connection with bytes, so the
+ * connections accepted after it are followed from their handshake, even
+ * those that never carry a byte. */
+struct sonde_listener {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 service_id;
+	char comm[SONDE_COMM_LEN];
+};
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sonde_listen_key);
+	__type(value, struct sonde_listener);
+} listeners SEC(".maps");
+
+/* Sockets of targets a full connection table could not follow: counted
+ * once, and left alone until they close. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} unfollowed SEC(".maps");
 
 /* LRU, by connection: a keep-alive connection reuses its entry, and one
  * idle longest gives it up to a new one. */
@@ -249,7 +285,7 @@ SONDE_MAP struct {
 	__uint(max_entries, SONDE_MAX_CONNS);
 	__type(key, struct sonde_ssl_key);
 	__type(value, struct sonde_ssl_conn);
-} ssl_fds SEC(".maps");
+} ssl_socks SEC(".maps");
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -12,8 +12,15 @@
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 
-/* The socket behind one of the current process's fds, which the caller
- * knows is a socket (accept or connect returned it). */
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+static __always_inline int file_is_socket(struct file *file)
+{
+	return (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+}
+
+/* The socket behind one of the current process's fds, NULL if none. */
 static __always_inline struct sock *fd_sock(__u32 fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -24,7 +31,7 @@ static __always_inline struct sock *fd_sock(__u32 fd)
 
 	if (fd >= BPF_CORE_READ(fdt, max_fds))
 		return 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file || !file_is_socket(file))
 		return 0;
 	sock = BPF_CORE_READ(file, private_data);
 	return sock ? BPF_CORE_READ(sock, sk) : 0;
@@ -51,8 +58,10 @@ static __always_inline void sock_peer(struct sock *sk, struct sonde_peer *p)
 	}
 }
 
+/* Records a target's socket; of the current process, or when who is
+ * given (softirq context), of the listener's. */
 static __always_inline void sock_track(struct sock *sk, __u32 tgid, __u32 service, __u8 role,
-				       const struct sonde_peer *peer, __u64 start_ns)
+				       const struct sonde_peer *peer, __u64 start_ns, const struct sonde_listener *who)
 {
 	struct sonde_sock s = {
 		.tgid = tgid,
@@ -60,12 +69,18 @@ static __always_inline void sock_track(struct sock *sk, __u32 tgid, __u32 servic
 		.start_ns = start_ns,
 		.role = role,
 		.peer = *peer,
-		.cgroup_id = bpf_get_current_cgroup_id(),
-		.tid = (__u32)bpf_get_current_pid_tgid(),
 	};
 	__u64 key = (__u64)sk;
 
-	bpf_get_current_comm(s.comm, sizeof(s.comm));
+	if (who) {
+		s.cgroup_id = who->cgroup_id;
+		s.tid = who->tgid;
+		__builtin_memcpy(s.comm, who->comm, sizeof(s.comm));
+	} else {
+		s.cgroup_id = bpf_get_current_cgroup_id();
+		s.tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_get_current_comm(s.comm, sizeof(s.comm));
+	}
 	if (bpf_map_update_elem(&socks, &key, &s, BPF_ANY))
 		stat_inc(SONDE_STAT_SOCKS_UNTRACKED);
 }

@@ -60,18 +60,12 @@ int sonde_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	struct sonde_proc_conns *pc;
 
-	/* Only the group leader's exit ends the process: its selection, and
-	 * its open connections, which the kernel closes without close(). */
+	/* Only the group leader's exit ends the process: its selection and
+	 * counts. Its connections end as the kernel releases their sockets. */
 	if ((__u32)id == tgid) {
 		if (!bpf_map_delete_elem(&targets, &tgid))
 			target_emit(tgid, SONDE_TARGET_EXIT);
-		/* Its connections stay in the table until newer ones take
-		 * their place, but no longer count as live. */
-		pc = bpf_map_lookup_elem(&proc_conns, &tgid);
-		if (pc)
-			conns_live_add(-(pc->server + pc->client));
 		bpf_map_delete_elem(&proc_conns, &tgid);
 		followed_set(tgid, 0);
 		if (pid_bit_set(&data_procs, tgid, 0))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* TCP connection lifecycle of the targets' sockets: how long connects take,
+/* TCP connection lifecycle of the targets' sockets: where a client's
+ * connection starts and any connection ends, how long connects take,
  * why they fail (the errno the kernel sets before closing the socket),
  * retransmits, and the bytes a connection carried, read from the socket
  * when it closes. Runs in softirq context too: sockets are found in the
@@ -9,12 +10,15 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
+#include "conn_table.bpf.h"
 #include "select.bpf.h"
 #include "sock.bpf.h"
 
-#define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT1 4
 #define TCP_CLOSE 7
+#define TCP_LAST_ACK 9
 #define ECONNRESET 104
 
 SEC("tracepoint/sock/inet_sock_set_state")
@@ -39,8 +43,25 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			bpf_probe_read_kernel(peer.addr, 4, ctx->daddr);
 		else
 			bpf_probe_read_kernel(peer.addr, 16, ctx->daddr_v6);
-		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer, bpf_ktime_get_ns());
+		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer, bpf_ktime_get_ns(), 0);
+		/* Its bytes are followed too, for client requests. */
+		if (conn_new(sk, service, SONDE_ROLE_CLIENT, SONDE_FD_UNKNOWN, 0))
+			stat_inc(SONDE_STAT_CLIENT_CONNS);
 		return 0;
+	}
+	if (ctx->oldstate == TCP_SYN_RECV && ctx->newstate == TCP_ESTABLISHED) {
+		conn_handshaken(sk);
+		return 0;
+	}
+	/* However the socket got there (a reset, a failed connect, the last
+	 * FIN of a process that exited), its connection is over; a server's
+	 * is once it sent its FIN, as it can answer nothing more (a client
+	 * that shut its side down still reads the answer). */
+	if (ctx->newstate == TCP_CLOSE) {
+		conn_end(key);
+		bpf_map_delete_elem(&unfollowed, &key);
+	} else if (ctx->newstate == TCP_FIN_WAIT1 || ctx->newstate == TCP_LAST_ACK) {
+		conn_end_served(key);
 	}
 	s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)

@@ -24,8 +24,8 @@ static __always_inline void tls_write(struct sonde_tls_call *a, __u32 tgid)
 	struct sonde_conn *c;
 	__u64 end = a->buf + a->num;
 
-	known = bpf_map_lookup_elem(&ssl_fds, &key);
-	c = known ? tls_known_conn(known, tgid) : 0;
+	known = bpf_map_lookup_elem(&ssl_socks, &key);
+	c = known ? tls_known_conn(known) : 0;
 	if (!c)
 		return;
 	a->done = 1;
@@ -50,7 +50,7 @@ static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr, __u64 
 	a->ssl = (__u64)ssl;
 	a->buf = (__u64)buf;
 	a->len_ptr = (__u64)len_ptr;
-	a->fd = 0;
+	a->sk = 0;
 	a->num = num;
 	a->write = write;
 	a->done = 0;
@@ -68,8 +68,7 @@ static __always_inline int tls_exit(long ret)
 	struct sonde_ssl_conn *known;
 	struct sonde_tls_call *a;
 	struct sonde_conn *c = 0;
-	__u64 n = 0, want = 0, conn;
-	__u32 fd;
+	__u64 n = 0, want = 0, sk;
 
 	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
 	if (!a || !a->ssl)
@@ -82,32 +81,30 @@ static __always_inline int tls_exit(long ret)
 	} else if (ret > 0) {
 		n = ret;
 	}
-	fd = a->fd;
+	sk = a->sk;
 	a->ssl = 0;
 	/* Nothing moved: a read that would block. */
 	if (!n)
 		return 0;
 	/* The SSL object's socket as known, unless a syscall inside the call
 	 * names another: an update only when it changes. */
-	known = bpf_map_lookup_elem(&ssl_fds, &key);
-	if (known && (!fd || known->fd == fd - 1))
-		c = tls_known_conn(known, tgid);
+	known = bpf_map_lookup_elem(&ssl_socks, &key);
+	if (known && (!sk || known->sk == sk))
+		c = tls_known_conn(known);
 	if (!c) {
 		/* No syscall inside and none known: a library that decrypts
 		 * from memory read what this thread just received. */
-		if (!fd && a->last_fd) {
-			fd = a->last_fd;
+		if (!sk && a->last_sk) {
+			sk = a->last_sk;
 			want = a->last_conn_id;
-			a->last_fd = 0;
+			a->last_sk = 0;
 		}
-		if (!fd)
+		if (!sk)
 			return 0;
-		fd--;
-		conn = conn_key(tgid, fd);
-		c = bpf_map_lookup_elem(&conns, &conn);
+		c = bpf_map_lookup_elem(&conns, &sk);
 		if (!c || (want && c->conn_id != want))
 			return 0;
-		tls_bind(&key, c, fd);
+		tls_bind(&key, c);
 	}
 	tls_plain(c, a->buf, n, 1);
 	return 0;

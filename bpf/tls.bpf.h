@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* An SSL object's socket, remembered per (SSL object, process) in ssl_fds:
+/* An SSL object's socket, remembered per (SSL object, process) in ssl_socks:
  * learnt from a syscall inside a TLS call, or from the socket a thread
  * received on last, and used by calls the library serves with no syscall.
- * Shared by the TLS probes and the syscall exit that ties them. */
+ * Shared by the TLS probes and the socket reads and writes that tie them. */
 #ifndef SONDE_TLS_BPF_H
 #define SONDE_TLS_BPF_H
 
@@ -10,21 +10,21 @@
 #include "conn.bpf.h"
 
 /* The connection the SSL object is known to be on, NULL if none or if
- * another connection holds that fd now. */
-static __always_inline struct sonde_conn *tls_known_conn(const struct sonde_ssl_conn *known, __u32 tgid)
+ * another connection holds a socket at that address now. */
+static __always_inline struct sonde_conn *tls_known_conn(const struct sonde_ssl_conn *known)
 {
-	__u64 key = conn_key(tgid, known->fd);
+	__u64 key = known->sk;
 	struct sonde_conn *c = bpf_map_lookup_elem(&conns, &key);
 
 	return c && c->conn_id == known->conn_id ? c : 0;
 }
 
-/* Remembers that the SSL object is on connection c, at fd. */
-static __always_inline void tls_bind(const struct sonde_ssl_key *key, const struct sonde_conn *c, __u32 fd)
+/* Remembers that the SSL object is on connection c. */
+static __always_inline void tls_bind(const struct sonde_ssl_key *key, const struct sonde_conn *c)
 {
-	struct sonde_ssl_conn bound = { .conn_id = c->conn_id, .fd = fd };
+	struct sonde_ssl_conn bound = { .conn_id = c->conn_id, .sk = c->sk };
 
-	bpf_map_update_elem(&ssl_fds, key, &bound, BPF_ANY);
+	bpf_map_update_elem(&ssl_socks, key, &bound, BPF_ANY);
 }
 
 /* Plaintext a TLS call moved on connection c, to its framing. */

@@ -128,6 +128,22 @@ static void test_errors(void **state)
 	assert_int_equal(o.max_connections, 200000);
 }
 
+static void test_hooks(void **state)
+{
+	struct sonde_options o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(o.hooks, HOOKS_AUTO);
+	assert_int_equal(parse(&o, err, "--hooks", "syscalls", NULL, NULL), 0);
+	assert_int_equal(o.hooks, HOOKS_SYSCALLS);
+	assert_int_equal(parse(&o, err, "--hooks", "sockets", NULL, NULL), 0);
+	assert_int_equal(o.hooks, HOOKS_SOCKETS);
+	assert_int_equal(parse(&o, err, "--hooks", "kprobes", NULL, NULL), -EINVAL);
+	assert_string_equal(err, "--hooks kprobes: expected auto, sockets or syscalls");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_bad_selectors),
 		cmocka_unit_test(test_listen_and_namespace),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@ const char options_usage[] =
 	"usage: sonde [--config FILE] [--listen ADDR:PORT] [--namespace NAME] [--target SELECTOR[=SERVICE]]...\n"
 	"             [--buckets B1,B2,...] [--series-cap N] [--log-level LEVEL]\n"
 	"             [--otlp-endpoint URL] [--slow-threshold SECONDS] [--max-connections N]\n"
+	"             [--hooks auto|sockets|syscalls]\n"
 	"  --config FILE           YAML configuration: listen, namespace, services; flags win over it\n"
 	"  --listen ADDR:PORT      serve /metrics and /health here (default 127.0.0.1:9464)\n"
 	"  --namespace NAME        metric name prefix (default microservice)\n"
@@ -25,7 +26,10 @@ const char options_usage[] =
 	"                          OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables)\n"
 	"  --slow-threshold SECS   requests slower than this are traced whatever the sampler (default 1)\n"
 	"  --max-connections N     connections the kernel side follows at once (default 65536); the\n"
-	"                          BPF maps grow with it, by about 300 bytes a connection\n";
+	"                          BPF maps grow with it, by about 300 bytes a connection\n"
+	"  --hooks MODE            sockets: the socket layer's send and receive tracepoints, nothing\n"
+	"                          for other syscalls (Linux 6.3+); syscalls: every syscall's exit;\n"
+	"                          auto (default): sockets where the kernel has them\n";
 
 void options_defaults(struct sonde_options *o)
 {
@@ -159,6 +163,7 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 		{ "otlp-endpoint", required_argument, 0, 'o' },
 		{ "slow-threshold", required_argument, 0, 'w' },
 		{ "max-connections", required_argument, 0, 'm' },
+		{ "hooks", required_argument, 0, 'k' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -239,6 +244,18 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 				return -EINVAL;
 			}
 			o->max_connections = (uint32_t)cap;
+			break;
+		case 'k':
+			if (!strcmp(optarg, "auto")) {
+				o->hooks = HOOKS_AUTO;
+			} else if (!strcmp(optarg, "sockets")) {
+				o->hooks = HOOKS_SOCKETS;
+			} else if (!strcmp(optarg, "syscalls")) {
+				o->hooks = HOOKS_SYSCALLS;
+			} else {
+				snprintf(err, errlen, "--hooks %s: expected auto, sockets or syscalls", optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			o->show_help = 1;

@@ -14,6 +14,9 @@
 
 enum selector_kind { SELECTOR_PID, SELECTOR_EXE, SELECTOR_PORT, SELECTOR_CGROUP };
 
+/* Where the kernel side sees the targets' sockets (--hooks). */
+enum hooks_mode { HOOKS_AUTO, HOOKS_SOCKETS, HOOKS_SYSCALLS };
+
 /* pid:N, exe:NAME, port:N or cgroup:PATH, optionally =SERVICE. */
 struct selector {
 	enum selector_kind kind;
@@ -38,6 +41,7 @@ struct sonde_options {
 	int ns_set;
 	double slow_threshold; /* seconds: slower requests are always traced */
 	uint32_t max_connections; /* the kernel side's connection table */
+	enum hooks_mode hooks;
 	int show_help;
 	int show_version;
 };

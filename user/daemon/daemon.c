@@ -202,7 +202,7 @@ static int start_kernel(struct daemon *d)
 {
 	int ret;
 
-	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections);
+	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets());
 	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
 	ret = ret ?: targets_scan(&d->targets);
 	ret = ret ?: ringbuf_open(&d->ring, d->maps.events, on_event, d);
@@ -291,7 +291,7 @@ int daemon_run(struct daemon *d)
 		log_error("main", "cannot install signal handlers");
 		return 1;
 	}
-	ret = features_check(err, sizeof(err));
+	ret = features_check(d->opts.hooks, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "sonde: %s\n", err);
 		return 1;

@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
@@ -15,12 +16,23 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
-/* Every tracepoint the BPF objects attach to by name; the raw syscall
- * exit (tp_btf/sys_exit) comes with the kernel's BTF. */
+/* Every tracepoint the BPF objects attach to by name in both modes; the
+ * BTF ones (tp_btf/...) come with the kernel's BTF. */
 static const char *const hooks[] = {
 	"sched/sched_process_exec", "sched/sched_process_exit", "sched/sched_process_fork",
-	"syscalls/sys_enter_close", "sock/inet_sock_set_state", "tcp/tcp_retransmit_skb",
+	"sock/inet_sock_set_state", "tcp/tcp_retransmit_skb",
 };
+
+/* What the mode "sockets" attaches to, by their BTF names. */
+static const struct {
+	const char *name;
+	int kind;
+} socket_hooks[] = {
+	{ "btf_trace_sock_send_length", BTF_KIND_TYPEDEF }, /* Linux 6.3 */
+	{ "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF },
+};
+
+static int sockets_mode;
 
 static int tracefs_ready(void)
 {
@@ -36,7 +48,51 @@ static int tracefs_ready(void)
 	return 0;
 }
 
-int features_check(char *err, size_t errlen)
+/* Returns 0 when the mode "sockets" can run here, else -EOPNOTSUPP with
+ * what is missing in why. */
+static int socket_hooks_check(char *why, size_t whylen)
+{
+	struct btf *btf;
+	int ret = 0;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(why, whylen, "the kernel's BTF does not load");
+		return -EOPNOTSUPP;
+	}
+	for (size_t i = 0; i < sizeof(socket_hooks) / sizeof(socket_hooks[0]) && !ret; i++) {
+		if (btf__find_by_name_kind(btf, socket_hooks[i].name, socket_hooks[i].kind) < 0) {
+			snprintf(why, whylen, "the kernel has no %s", socket_hooks[i].name);
+			ret = -EOPNOTSUPP;
+		}
+	}
+	btf__free(btf);
+	return ret;
+}
+
+/* Picks the mode: sockets where the kernel has its hooks, unless told. */
+static int choose_mode(enum hooks_mode wanted, char *err, size_t errlen)
+{
+	char why[160];
+
+	if (wanted == HOOKS_SYSCALLS) {
+		sockets_mode = 0;
+		return 0;
+	}
+	if (socket_hooks_check(why, sizeof(why))) {
+		if (wanted == HOOKS_SOCKETS) {
+			snprintf(err, errlen, "--hooks sockets: %s", why);
+			return -EOPNOTSUPP;
+		}
+		log_info("kernel", "socket hooks unavailable (%s): following every syscall's exit", why);
+		sockets_mode = 0;
+		return 0;
+	}
+	sockets_mode = 1;
+	return 0;
+}
+
+int features_check(enum hooks_mode wanted, char *err, size_t errlen)
 {
 	char path[256];
 	int ret;
@@ -72,10 +128,22 @@ int features_check(char *err, size_t errlen)
 			return -ENOENT;
 		}
 	}
+	ret = choose_mode(wanted, err, errlen);
+	if (ret || sockets_mode)
+		return ret;
+	if (access(TRACEFS "/events/syscalls/sys_enter_close/id", R_OK)) {
+		snprintf(err, errlen, "kernel hook missing: tracepoint syscalls/sys_enter_close");
+		return -ENOENT;
+	}
 	return 0;
+}
+
+int features_sockets(void)
+{
+	return sockets_mode;
 }
 
 const char *features_mode(void)
 {
-	return "raw-syscall-exit";
+	return sockets_mode ? "sockets" : "syscalls";
 }

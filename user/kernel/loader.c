@@ -80,10 +80,19 @@ static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.socks, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:
-	       bpf_map__set_max_entries(skel->maps.ssl_fds, sessions);
+	       bpf_map__set_max_entries(skel->maps.ssl_socks, sessions);
 }
 
-int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns)
+/* The programs of the mode not chosen are never loaded. */
+static int choose_programs(struct sonde_bpf *skel, int sockets)
+{
+	return bpf_program__set_autoload(skel->progs.sonde_sock_send, sockets) ?:
+	       bpf_program__set_autoload(skel->progs.sonde_sock_recv, sockets) ?:
+	       bpf_program__set_autoload(skel->progs.sonde_sys_exit, !sockets) ?:
+	       bpf_program__set_autoload(skel->progs.sonde_enter_close, !sockets);
+}
+
+int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets)
 {
 	struct sonde_bpf *skel;
 	int ret;
@@ -94,6 +103,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conn
 	if (!skel)
 		return -errno;
 	ret = size_maps(skel, max_conns);
+	ret = ret ?: choose_programs(skel, sockets);
 	ret = ret ?: sonde_bpf__load(skel);
 	if (ret) {
 		log_error("bpf", "loading the BPF programs failed: %s", strerror(-ret));

@@ -44,7 +44,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->tls_conns = add(reg, "sonde_tls_connections_total",
 			   "Observed connections that spoke TLS, read through the TLS library's probes", METRIC_COUNTER,
 			   NULL, 0);
-	m->conns = add(reg, "sonde_connections_tracked_total", "Server connections accepted by targets", METRIC_COUNTER,
+	m->conns = add(reg, "sonde_connections_tracked_total", "Server connections of targets followed", METRIC_COUNTER,
 		       NULL, 0);
 	m->client_conns = add(reg, "sonde_client_connections_tracked_total", "TCP connections made by targets",
 			      METRIC_COUNTER, NULL, 0);

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The followed connections, by struct sock: made where a target connects,
+ * at the handshake of a listener it serves, or at the first bytes of a
+ * socket no entry holds; ended where the TCP state reaches CLOSE (or, in
+ * the mode "syscalls", at close()); counted per process. A socket is one connection
+ * whichever process uses it, so one handed to a child (PostgreSQL's
+ * postmaster and its backends) stays the same entry. */
+#ifndef SONDE_CONN_TABLE_BPF_H
+#define SONDE_CONN_TABLE_BPF_H
+
+#include "maps.bpf.h"
+#include "http.bpf.h"
+#include "proto.bpf.h"
+#include "select.bpf.h"
+#include "sock.bpf.h"
+
+/* The process's open connection counts, made with its first. */
+static __always_inline struct sonde_proc_conns *proc_conns_of(__u32 tgid, __u32 service)
+{
+	struct sonde_proc_conns zero = { .service_id = service }, *pc;
+
+	pc = bpf_map_lookup_elem(&proc_conns, &tgid);
+	if (pc)
+		return pc;
+	bpf_map_update_elem(&proc_conns, &tgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&proc_conns, &tgid);
+}
+
+static __always_inline void proc_conns_add(__u32 tgid, __u32 service, __u8 role, __s64 n)
+{
+	struct sonde_proc_conns *pc = n > 0 ? proc_conns_of(tgid, service) : bpf_map_lookup_elem(&proc_conns, &tgid);
+
+	if (pc)
+		__sync_fetch_and_add(role == SONDE_ROLE_SERVER ? &pc->server : &pc->client, n);
+}
+
+/* Puts a connection in the table, unless max_conns live ones are there
+ * already: then it is not followed, and that is counted. An entry left
+ * under the same socket address, whose end was not seen, gives way. */
+static __always_inline struct sonde_conn *conn_insert(const struct sonde_conn *v)
+{
+	struct sonde_config *cfg = config_get();
+	__u32 zero = 0;
+	__s64 *live = bpf_map_lookup_elem(&conns_live, &zero);
+	__u64 key = v->sk;
+	struct sonde_conn *old;
+
+	if (!live || !cfg)
+		return 0;
+	old = bpf_map_lookup_elem(&conns, &key);
+	if (old) {
+		proc_conns_add(old->tgid, old->service_id, old->role, -1);
+		if (bpf_map_update_elem(&conns, &key, v, BPF_EXIST))
+			return 0;
+		return bpf_map_lookup_elem(&conns, &key);
+	}
+	if (__sync_fetch_and_add(live, 1) >= cfg->max_conns) {
+		__u8 one = 1;
+
+		__sync_fetch_and_add(live, -1);
+		if (!bpf_map_update_elem(&unfollowed, &key, &one, BPF_NOEXIST))
+			stat_inc(SONDE_STAT_CONNS_UNTRACKED);
+		return 0;
+	}
+	if (bpf_map_update_elem(&conns, &key, v, BPF_NOEXIST)) {
+		__sync_fetch_and_add(live, -1);
+		return 0;
+	}
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* A connection of a target starting on sk: of the current process, or
+ * when who is given (softirq context), of the listener's. */
+static __always_inline struct sonde_conn *conn_new(struct sock *sk, __u32 service, __u8 role, __u32 fd,
+						   const struct sonde_listener *who)
+{
+	__u32 tgid = who ? who->tgid : bpf_get_current_pid_tgid() >> 32;
+	struct sonde_conn v = {
+		.conn_id = bpf_ktime_get_ns(),
+		.sk = (__u64)sk,
+		.cgroup_id = who ? who->cgroup_id : bpf_get_current_cgroup_id(),
+		.service_id = service,
+		.tgid = tgid,
+		.fd = fd,
+		.role = role,
+	};
+	struct sonde_conn *c;
+
+	sock_peer(sk, &v.peer);
+	c = conn_insert(&v);
+	if (!c)
+		return 0;
+	followed_set(tgid, 1);
+	proc_conns_add(tgid, service, role, 1);
+	return c;
+}
+
+
+#define TCP_ESTABLISHED 1
+#define TCP_CLOSE_WAIT 8
+
+static __always_inline struct sonde_listen_key listen_key_of(struct sock *sk)
+{
+	struct sonde_listen_key key = {
+		.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+		.port = BPF_CORE_READ(sk, __sk_common.skc_num),
+	};
+
+	return key;
+}
+
+/* A server connection with bytes tells who serves its listener. */
+static __always_inline void listener_learn(struct sock *sk, const struct sonde_conn *c)
+{
+	struct sonde_listen_key key = listen_key_of(sk);
+	struct sonde_listener who = {
+		.cgroup_id = c->cgroup_id,
+		.tgid = c->tgid,
+		.service_id = c->service_id,
+	};
+
+	bpf_get_current_comm(who.comm, sizeof(who.comm));
+	bpf_map_update_elem(&listeners, &key, &who, BPF_ANY);
+}
+
+/* A TCP connection of the current process, a target, from now on: its
+ * socket too, and for a server connection who serves its listener. */
+static __always_inline struct sonde_conn *conn_track(struct sock *sk, __u32 service, __u8 role, __u32 fd)
+{
+	struct sonde_conn *c = conn_new(sk, service, role, fd, 0);
+
+	if (!c)
+		return 0;
+	sock_track(sk, c->tgid, service, role, &c->peer, 0, 0);
+	if (role == SONDE_ROLE_SERVER)
+		listener_learn(sk, c);
+	stat_inc(role == SONDE_ROLE_SERVER ? SONDE_STAT_CONNS : SONDE_STAT_CLIENT_CONNS);
+	return c;
+}
+
+/* A TCP socket a target moves bytes on that no connection holds: one it
+ * accepted, or connected before it was a target or before sonde started.
+ * A connect's port comes from the ephemeral range, in a bind bucket of
+ * its own that no bind() or listen() can share (fastreuse -1); an
+ * accepted socket is in its listener's. */
+static __always_inline struct sonde_conn *conn_adopt(struct sock *sk, __u32 fd)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	__u64 key = (__u64)sk;
+	__u32 service;
+	__u8 role;
+
+	if ((state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) || !sock_is_tcp(sk) ||
+	    bpf_map_lookup_elem(&unfollowed, &key) || !select_current(&service))
+		return 0;
+	role = BPF_CORE_READ(icsk, icsk_bind_hash, fastreuse) < 0 ? SONDE_ROLE_CLIENT : SONDE_ROLE_SERVER;
+	return conn_track(sk, service, role, fd);
+}
+
+/* A connection accepted from a listener a target is known to serve, at
+ * its handshake's end (softirq context): followed before its first byte,
+ * as the listener's until a process of the service uses it. */
+static __always_inline void conn_handshaken(struct sock *sk)
+{
+	struct sonde_listen_key key = listen_key_of(sk);
+	struct sonde_listener *who = bpf_map_lookup_elem(&listeners, &key);
+	struct sonde_conn *c;
+
+	/* A listener whose process exited is not the service's any more. */
+	if (!who || !bpf_map_lookup_elem(&proc_conns, &who->tgid))
+		return;
+	c = conn_new(sk, who->service_id, SONDE_ROLE_SERVER, SONDE_FD_UNKNOWN, who);
+	if (!c)
+		return;
+	sock_track(sk, who->tgid, who->service_id, SONDE_ROLE_SERVER, &c->peer, 0, who);
+	stat_inc(SONDE_STAT_CONNS);
+}
+
+/* The current process uses a connection another process made or used
+ * last: a child serving what its parent accepted. It is counted there
+ * from now on, and its events say so. */
+static __always_inline void conn_move(struct sonde_conn *c, __u32 tgid)
+{
+	proc_conns_add(c->tgid, c->service_id, c->role, -1);
+	c->tgid = tgid;
+	proc_conns_add(tgid, c->service_id, c->role, 1);
+	followed_set(tgid, 1);
+	if (c->proto > SONDE_PROTO_HTTP1)
+		pid_bit_set(&data_procs, tgid, 1);
+}
+
+/* The connection on sk is over: what it had in flight is emitted, and
+ * its entries go. */
+static __always_inline void conn_end(__u64 sk)
+{
+	struct sonde_exchange *x;
+	struct sonde_conn *c;
+
+	c = bpf_map_lookup_elem(&conns, &sk);
+	if (!c)
+		return;
+	if (c->proto > SONDE_PROTO_HTTP1) {
+		data_emit(c, 0, 0, 0, SONDE_DATA_CLOSE);
+	} else if (c->state == SONDE_CONN_RESPONSE) {
+		x = exchange_of(c, sk);
+		if (x)
+			exchange_emit(c, x, SONDE_END_CLOSE);
+	} else if (c->state == SONDE_CONN_REQUEST) {
+		stat_inc(SONDE_STAT_UNANSWERED);
+	}
+	proc_conns_add(c->tgid, c->service_id, c->role, -1);
+	bpf_map_delete_elem(&exchanges, &sk);
+	if (!bpf_map_delete_elem(&conns, &sk))
+		conns_live_add(-1);
+}
+
+/* A server connection whose server sent its FIN is over. */
+static __always_inline void conn_end_served(__u64 sk)
+{
+	struct sonde_conn *c = bpf_map_lookup_elem(&conns, &sk);
+
+	if (c && c->role == SONDE_ROLE_SERVER)
+		conn_end(sk);
+}
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Bytes a target's socket call moved, whichever hook saw them (the socket
+ * layer's tracepoints, or the raw syscall exit): the call's arguments are
+ * still in the registers the process entered the kernel with, so the
+ * buffer and how it is shaped come from there. */
+#ifndef SONDE_IO_BPF_H
+#define SONDE_IO_BPF_H
+
+#include "maps.bpf.h"
+#include "conn.bpf.h"
+#include "conn_table.bpf.h"
+#include "syscalls.bpf.h"
+#include "tls.bpf.h"
+
+#define EAGAIN 11
+#define MSG_PEEK 2 /* uapi socket.h: not in vmlinux.h, which has no macros */
+
+/* Ciphertext on a TLS connection: only tells a TLS call its socket, the
+ * one in flight or, for a receive, the next of this thread; and frames a
+ * write whose SSL object's socket was not known at its entry. A write
+ * has no return probe, so its call stays in the thread's storage after
+ * it: a receive then is outside any call. */
+static __always_inline void tls_socket(struct sonde_conn *c, int received)
+{
+	struct sonde_tls_call *a;
+
+	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!a)
+		return;
+	if (a->ssl && !(a->write && received)) {
+		a->sk = c->sk;
+		if (a->write && !a->done) {
+			struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = c->tgid };
+
+			a->done = 1;
+			tls_bind(&key, c);
+			tls_plain(c, a->buf, a->num, 0);
+		}
+	} else if (received) {
+		a->last_sk = c->sk;
+		a->last_conn_id = c->conn_id;
+	}
+}
+
+/* A TLS write's send that would block: the call returns without its
+ * bytes sent, and the library's retry ends where it did. */
+static __always_inline void tls_blocked(__u64 sk, __u32 tgid)
+{
+	struct sonde_ssl_conn *known;
+	struct sonde_ssl_key skey = {};
+	struct sonde_tls_call *a;
+	struct sonde_conn *c;
+
+	c = bpf_map_lookup_elem(&conns, &sk);
+	if (!c || !c->tls)
+		return;
+	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!a || !a->ssl || !a->write || !a->done)
+		return;
+	skey.ssl = a->ssl;
+	skey.tgid = tgid;
+	known = bpf_map_lookup_elem(&ssl_socks, &skey);
+	if (known && known->sk == sk)
+		known->pending_end = a->buf + a->num;
+}
+
+/* The bytes a msghdr's iovecs hold. */
+static __always_inline int msg_io(__u64 msg, struct sonde_io *io)
+{
+	struct user_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)msg) || !m.msg_iovlen)
+		return -1;
+	io->buf = (__u64)m.msg_iov;
+	io->iovcnt = m.msg_iovlen;
+	return 0;
+}
+
+/* Socket call nr of a followed process (tgid) moved ret bytes on sk, or
+ * failed with -ret. A receive that only peeks (flags) is left out: the
+ * bytes come again with the read that takes them. sendfile moves body
+ * bytes from a file: counted, never read. */
+static __always_inline int io_moved(__u64 sk, __u32 tgid, struct pt_regs *regs, long nr, long ret, int received,
+				    int flags)
+{
+	struct sonde_io io = { .fd = SYSCALL_ARG0(regs) };
+	struct sonde_conn *c;
+
+	if (ret <= 0) {
+		if (ret == -EAGAIN && !received)
+			tls_blocked(sk, tgid);
+		return 0;
+	}
+	if (received && (flags & MSG_PEEK))
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &sk);
+	if (!c)
+		c = conn_adopt((struct sock *)sk, io.fd);
+	if (!c || c->state == SONDE_CONN_NOT_HTTP)
+		return 0;
+	if (c->tgid != tgid)
+		conn_move(c, tgid);
+	if (c->fd != io.fd)
+		c->fd = io.fd;
+	if (c->tls) {
+		tls_socket(c, received);
+		return 0;
+	}
+	switch (nr) {
+	case SYS_READ:
+	case SYS_WRITE:
+	case SYS_SENDTO:
+	case SYS_RECVFROM:
+		io.buf = SYSCALL_ARG1(regs);
+		break;
+	case SYS_READV:
+	case SYS_WRITEV:
+		io.buf = SYSCALL_ARG1(regs);
+		io.iovcnt = SYSCALL_ARG2(regs);
+		if (!io.iovcnt)
+			return 0;
+		break;
+	case SYS_RECVMSG:
+	case SYS_SENDMSG:
+		if (msg_io(SYSCALL_ARG1(regs), &io))
+			return 0;
+		break;
+	default: /* sendfile */
+		break;
+	}
+	conn_bytes(c, &io, ret, received, 0);
+	return 0;
+}
+
+#endif
