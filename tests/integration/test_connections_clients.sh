@@ -13,9 +13,16 @@ CLOSED=$(free_port)
 start_nginx "$PORT"
 BASE=http://127.0.0.1:$PORT
 
-# 5 keep-alive connections held open, then closed.
+# 5 keep-alive connections held open, then closed. A connection is
+# followed from its handshake once one on the same listener carried bytes
+# (before that, from its first byte): one request first.
 /usr/bin/python3 - "$PORT" "$TMP/held" <<'PY' &
 import os, socket, sys, time
+first = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+first.sendall(b"GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+while first.recv(4096):
+    pass
+first.close()
 conns = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(5)]
 open(sys.argv[2], "w").close()
 while os.path.exists(sys.argv[2]):
@@ -24,6 +31,7 @@ for c in conns:
     c.close()
 PY
 HOLDER=$!
+CHILDREN+=("$HOLDER")
 for i in $(seq 100); do [ -e "$TMP/held" ] && break; sleep 0.05; done
 wait_metric 'microservice_active_connections{service="web"}' 5 10
 rm -f "$TMP/held"

@@ -60,7 +60,8 @@ wait_listen() { # port, seconds
 
 start_sonde() {
 	SONDE_PORT=$(free_port)
-	"$SONDE" --listen "127.0.0.1:$SONDE_PORT" "$@" >"$TMP/sonde.log" 2>&1 &
+	# SONDE_HOOKS runs a test in another hook mode (test_hook_modes.sh).
+	"$SONDE" --listen "127.0.0.1:$SONDE_PORT" ${SONDE_HOOKS:+--hooks "$SONDE_HOOKS"} "$@" >"$TMP/sonde.log" 2>&1 &
 	SONDE_PID=$!
 	local i
 	for ((i = 0; i < 300; i++)); do
