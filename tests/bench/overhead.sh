@@ -6,7 +6,9 @@
 # while nothing observes them, while sonde does, and while the peers do: a
 # BASELINE sonde binary when given, and bpftrace with the simplest TLS
 # observer (a uprobe and a uretprobe on SSL_read and SSL_write counting
-# calls, for the target worker's pid). The observers take turns within each
+# calls, for the target worker's pid); with MODES=1 (the default) also
+# this sonde in its fallback mode, --hooks syscalls (the observer
+# "syscalls"). The observers take turns within each
 # round, in rotating order, so machine noise hits them alike.
 #
 # Per port and observer it reports the median throughput ratio against
@@ -31,6 +33,7 @@ SYSCALLS=${SYSCALLS:-1000000}
 SONDE=${SONDE:-$ROOT/build/sonde}
 BASELINE=${BASELINE:-}
 PEER=${PEER:-1}
+MODES=${MODES:-1}
 SONDE_ARGS=${SONDE_ARGS:-}
 OTLP=${OTLP:-0}
 WARM=${WARM:-10.5}
@@ -161,11 +164,12 @@ start_observer() { # none|sonde|baseline|bpftrace
 	before=" $(prog_ids) "
 	case $1 in
 	none) return ;;
-	sonde | baseline)
-		bin=$SONDE
+	sonde | baseline | syscalls)
+		bin=$SONDE mode=
 		[ "$1" = baseline ] && bin=$BASELINE
+		[ "$1" = syscalls ] && mode="--hooks syscalls"
 		# shellcheck disable=SC2086
-		"$bin" --listen "127.0.0.1:$SPORT" --target "port:$TPORT=bench" $SONDE_ARGS >"$TMP/$1.log" 2>&1 &
+		"$bin" --listen "127.0.0.1:$SPORT" --target "port:$TPORT=bench" $mode $SONDE_ARGS >"$TMP/$1.log" 2>&1 &
 		OBS_PID=$!
 		for ((i = 0; i < 300; i++)); do
 			[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/health")" = 200 ] &&
@@ -201,6 +205,7 @@ stop_observer() {
 
 HZ=$(getconf CLK_TCK)
 OBSERVERS=(none sonde)
+[ "$MODES" = 1 ] && OBSERVERS+=(syscalls)
 [ -n "$BASELINE" ] && OBSERVERS+=(baseline)
 [ "$PEER" = 1 ] && OBSERVERS+=(bpftrace)
 declare -A rps cpu ratio added bpf_ns sys sys_added
