@@ -266,6 +266,19 @@ SONDE_MAP struct {
 	__type(value, __u64);
 } followed SEC(".maps");
 
+/* One bit per process id: set once a process with no followed connection
+ * was found not observed, so its next sends and receives leave at this
+ * bit; cleared at exec, fork and exit, and by user space (which maps it)
+ * when it selects the process. Left empty with cgroup selectors, whose
+ * members may move in at any time. Sized like followed. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} strangers SEC(".maps");
+
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -42,4 +42,21 @@ static __always_inline int select_current(__u32 *service)
 	return 0;
 }
 
+/* select_current for a process that holds no followed connection: one
+ * not observed is remembered in strangers, whose bit its next sends and
+ * receives leave at. */
+static __always_inline int select_stranger(__u32 tgid, __u32 *service)
+{
+	struct sonde_config *cfg;
+
+	if (pid_bit_has(&strangers, tgid))
+		return 0;
+	if (select_current(service))
+		return 1;
+	cfg = config_get();
+	if (cfg && !cfg->ncgroups)
+		pid_bit_set(&strangers, tgid, 1);
+	return 0;
+}
+
 #endif

@@ -2,8 +2,8 @@
 /* The targets' sockets seen from the socket layer (the mode "sockets"):
  * its tracepoints at every send and receive. No syscall tracepoint is
  * enabled, so a process that is not a target pays nothing for its other
- * syscalls, and for a send or receive one bit of the followed map and a
- * lookup in the targets. A connection starts at its first bytes (its
+ * syscalls, and for a send or receive a bit of the followed map and one
+ * of the strangers. A connection starts at its first bytes (its
  * accept is not seen here) and ends at TCP_CLOSE (bpf/tcp.bpf.c). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,7 +28,7 @@ static __always_inline int sock_io(struct sock *sk, int ret, int received, int f
 	__u32 service;
 	long nr;
 
-	if (!followed_has(tgid) && (ret <= 0 || !select_current(&service)))
+	if (!followed_has(tgid) && (ret <= 0 || !select_stranger(tgid, &service)))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	nr = SYSCALL_NR(regs);

@@ -27,7 +27,7 @@ static __always_inline int sys_io(struct pt_regs *regs, long nr, long ret)
 
 	if (ret <= 0 && ret != -EAGAIN)
 		return 0;
-	if ((!followed_has(tgid) && (ret <= 0 || !select_current(&service))) || syscall_compat())
+	if ((!followed_has(tgid) && (ret <= 0 || !select_stranger(tgid, &service))) || syscall_compat())
 		return 0;
 	sk = fd_sock(SYSCALL_ARG0(regs));
 	if (!sk)

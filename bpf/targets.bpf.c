@@ -28,6 +28,8 @@ int sonde_exec(void *ctx)
 	t = bpf_map_lookup_elem(&exe_targets, &key);
 	if (t && !bpf_map_update_elem(&targets, &tgid, t, BPF_ANY))
 		target_emit(tgid, SONDE_TARGET_EXEC);
+	/* Another program now: whether it is observed is asked again. */
+	pid_bit_set(&strangers, tgid, 0);
 	return 0;
 }
 
@@ -42,6 +44,7 @@ int BPF_PROG(sonde_fork, struct task_struct *parent, struct task_struct *child)
 	/* A new thread shares its parent's tgid and entry. */
 	if (child_tgid == parent_tgid)
 		return 0;
+	pid_bit_set(&strangers, child_tgid, 0);
 	t = bpf_map_lookup_elem(&targets, &parent_tgid);
 	if (t && !bpf_map_update_elem(&targets, &child_tgid, t, BPF_ANY))
 		target_emit(child_tgid, SONDE_TARGET_FORK);
@@ -68,6 +71,7 @@ int sonde_exit(void *ctx)
 			target_emit(tgid, SONDE_TARGET_EXIT);
 		bpf_map_delete_elem(&proc_conns, &tgid);
 		followed_set(tgid, 0);
+		pid_bit_set(&strangers, tgid, 0);
 		if (pid_bit_set(&data_procs, tgid, 0))
 			data_exit_emit(tgid);
 	}

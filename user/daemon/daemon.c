@@ -253,7 +253,7 @@ static void stop(struct daemon *d)
 		ringbuf_close(&d->ring);
 	tls_uprobes_free(&d->tls);
 	if (d->skel)
-		loader_destroy(d->skel);
+		loader_destroy(d->skel, &d->maps);
 	checks_stop(d->checks);
 	notifier_stop(d->notifier);
 	k8s_stop(d->k8s);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -77,6 +79,7 @@ static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 
 	return bpf_map__set_max_entries(skel->maps.followed, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.data_procs, pid_words) ?:
+	       bpf_map__set_max_entries(skel->maps.strangers, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.socks, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:
@@ -92,6 +95,22 @@ static int choose_programs(struct sonde_bpf *skel, int sockets)
 	       bpf_program__set_autoload(skel->progs.sonde_enter_close, !sockets);
 }
 
+/* The strangers bitmap, mapped: selecting a process clears its bit with
+ * an atomic operation, racing none of the kernel's. */
+static int map_strangers(struct sonde_bpf *skel, struct bpf_maps *maps)
+{
+	size_t words = bpf_map__max_entries(skel->maps.strangers), page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (words * sizeof(uint64_t) + page - 1) / page * page;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.strangers), 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	maps->strangers = p;
+	maps->strangers_words = words;
+	maps->strangers_len = len;
+	return 0;
+}
+
 int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets)
 {
 	struct sonde_bpf *skel;
@@ -105,6 +124,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conn
 	ret = size_maps(skel, max_conns);
 	ret = ret ?: choose_programs(skel, sockets);
 	ret = ret ?: sonde_bpf__load(skel);
+	ret = ret ?: map_strangers(skel, maps);
 	if (ret) {
 		log_error("bpf", "loading the BPF programs failed: %s", strerror(-ret));
 		sonde_bpf__destroy(skel);
@@ -131,7 +151,10 @@ int loader_attach(struct sonde_bpf *skel)
 	return ret;
 }
 
-void loader_destroy(struct sonde_bpf *skel)
+void loader_destroy(struct sonde_bpf *skel, struct bpf_maps *maps)
 {
+	if (maps->strangers)
+		munmap(maps->strangers, maps->strangers_len);
+	maps->strangers = NULL;
 	sonde_bpf__destroy(skel);
 }

@@ -14,6 +14,6 @@ struct bpf_maps;
  * max_conns at once, and finds the maps user space uses. */
 int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets);
 int loader_attach(struct sonde_bpf *skel);
-void loader_destroy(struct sonde_bpf *skel);
+void loader_destroy(struct sonde_bpf *skel, struct bpf_maps *maps);
 
 #endif

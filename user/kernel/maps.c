@@ -17,3 +17,9 @@ size_t maps_keys_u32(int fd, uint32_t *keys, size_t max)
 	}
 	return n;
 }
+
+void maps_stranger_forget(const struct bpf_maps *maps, uint32_t pid)
+{
+	if (maps->strangers && pid / 64 < maps->strangers_words)
+		__atomic_fetch_and(&maps->strangers[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_SEQ_CST);
+}

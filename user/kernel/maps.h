@@ -15,7 +15,14 @@ struct bpf_maps {
 	int proc_conns;
 	int cgroup_targets;
 	int target_events;
+	/* The strangers bitmap (bpf/maps.bpf.h), mapped. */
+	uint64_t *strangers;
+	size_t strangers_words;
+	size_t strangers_len;
 };
+
+/* Clears a process's strangers bit: it is selected now. */
+void maps_stranger_forget(const struct bpf_maps *maps, uint32_t pid);
 
 /* The keys of a map with u32 keys, up to max. */
 size_t maps_keys_u32(int fd, uint32_t *keys, size_t max);

@@ -79,10 +79,15 @@ static int select_pid(struct targets *t, const struct proc_info *p, uint32_t ser
 		if (ret)
 			return ret;
 	}
-	if (bpf_map_lookup_elem(t->maps.targets, &p->pid, &old) == 0 && old.service_id == v.service_id)
+	/* Cleared at every scan: a send the kernel saw while the entry was
+	 * being written may have found none and set it again. */
+	if (bpf_map_lookup_elem(t->maps.targets, &p->pid, &old) == 0 && old.service_id == v.service_id) {
+		maps_stranger_forget(&t->maps, p->pid);
 		return 0;
+	}
 	if (bpf_map_update_elem(t->maps.targets, &p->pid, &v, BPF_ANY))
 		return -errno;
+	maps_stranger_forget(&t->maps, p->pid);
 	log_info("targets", "observing pid %u (%s) as service %s", p->pid, p->comm,
 		 services_name(t->services, v.service_id));
 	return 0;
