@@ -12,27 +12,20 @@ require_cmd nginx curl /usr/bin/python3
 start_sonde --target exe:nginx=web --max-connections 1024
 PORT=$(free_port)
 NGINX_CONNECTIONS=2048 start_nginx "$PORT"
-/usr/bin/python3 - "$PORT" >"$TMP/client.out" 2>&1 <<'PY' || fail "the client failed: $(cat "$TMP/client.out")"
+/usr/bin/python3 - "$PORT" "$ROOT/tests/integration/peers" >"$TMP/client.out" 2>&1 <<'PY' || fail "the client failed: $(cat "$TMP/client.out")"
 import resource, socket, sys
+sys.path.insert(0, sys.argv[2])
+from keepalive import ask
 resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
 port = int(sys.argv[1])
-req = b"GET /api/users/7 HTTP/1.1\r\nHost: x\r\n\r\n"
 conns = []
-def ask(s):
-    s.sendall(req)
-    got = b""
-    while not got.endswith(b"created\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            raise SystemExit("connection closed")
-        got += chunk
 for _ in range(1100):
     s = socket.create_connection(("127.0.0.1", port))
-    ask(s)
+    ask(s, b"/api/users/7")
     conns.append(s)
 print("first round done", flush=True)
 for s in conns:
-    ask(s)
+    ask(s, b"/api/users/7")
 print("second round done")
 PY
 RT='microservice_requests_total{service="web",protocol="http",method="GET",endpoint="/api/users/{id}",status="201"}'

@@ -12,24 +12,19 @@ require_cmd nginx /usr/bin/python3
 
 PORT=$(free_port)
 start_nginx "$PORT"
-/usr/bin/python3 - "$PORT" "$TMP/ready" "$TMP/go" >"$TMP/client.out" 2>&1 <<'PY' &
+/usr/bin/python3 - "$PORT" "$TMP/ready" "$TMP/go" "$ROOT/tests/integration/peers" >"$TMP/client.out" 2>&1 <<'PY' &
 import os, socket, sys, time
+sys.path.insert(0, sys.argv[4])
+from keepalive import ask
 port, ready, go = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 s = socket.create_connection(("127.0.0.1", port))
-def ask(i):
-    s.sendall(b"GET /api/users/%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
-    got = b""
-    while not got.endswith(b"created\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            raise SystemExit("connection closed")
-        got += chunk
-    return got.startswith(b"HTTP/1.1 201")
-before = sum(ask(i) for i in range(3))
+def created(i):
+    return ask(s, b"/api/users/%d" % i).startswith(b"HTTP/1.1 201")
+before = sum(created(i) for i in range(3))
 open(ready, "w").close()
 while not os.path.exists(go):
     time.sleep(0.05)
-after = sum(ask(i) for i in range(10))
+after = sum(created(i) for i in range(10))
 print("201 before", before, "after", after)
 s.close()
 PY
