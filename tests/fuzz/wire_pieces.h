@@ -41,10 +41,12 @@ static int fuzz_pieces(const struct wire_parser *p, const char *protocol, const 
 
 		if (n > size - i)
 			n = size - i;
-		if (p->feed(conn, dir, data + i, n, ts++, check_call, (void *)protocol))
+		/* As the daemon does: fed on after a resynchronisation, freed
+		 * after an error. */
+		if (p->feed(conn, dir, data + i, n, ts++, check_call, (void *)protocol) < 0)
 			break;
 		i += n;
-		if (ctl & 2 && p->gap(conn, dir, ctl >> 2, ts++, check_call, (void *)protocol))
+		if (ctl & 2 && p->gap(conn, dir, ctl >> 2, ts++, check_call, (void *)protocol) < 0)
 			break;
 	}
 	p->destroy(conn);

@@ -169,8 +169,14 @@ int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call
 	dir = (ev->role == SONDE_ROLE_SERVER) == received ? WIRE_REQUEST : WIRE_RESPONSE;
 	if (ev->len)
 		ret = ops->feed(c->parser, dir, (const uint8_t *)ev->data, ev->len, ev->ts_ns, cb, arg);
-	if (!ret && ev->total > ev->len)
-		ret = ops->gap(c->parser, dir, ev->total - ev->len, ev->ts_ns, cb, arg);
+	if (ret >= 0 && ev->total > ev->len) {
+		int gap = ops->gap(c->parser, dir, ev->total - ev->len, ev->ts_ns, cb, arg);
+
+		ret = gap < 0 ? gap : ret | gap;
+	}
+	/* Counted, and fed on. */
+	if (ret == WIRE_RESYNCED)
+		return -EBADMSG;
 	if (ret) {
 		ops->destroy(c->parser);
 		c->parser = NULL;

@@ -2,7 +2,8 @@
 /* Redis RESP2 and RESP3 on both directions of a connection. Commands are
  * queued as they are read, since clients pipeline, and each complete
  * top-level reply pairs with the oldest. Streaming: only the first bytes
- * of a line are kept and bulk payloads are counted down, never buffered. */
+ * of a line are kept and bulk payloads are counted down, never buffered.
+ * A reply whose bytes were lost unframed costs that reply alone. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,9 @@ struct resp_conn {
 	struct resp_pending *fifo;
 	size_t fifo_cap, fifo_head, fifo_len;
 	uint64_t skip_replies; /* replies owed to commands dropped from a full FIFO */
+	/* Reply bytes were lost where they cannot be counted down: the
+	 * response side waits for the client's next command. */
+	bool reply_lost;
 };
 
 static void *resp_create(void)
@@ -405,6 +409,22 @@ static int feed_bulk(struct resp_conn *c, enum wire_dir dir, const uint8_t *buf,
 	return value_done(c, ts, cb, arg);
 }
 
+/* Reply bytes lost where they cannot be counted down (inside a big
+ * array, COMMAND DOCS's): the call in flight ends with them, the replies
+ * owed to the commands sent after it are given up, and the response side
+ * starts over with the reply to the client's next command. */
+static int reply_lost(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void *arg)
+{
+	c->depth = 0;
+	c->reply_push = false;
+	reply_done(c, ts, cb, arg);
+	c->fifo_head = c->fifo_len = 0;
+	c->skip_replies = 0;
+	memset(&c->dir[WIRE_RESPONSE], 0, sizeof(c->dir[WIRE_RESPONSE]));
+	c->reply_lost = true;
+	return WIRE_RESYNCED;
+}
+
 static int resp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
 		     void *arg)
 {
@@ -414,6 +434,11 @@ static int resp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t l
 
 	if (dir != WIRE_REQUEST && dir != WIRE_RESPONSE)
 		return -EINVAL;
+	if (c->reply_lost) {
+		if (dir == WIRE_RESPONSE)
+			return 0;
+		c->reply_lost = false;
+	}
 	while (len) {
 		if (c->dir[dir].in_bulk)
 			ret = feed_bulk(c, dir, buf, len, &used, ts_ns, cb, arg);
@@ -427,8 +452,10 @@ static int resp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t l
 	return 0;
 }
 
-/* Lost bytes are only survivable inside a payload nobody reads. They may
- * run to its end: its CRLF is taken as sent, and the value ends there. */
+/* Lost bytes are counted down inside a payload nobody reads. They may
+ * run to its end: its CRLF is taken as sent, and the value ends there.
+ * Lost elsewhere in a reply, they cost that reply; elsewhere in a
+ * command, the connection. */
 static int resp_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg)
 {
 	struct resp_conn *c = conn;
@@ -438,10 +465,10 @@ static int resp_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, w
 	if (dir != WIRE_REQUEST && dir != WIRE_RESPONSE)
 		return -EINVAL;
 	d = &c->dir[dir];
-	if (!n)
+	if (!n || (dir == WIRE_RESPONSE && c->reply_lost))
 		return 0;
 	if (!d->in_bulk || d->capturing || n > d->bulk_left)
-		return -EBADMSG;
+		return dir == WIRE_RESPONSE ? reply_lost(c, ts_ns, cb, arg) : -EBADMSG;
 	payload = d->bulk_left > 2 ? d->bulk_left - 2 : 0;
 	if (n <= payload) {
 		d->bulk_left -= n;

@@ -42,11 +42,16 @@ struct wire_call {
 
 typedef void (*wire_call_fn)(void *arg, const struct wire_call *call);
 
+/* feed and gap return this when they gave up bytes they could not frame
+ * and resynchronised: the loss is counted as a parse failure, and the
+ * parser is fed on. */
+#define WIRE_RESYNCED 1
+
 /* A parser of one connection. feed gets the bytes of one direction, in
  * order, with the time they moved; it calls cb for each call completed.
  * gap says n bytes of that direction moved at ts_ns but were not captured;
- * a message they end completes then, calling cb. Both return 0 or a
- * negative errno (-EBADMSG: not this protocol or out of
+ * a message they end completes then, calling cb. Both return 0,
+ * WIRE_RESYNCED or a negative errno (-EBADMSG: not this protocol or out of
  * sync); after an error the connection's parser is freed, not fed. */
 struct wire_parser {
 	const char *name;
