@@ -292,6 +292,70 @@ static void test_byte_by_byte(void **state)
 	pg_parser.destroy(c);
 }
 
+/* Bytes lost across message heads cost the messages they held. A client's
+ * COPY data written more than 8 KiB at a time: given up until the next
+ * ReadyForQuery, the COPY itself counted. A backend's rows read more than
+ * 8 KiB at a time: the call in flight ends with them, what follows pairs
+ * again from the client's next message. Before the startup: out of sync. */
+static void test_resync_after_lost_bytes(void **state)
+{
+	struct recs r = { 0 };
+	struct msgs m = { .n = 0 };
+	void *c = open_session(&r);
+
+	(void)state;
+	msg_query(&m, "copy t from stdin");
+	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 10, &r), 0);
+	TYPED(&m, 'G', "\0\0\0");
+	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 11, &r), 0);
+	TYPED(&m, 'd', "1\tone\n");
+	m.b[m.n++] = 'd';
+	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 12, &r), 0);
+	assert_int_equal(pg_parser.gap(c, WIRE_REQUEST, 100000, 12, record, &r), WIRE_RESYNCED);
+	/* The rest of the data, and CopyDone, unframed: given up. */
+	assert_int_equal(pg_parser.feed(c, WIRE_REQUEST, (const uint8_t *)"\0\0\0\x0b2\ttwo\nc", 13, 13, record, &r),
+			 0);
+	TYPED(&m, 'C', "COPY 2\0");
+	TYPED(&m, 'Z', "I");
+	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 14, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].method, "COPY");
+	assert_int_equal(r.v[0].end_ns, 14);
+	msg_query(&m, "vacuum t");
+	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 15, &r), 0);
+	TYPED(&m, 'C', "VACUUM\0");
+	TYPED(&m, 'Z', "I");
+	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 16, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.v[1].method, "VACUUM");
+	/* Rows lost across their heads: the SELECT ends with them. */
+	msg_query(&m, "select * from t");
+	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 17, &r), 0);
+	TYPED(&m, 'D', "\0\1\0\0\0\1x");
+	m.b[m.n++] = 'D';
+	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 18, &r), 0);
+	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, 50000, 19, record, &r), WIRE_RESYNCED);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.v[2].method, "SELECT");
+	assert_int_equal(r.v[2].end_ns, 19);
+	TYPED(&m, 'Z', "I");
+	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 20, &r), 0);
+	msg_query(&m, "select 1");
+	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 21, &r), 0);
+	TYPED(&m, 'C', "SELECT 1\0");
+	TYPED(&m, 'Z', "I");
+	assert_int_equal(send_msgs(c, WIRE_RESPONSE, &m, 22, &r), 0);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.v[3].start_ns, 21);
+	assert_int_equal(r.v[3].end_ns, 22);
+	pg_parser.destroy(c);
+	c = pg_parser.create();
+	put32(&m, 8);
+	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 1, &r), 0);
+	assert_int_equal(pg_parser.gap(c, WIRE_REQUEST, 100, 2, record, &r), -EBADMSG);
+	pg_parser.destroy(c);
+}
+
 static void test_huge_datarow_with_gap(void **state)
 {
 	static uint8_t chunk[65536];
@@ -303,12 +367,6 @@ static void test_huge_datarow_with_gap(void **state)
 	(void)state;
 	msg_query(&m, "SELECT blob FROM files");
 	assert_int_equal(send_msgs(c, WIRE_REQUEST, &m, 1, &r), 0);
-	/* Lost bytes in a header are out of sync. */
-	void *c2 = open_session(&r);
-
-	assert_int_equal(pg_parser.feed(c2, WIRE_RESPONSE, (const uint8_t *)"D\0", 2, 1, record, &r), 0);
-	assert_int_equal(pg_parser.gap(c2, WIRE_RESPONSE, 3, 2, record, &r), -EBADMSG);
-	pg_parser.destroy(c2);
 
 	m.b[m.n++] = 'D';
 	put32(&m, (uint32_t)row + 4);
@@ -317,7 +375,6 @@ static void test_huge_datarow_with_gap(void **state)
 	left -= sizeof(chunk);
 	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, 40u << 20, 3, record, &r), 0);
 	left -= 40u << 20;
-	assert_int_equal(pg_parser.gap(c, WIRE_RESPONSE, left + 1, 3, record, &r), -EBADMSG);
 	while (left) {
 		size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
 
@@ -426,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_simple_query), cmocka_unit_test(test_query_errors),
 		cmocka_unit_test(test_extended),     cmocka_unit_test(test_error_mid_pipeline),
 		cmocka_unit_test(test_byte_by_byte), cmocka_unit_test(test_huge_datarow_with_gap),
+		cmocka_unit_test(test_resync_after_lost_bytes),
 		cmocka_unit_test(test_malformed),    cmocka_unit_test(test_verbs),
 	};
 

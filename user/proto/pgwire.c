@@ -3,7 +3,8 @@
  * connection. A simple Query is a call that ends at ReadyForQuery; each
  * extended-protocol Execute is a call named by the verb of the statement
  * its portal was bound to. Streaming: only the head of the few messages we
- * read is buffered, every other byte is counted down. */
+ * read is buffered, every other byte is counted down. Bytes lost across
+ * message heads cost the messages they held, not the connection. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,10 @@ struct pg_conn {
 	/* What the backend owes, in order; a ring growing up to PG_QUEUE_MAX. */
 	struct pg_pending *queue;
 	size_t q_cap, q_head, q_len;
+	/* Bytes were lost across message heads: the frontend's messages are
+	 * given up until the backend's next ReadyForQuery, the backend's
+	 * until the frontend's next message. */
+	bool req_lost, resp_lost;
 };
 
 static void *pg_create(void)
@@ -376,6 +381,8 @@ static void backend_message(struct pg_conn *c, const struct pg_dir *d, uint64_t 
 			emit(c, ts, cb, arg);
 		break;
 	case 'Z':
+		/* The client's next write starts a message. */
+		c->req_lost = false;
 		/* Executes skipped after an error never get an answer. */
 		while ((p = queue_head(c)) && p->kind == PG_EXECUTE)
 			queue_pop(c);
@@ -439,6 +446,13 @@ static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 
 	if (dir != WIRE_REQUEST && dir != WIRE_RESPONSE)
 		return -EINVAL;
+	if ((dir == WIRE_REQUEST && c->req_lost) || (dir == WIRE_RESPONSE && c->resp_lost))
+		return 0;
+	if (dir == WIRE_REQUEST && c->resp_lost) {
+		/* What the lost answers were owed to goes with them. */
+		c->q_head = c->q_len = 0;
+		c->resp_lost = false;
+	}
 	d = &c->dir[dir];
 	for (;;) {
 		if (d->in_body && !d->body_left) {
@@ -495,8 +509,32 @@ static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 	}
 }
 
-/* Lost bytes are only survivable inside a body nobody reads; a message
- * they end completes at once. */
+/* Bytes lost across message heads, once started: a frontend's (COPY
+ * data a client writes more than 8 KiB at a time) cost its messages until
+ * the backend's next ReadyForQuery, after which a client that waits for
+ * answers starts a message with its next write; a backend's (rows read
+ * more than 8 KiB at a time) end the call in flight, and the answers owed
+ * up to the frontend's next message are given up. */
+static int pg_lost(struct pg_conn *c, enum wire_dir dir, uint64_t ts, wire_call_fn cb, void *arg)
+{
+	struct pg_pending *p = queue_head(c);
+
+	if (!c->started)
+		return -EBADMSG;
+	c->dir[dir].hdr_len = 0;
+	c->dir[dir].in_body = false;
+	if (dir == WIRE_REQUEST) {
+		c->req_lost = true;
+		return WIRE_RESYNCED;
+	}
+	if (p && p->kind != PG_SYNC)
+		emit(c, ts, cb, arg);
+	c->resp_lost = true;
+	return WIRE_RESYNCED;
+}
+
+/* Lost bytes inside a body nobody reads are counted down; a message they
+ * end completes at once. */
 static int pg_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wire_call_fn cb, void *arg)
 {
 	struct pg_conn *c = conn;
@@ -505,10 +543,10 @@ static int pg_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wir
 	if (dir != WIRE_REQUEST && dir != WIRE_RESPONSE)
 		return -EINVAL;
 	d = &c->dir[dir];
-	if (!n)
+	if (!n || (dir == WIRE_REQUEST && c->req_lost) || (dir == WIRE_RESPONSE && c->resp_lost))
 		return 0;
 	if (!d->in_body || d->head_len < d->head_want || n > d->body_left)
-		return -EBADMSG;
+		return pg_lost(c, dir, ts_ns, cb, arg);
 	d->body_left -= n;
 	return pg_feed(conn, dir, NULL, 0, ts_ns, cb, arg);
 }
