@@ -13,6 +13,7 @@
 #include "proto.bpf.h"
 #include "select.bpf.h"
 #include "sock.bpf.h"
+#include "tls.bpf.h"
 
 /* The process's open connection counts, made with its first. */
 static __always_inline struct sonde_proc_conns *proc_conns_of(__u32 tgid, __u32 service)
@@ -209,6 +210,9 @@ static __always_inline void conn_end(__u64 sk)
 	} else if (c->state == SONDE_CONN_REQUEST) {
 		stat_inc(SONDE_STAT_UNANSWERED);
 	}
+	/* Past a handshake's first flights, and never read. */
+	if (c->tls && c->blind >= 4 && c->blind < SONDE_TLS_SAID)
+		tls_unreadable(c);
 	proc_conns_add(c->tgid, c->service_id, c->role, -1);
 	bpf_map_delete_elem(&exchanges, &sk);
 	if (!bpf_map_delete_elem(&conns, &sk))

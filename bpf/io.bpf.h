@@ -24,6 +24,8 @@ static __always_inline void tls_socket(struct sonde_conn *c, int received)
 {
 	struct sonde_tls_call *a;
 
+	if (c->blind < SONDE_TLS_BLIND_CALLS && ++c->blind == SONDE_TLS_BLIND_CALLS)
+		tls_unreadable(c);
 	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
 				 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!a)

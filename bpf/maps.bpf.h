@@ -20,6 +20,12 @@
  * connect's state change): its first read or write tells it. */
 #define SONDE_FD_UNKNOWN 0xffffffff
 #define SONDE_MAX_EXCHANGES 2048
+/* A TLS connection of a process that never made a call the TLS probes
+ * saw is one no probe reads: said at its end, or after this many
+ * ciphertext calls for a long one (a handshake makes a dozen at most). */
+#define SONDE_TLS_BLIND_CALLS 64
+#define SONDE_TLS_SAID 0xfe /* said to user space */
+#define SONDE_TLS_READ 0xff /* plaintext seen */
 #define SONDE_RINGBUF_BYTES (2 << 20)
 
 /* A followed connection: what every event it makes says of it, and where
@@ -40,7 +46,7 @@ struct sonde_conn {
 	__u8 proto; /* enum sonde_proto, from the client's first bytes */
 	__u8 tls; /* the bytes on the socket are TLS records */
 	__u8 spoke; /* an exchange started on it once */
-	__u8 pad;
+	__u8 blind; /* TLS: ciphertext calls with no plaintext seen, SONDE_TLS_SAID or SONDE_TLS_READ */
 	struct sonde_peer peer;
 	__u32 pad2;
 };
@@ -167,6 +173,16 @@ SONDE_MAP struct {
 	__type(key, __u32);
 	__type(value, struct sonde_proc_conns);
 } proc_conns SEC(".maps");
+
+/* A bit per process id: set at its first call the TLS probes saw, cleared
+ * at its next exec (not at exit: its sockets close after it). Sized like
+ * followed. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} tls_procs SEC(".maps");
 
 /* A bit per process with connections whose bytes go to user space: at
  * its exit user space drops those connections' parsers, as the kernel

@@ -28,8 +28,10 @@ int sonde_exec(void *ctx)
 	t = bpf_map_lookup_elem(&exe_targets, &key);
 	if (t && !bpf_map_update_elem(&targets, &tgid, t, BPF_ANY))
 		target_emit(tgid, SONDE_TARGET_EXEC);
-	/* Another program now: whether it is observed is asked again. */
+	/* Another program now: whether it is observed is asked again, and
+	 * whether it makes calls the TLS probes see. */
 	pid_bit_set(&strangers, tgid, 0);
+	pid_bit_set(&tls_procs, tgid, 0);
 	return 0;
 }
 

@@ -44,6 +44,8 @@ static __always_inline int tls_enter(void *ssl, void *buf, void *len_ptr, __u64 
 
 	if (!followed_has(tgid))
 		return 0;
+	if (!pid_bit_has(&tls_procs, tgid))
+		pid_bit_set(&tls_procs, tgid, 1);
 	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
 		return 0;

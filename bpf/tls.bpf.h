@@ -27,11 +27,43 @@ static __always_inline void tls_bind(const struct sonde_ssl_key *key, const stru
 	bpf_map_update_elem(&ssl_socks, key, &bound, BPF_ANY);
 }
 
+/* The connection's TLS is one no probe reads, when its process never
+ * made a call the probes saw: said once, to user space. */
+static __always_inline void tls_unreadable(struct sonde_conn *c)
+{
+	struct sonde_conn_event *e;
+
+	if (pid_bit_has(&tls_procs, c->tgid))
+		return;
+	c->blind = SONDE_TLS_SAID;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(SONDE_STAT_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = SONDE_EVENT_CONN;
+	e->tgid = c->tgid;
+	e->service_id = c->service_id;
+	e->what = SONDE_CONN_TLS_UNREADABLE;
+	e->role = c->role;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->cgroup_id = c->cgroup_id;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->peer = c->peer;
+	/* Not in softirq context, where the current task is any. */
+	if (bpf_get_current_pid_tgid() >> 32 == c->tgid)
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, wakeup_flag());
+	stat_inc(SONDE_STAT_EVENTS);
+}
+
 /* Plaintext a TLS call moved on connection c, to its framing. */
 static __always_inline void tls_plain(struct sonde_conn *c, __u64 buf, __u64 n, int received)
 {
 	struct sonde_io plain = { .buf = buf };
 
+	c->blind = SONDE_TLS_READ;
 	if (c->tls && c->state != SONDE_CONN_NOT_HTTP)
 		conn_bytes(c, &plain, n, received, SONDE_DATA_TLS);
 }

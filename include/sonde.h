@@ -137,6 +137,9 @@ enum sonde_conn_what {
 				   * since the connect started, for outgoing ones */
 	SONDE_CONN_RETRANSMIT, /* a segment was retransmitted */
 	SONDE_CONN_CLOSED, /* a connection closed: bytes_sent, bytes_received */
+	/* A TLS connection whose plaintext no probe saw after several
+	 * ciphertext calls: a TLS library sonde does not read. */
+	SONDE_CONN_TLS_UNREADABLE,
 };
 
 /* A connection's life: one event per connect, failure, retransmit, close. */

@@ -92,6 +92,7 @@ int scrape_health(void *arg, int detailed, struct strbuf *out, unsigned int *sta
 	in.red = &d->red;
 	in.recent = &d->recent;
 	in.business = &d->business;
+	in.tls_unreadable = d->self.tls_unreadable;
 	in.mono_ms = clocks_mono_ms();
 	in.unix_ms = clocks_unix_ms();
 	ret = health_detailed_json(&in, out);

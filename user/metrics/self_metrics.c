@@ -21,7 +21,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 {
 	static const char *const kind[] = { "kind" }, *const reason[] = { "reason" };
 	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
-	static const char *const site[] = { "file", "function", "site" };
+	static const char *const site[] = { "file", "function", "site" }, *const service[] = { "service" };
 	const char *build_values[2] = { version, mode };
 
 	memset(m, 0, sizeof(*m));
@@ -41,6 +41,9 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->streams_open = add(reg, "sonde_followed_connections",
 			      "HTTP/2, Redis and PostgreSQL connections whose bytes are parsed now", METRIC_GAUGE, NULL,
 			      0);
+	m->tls_unreadable = add(reg, "sonde_tls_unreadable_connections_total",
+				"TLS connections of a service in a TLS library sonde does not read: their traffic is not seen",
+				METRIC_COUNTER, service, 1);
 	m->tls_conns = add(reg, "sonde_tls_connections_total",
 			   "Observed connections that spoke TLS, read through the TLS library's probes", METRIC_COUNTER,
 			   NULL, 0);
@@ -79,7 +82,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->tls_processes = add(reg, "sonde_tls_uprobe_processes",
 			       "Target processes with TLS uprobes of their own (none: the probes are per file)",
 			       METRIC_GAUGE, NULL, 0);
-	if (!m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
+	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
 	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
 	    !m->client_conns || !m->targets || !m->build_info || !m->spans_exported || !m->spans_dropped ||
 	    !m->notifications || !m->k8s_updates)
@@ -92,6 +95,17 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 void self_metrics_event(struct self_metrics *m)
 {
 	series_add(m->events_seen, 1);
+}
+
+uint64_t self_metrics_tls_unreadable(struct self_metrics *m, const char *service)
+{
+	const char *labels[1] = { service };
+	struct metric_series *s = family_series(m->tls_unreadable, labels);
+
+	if (!s)
+		return 0;
+	series_add(s, 1);
+	return (uint64_t)series_value(s);
 }
 
 void self_metrics_parse_failure(struct self_metrics *m, const char *kind)

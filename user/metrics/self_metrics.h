@@ -38,6 +38,7 @@ struct self_metrics {
 	struct metric_family *socks_untracked;
 	struct metric_family *tls_sites;
 	struct metric_family *tls_processes;
+	struct metric_family *tls_unreadable;
 };
 
 /* version and mode label sonde_build_info. 0 or -ENOMEM. */
@@ -47,6 +48,9 @@ void self_metrics_event(struct self_metrics *m);
 /* Captured bytes or an event that did not parse: kind is the part
  * (request, response, target, event) or the wire protocol. */
 void self_metrics_parse_failure(struct self_metrics *m, const char *kind);
+/* A TLS connection of service whose plaintext no probe reads. Returns how
+ * many the service had so far, this one included. */
+uint64_t self_metrics_tls_unreadable(struct self_metrics *m, const char *service);
 /* The kernel side's per-CPU counters, summed, and the selected processes. */
 void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets);
 /* The connections parsed in user space: dropped for room, followed now. */

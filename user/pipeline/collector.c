@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/collector.h"
 #include "pipeline/red.h"
@@ -232,6 +233,14 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 		break;
 	case SONDE_CONN_CLOSED:
 		red_connection_bytes(c->cfg.red, &rc, ev->bytes_sent, ev->bytes_received);
+		break;
+	case SONDE_CONN_TLS_UNREADABLE:
+		/* Said once a service: its traffic is not seen. */
+		if (self_metrics_tls_unreadable(c->cfg.self, l.service) == 1)
+			log_warn("tls",
+				 "service %s (pid %u, %.*s) speaks TLS through a library sonde does not read: "
+				 "its traffic is not visible",
+				 l.service, ev->tgid, SONDE_COMM_LEN, ev->comm);
 		break;
 	default:
 		count_failure(c, "event");

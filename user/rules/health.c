@@ -8,6 +8,8 @@
 
 #include "base/clocks.h"
 #include "base/strbuf.h"
+#include "metrics/family.h"
+#include "metrics/series.h"
 #include "pipeline/exchange.h"
 #include "pipeline/red.h"
 #include "pipeline/services.h"
@@ -81,6 +83,7 @@ struct service_summary {
 	double requests, errors, duration_sum, duration_count, connections, processes;
 	int has_processes, expected;
 	double recent_requests, recent_errors;
+	double tls_unreadable; /* TLS connections no probe reads */
 };
 
 struct summaries {
@@ -136,6 +139,14 @@ static int summarize(const struct health_inputs *in, struct summaries *all)
 		s->expected = 1;
 	}
 	ret = red_each_series(in->red, add_figures, all);
+	for (size_t i = 0; in->tls_unreadable && i < family_size(in->tls_unreadable) && !ret; i++) {
+		const struct metric_series *m = family_series_at(in->tls_unreadable, i);
+		struct service_summary *s = summary(all, series_labels(m)[0]);
+
+		if (!s)
+			return -ENOMEM;
+		s->tls_unreadable += series_value(m);
+	}
 	for (size_t i = 0; i < in->recent->n && !ret; i++) {
 		const struct recent_service *r = &in->recent->services[i];
 		struct service_summary *s = summary(all, r->name);
@@ -157,6 +168,12 @@ static enum health_status service_status(const struct service_summary *s, char *
 	if (s->expected && (!s->has_processes || !s->processes)) {
 		snprintf(msg, size, "no process of the service is running");
 		return HEALTH_UNHEALTHY;
+	}
+	/* Not healthy for want of errors: sonde does not see its traffic. */
+	if (s->tls_unreadable && !s->recent_requests) {
+		snprintf(msg, size, "traffic not visible: %.0f TLS connections through a library sonde does not read",
+			 s->tls_unreadable);
+		return HEALTH_UNKNOWN;
 	}
 	snprintf(msg, size, "%.0f of %.0f requests failed in the last %d s", s->recent_errors, s->recent_requests,
 		 HEALTH_RECENT_MS / 1000);

@@ -14,6 +14,7 @@
 struct business;
 struct check_result;
 struct exchange;
+struct metric_family;
 struct red;
 struct strbuf;
 
@@ -52,6 +53,9 @@ struct health_inputs {
 	const char *const *expected; /* services that should have processes */
 	size_t nexpected;
 	const struct business *business;
+	/* sonde_tls_unreadable_connections_total: services whose TLS no
+	 * probe reads */
+	const struct metric_family *tls_unreadable;
 	int64_t mono_ms, unix_ms;
 };
 
