@@ -3,8 +3,9 @@
  * its tracepoints at every send and receive. No syscall tracepoint is
  * enabled, so a process that is not a target pays nothing for its other
  * syscalls, and for a send or receive a bit of the followed map and one
- * of the strangers. A connection starts at its first bytes (its
- * accept is not seen here) and ends at TCP_CLOSE (bpf/tcp.bpf.c). */
+ * of the strangers. Accept and close are not seen here: a connection
+ * starts at connect, at its handshake or at its first bytes, and ends at
+ * TCP_CLOSE or its server's FIN (bpf/conn_table.bpf.h, bpf/tcp.bpf.c). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
