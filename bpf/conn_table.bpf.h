@@ -169,7 +169,7 @@ static __always_inline void conn_handshaken(struct sock *sk)
 	struct sonde_conn *c;
 
 	/* A listener whose process exited is not the service's any more. */
-	if (!who || !bpf_map_lookup_elem(&proc_conns, &who->tgid))
+	if (!who || (!bpf_map_lookup_elem(&proc_conns, &who->tgid) && !bpf_map_lookup_elem(&targets, &who->tgid)))
 		return;
 	c = conn_new(sk, who->service_id, SONDE_ROLE_SERVER, SONDE_FD_UNKNOWN, who);
 	if (!c)

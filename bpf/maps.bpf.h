@@ -212,23 +212,6 @@ SONDE_MAP struct {
 	__type(value, struct sonde_conn);
 } conns SEC(".maps");
 
-/* A TCP port a target listens on, in a network namespace. */
-struct sonde_listen_key {
-	__u32 netns;
-	__u16 port;
-	__u16 pad;
-};
-
-/* Who serves it: learnt from its first connection with bytes, so the
- * connections accepted after it are followed from their handshake, even
- * those that never carry a byte. */
-struct sonde_listener {
-	__u64 cgroup_id;
-	__u32 tgid;
-	__u32 service_id;
-	char comm[SONDE_COMM_LEN];
-};
-
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);

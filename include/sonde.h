@@ -241,6 +241,24 @@ enum sonde_stat {
 	SONDE_STAT_MAX,
 };
 
+/* A TCP port a target listens on, in a network namespace. */
+struct sonde_listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+/* Who serves it: learnt from its first connection with bytes, or told by
+ * user space for a target's listener, so the connections accepted after
+ * it are followed from their handshake, even those that never carry a
+ * byte. */
+struct sonde_listener {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 service_id;
+	char comm[SONDE_COMM_LEN];
+};
+
 /* The layouts both sides compile: a change to one is a change to both. */
 _Static_assert(sizeof(struct sonde_peer) == 20, "sonde_peer");
 _Static_assert(sizeof(struct sonde_http_event) == 696, "sonde_http_event");
@@ -258,5 +276,7 @@ _Static_assert(sizeof(struct sonde_target) == 4, "sonde_target");
 _Static_assert(sizeof(struct sonde_comm_key) == 16, "sonde_comm_key");
 _Static_assert(sizeof(struct sonde_config) == 16, "sonde_config");
 _Static_assert(sizeof(struct sonde_target_event) == 16, "sonde_target_event");
+_Static_assert(sizeof(struct sonde_listen_key) == 8, "sonde_listen_key");
+_Static_assert(sizeof(struct sonde_listener) == 32, "sonde_listener");
 
 #endif

@@ -1,28 +1,23 @@
 #!/bin/bash
 # Connections and clients, from outside: open server connections held by
-# nginx, and 40 short-lived curl processes selected by executable as they
-# start: their requests by peer and status, refused connects, connect
+# nginx, started before sonde, and 40 short-lived curl processes selected
+# by executable as they start: their requests by peer and status, refused connects, connect
 # times, bytes, and the processes' resource use.
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd nginx curl promtool /usr/bin/python3
 
-start_sonde --target exe:nginx=web --target exe:curl=client
 PORT=$(free_port)
 CLOSED=$(free_port)
 start_nginx "$PORT"
+start_sonde --target exe:nginx=web --target exe:curl=client
 BASE=http://127.0.0.1:$PORT
 
-# 5 keep-alive connections held open, then closed. A connection is
-# followed from its handshake once one on the same listener carried bytes
-# (before that, from its first byte): one request first.
+# 5 keep-alive connections held open, never carrying a byte, then
+# closed: nginx's listener, there when sonde started, is known to the
+# kernel, which follows its connections from their handshake.
 /usr/bin/python3 - "$PORT" "$TMP/held" <<'PY' &
 import os, socket, sys, time
-first = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-first.sendall(b"GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-while first.recv(4096):
-    pass
-first.close()
 conns = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(5)]
 open(sys.argv[2], "w").close()
 while os.path.exists(sys.argv[2]):

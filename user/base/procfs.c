@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/procfs.h"
 
@@ -44,4 +46,35 @@ int procfs_stat(uint32_t pid, struct procfs_stat *out)
 	out->stime = stime;
 	out->start_time = start;
 	return 0;
+}
+
+int procfs_holds_socket(uint32_t pid, const unsigned long *inodes, size_t n)
+{
+	char path[64], link[64];
+	struct dirent *d;
+	int found = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		char fdpath[320];
+		unsigned long inode;
+		ssize_t len;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, d->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (sscanf(link, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (inodes[i] == inode)
+				found = 1;
+	}
+	closedir(dir);
+	return found;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* What /proc/PID/stat says of a process. */
+/* What /proc says of a process: its stat, the sockets it holds. */
 #ifndef SONDE_PROCFS_H
 #define SONDE_PROCFS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PROCFS_COMM_MAX 16 /* the kernel's TASK_COMM_LEN, with the NUL */
@@ -16,5 +17,7 @@ struct procfs_stat {
 
 /* 0, or a negative errno when the process is gone or its stat unreadable. */
 int procfs_stat(uint32_t pid, struct procfs_stat *out);
+/* Whether one of the process's fds is a socket with one of these inodes. */
+int procfs_holds_socket(uint32_t pid, const unsigned long *inodes, size_t n);
 
 #endif

@@ -205,6 +205,9 @@ static int start_kernel(struct daemon *d)
 	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets());
 	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
 	ret = ret ?: targets_scan(&d->targets);
+	ret = ret ?: listeners_init(&d->listeners, &d->maps);
+	if (!ret && d->opts.nselectors)
+		listeners_tell(&d->listeners);
 	ret = ret ?: ringbuf_open(&d->ring, d->maps.events, on_event, d);
 	ret = ret ?: loader_attach(d->skel);
 	if (ret)
@@ -237,6 +240,8 @@ static void observe(struct daemon *d)
 		if (clocks_mono_ms() >= next_scan) {
 			if (targets_have_port_selectors(&d->targets))
 				targets_scan(&d->targets);
+			if (d->opts.nselectors)
+				listeners_tell(&d->listeners);
 			next_scan = clocks_mono_ms() + RESCAN_INTERVAL_MS;
 		}
 	}

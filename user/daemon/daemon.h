@@ -15,6 +15,7 @@
 #include "kernel/maps.h"
 #include "kernel/processes.h"
 #include "kernel/ringbuf.h"
+#include "kernel/listeners.h"
 #include "kernel/targets.h"
 #include "kernel/tls_uprobes.h"
 #include "metrics/self_metrics.h"
@@ -71,6 +72,7 @@ struct daemon {
 	struct bpf_maps maps;
 	struct ringbuf ring;
 	struct targets targets;
+	struct listeners listeners;
 	struct tls_uprobes tls;
 	struct processes processes; /* the HTTP thread's */
 	struct server server;

@@ -139,6 +139,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conn
 	maps->proc_conns = bpf_map__fd(skel->maps.proc_conns);
 	maps->cgroup_targets = bpf_map__fd(skel->maps.cgroup_targets);
 	maps->target_events = bpf_map__fd(skel->maps.target_events);
+	maps->listeners = bpf_map__fd(skel->maps.listeners);
 	*out = skel;
 	return 0;
 }

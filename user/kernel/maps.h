@@ -15,6 +15,7 @@ struct bpf_maps {
 	int proc_conns;
 	int cgroup_targets;
 	int target_events;
+	int listeners;
 	/* The strangers bitmap (bpf/maps.bpf.h), mapped. */
 	uint64_t *strangers;
 	size_t strangers_words;

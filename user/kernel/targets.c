@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <ctype.h>
 #include <dirent.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 
 #include <bpf/bpf.h>
 
@@ -21,10 +16,10 @@
 #include "base/log.h"
 #include "base/procfs.h"
 #include "sonde.h"
+#include "kernel/listeners.h"
 #include "kernel/targets.h"
 
 #define MAX_INODES 256
-#define TCP_LISTEN 10 /* the kernel's tcp_states.h */
 
 _Static_assert(PROCFS_COMM_MAX == SONDE_COMM_LEN, "a command name is the kernel's TASK_COMM_LEN");
 
@@ -91,87 +86,6 @@ static int select_pid(struct targets *t, const struct proc_info *p, uint32_t ser
 	log_info("targets", "observing pid %u (%s) as service %s", p->pid, p->comm,
 		 services_name(t->services, v.service_id));
 	return 0;
-}
-
-/* Inodes of the sockets listening on a TCP port, IPv4 and IPv6, from a
- * sock_diag dump of listeners only: the kernel then walks its listening
- * table, never the established one, which /proc/net/tcp reads whole
- * (most of an idle daemon's CPU on a host with many connections). */
-static size_t listening_inodes(unsigned long port, unsigned long *inodes, size_t max)
-{
-	static const uint8_t families[] = { AF_INET, AF_INET6 };
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof(families); i++) {
-		struct {
-			struct nlmsghdr nlh;
-			struct inet_diag_req_v2 req;
-		} msg = {
-			.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-			.req = { .sdiag_family = families[i], .sdiag_protocol = IPPROTO_TCP,
-				 .idiag_states = 1 << TCP_LISTEN, .id.idiag_sport = htons((uint16_t)port) },
-		};
-		bool done = false;
-		int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-
-		if (fd < 0)
-			continue;
-		if (send(fd, &msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
-			done = true;
-		while (!done) {
-			char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-			ssize_t len = recv(fd, buf, sizeof(buf), 0);
-			struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-			if (len <= 0)
-				break;
-			for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-				const struct inet_diag_msg *m = NLMSG_DATA(h);
-
-				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-					done = true;
-					break;
-				}
-				if (m->idiag_state == TCP_LISTEN && ntohs(m->id.idiag_sport) == port && m->idiag_inode &&
-				    n < max)
-					inodes[n++] = m->idiag_inode;
-			}
-		}
-		close(fd);
-	}
-	return n;
-}
-
-static int holds_inode(uint32_t pid, const unsigned long *inodes, size_t n)
-{
-	char path[64], link[64];
-	struct dirent *d;
-	int found = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while (!found && (d = readdir(dir))) {
-		char fdpath[320];
-		unsigned long inode;
-		ssize_t len;
-
-		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, d->d_name);
-		len = readlink(fdpath, link, sizeof(link) - 1);
-		if (len <= 0)
-			continue;
-		link[len] = 0;
-		if (sscanf(link, "socket:[%lu]", &inode) != 1)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (inodes[i] == inode)
-				found = 1;
-	}
-	closedir(dir);
-	return found;
 }
 
 static int load_procs(struct proc_info **out, size_t *count)
@@ -320,7 +234,7 @@ static int selector_matches(const struct selector *s, const struct proc_info *pr
 	case SELECTOR_EXE:
 		return !strncmp(p->comm, s->value, SONDE_COMM_LEN - 1) || !strcmp(p->exe, s->value);
 	case SELECTOR_PORT:
-		return ninodes && holds_inode(p->pid, inodes, ninodes);
+		return ninodes && procfs_holds_socket(p->pid, inodes, ninodes);
 	case SELECTOR_CGROUP:
 		return 0;
 	}
@@ -343,7 +257,14 @@ int targets_scan(struct targets *t)
 	for (size_t i = 0; i < t->opts->nselectors; i++) {
 		const struct selector *s = &t->opts->selectors[i];
 
-		ninodes = s->kind == SELECTOR_PORT ? listening_inodes(s->number, inodes, MAX_INODES) : 0;
+		ninodes = 0;
+		if (s->kind == SELECTOR_PORT) {
+			struct listener_sock socks[MAX_INODES];
+
+			ninodes = listeners_dump(s->number, socks, MAX_INODES);
+			for (size_t k = 0; k < ninodes; k++)
+				inodes[k] = socks[k].inode;
+		}
 		for (size_t j = 0; j < n; j++) {
 			if (procs[j].pid == self || !selector_matches(s, procs, n, &procs[j], inodes, ninodes))
 				continue;
