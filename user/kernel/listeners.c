@@ -36,10 +36,13 @@ size_t listeners_dump(unsigned long port, struct listener_sock *out, size_t max)
 			struct nlmsghdr nlh;
 			struct inet_diag_req_v2 req;
 		} msg = {
-			.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlh = { .nlmsg_len = sizeof(msg),
+				 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-			.req = { .sdiag_family = families[i], .sdiag_protocol = IPPROTO_TCP,
-				 .idiag_states = 1 << TCP_LISTEN, .id.idiag_sport = htons((uint16_t)port) },
+			.req = { .sdiag_family = families[i],
+				 .sdiag_protocol = IPPROTO_TCP,
+				 .idiag_states = 1 << TCP_LISTEN,
+				 .id.idiag_sport = htons((uint16_t)port) },
 		};
 		bool done = false;
 		int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
@@ -73,7 +76,6 @@ size_t listeners_dump(unsigned long port, struct listener_sock *out, size_t max)
 	}
 	return n;
 }
-
 
 int listeners_init(struct listeners *l, const struct bpf_maps *maps)
 {

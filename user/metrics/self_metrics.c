@@ -41,9 +41,10 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->streams_open = add(reg, "sonde_followed_connections",
 			      "HTTP/2, Redis and PostgreSQL connections whose bytes are parsed now", METRIC_GAUGE, NULL,
 			      0);
-	m->tls_unreadable = add(reg, "sonde_tls_unreadable_connections_total",
-				"TLS connections of a service in a TLS library sonde does not read: their traffic is not seen",
-				METRIC_COUNTER, service, 1);
+	m->tls_unreadable =
+		add(reg, "sonde_tls_unreadable_connections_total",
+		    "TLS connections of a service in a TLS library sonde does not read: their traffic is not seen",
+		    METRIC_COUNTER, service, 1);
 	m->tls_conns = add(reg, "sonde_tls_connections_total",
 			   "Observed connections that spoke TLS, read through the TLS library's probes", METRIC_COUNTER,
 			   NULL, 0);
@@ -70,10 +71,11 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 				   "HTTP/1 exchanges in flight lost: a newer exchange took the entry of the one used "
 				   "longest ago, the kernel's exchange table being full",
 				   METRIC_COUNTER, NULL, 0);
-	m->socks_untracked = add(reg, "sonde_sockets_untracked_total",
-				 "TCP sockets of targets whose connect time, retransmits and bytes are not followed: the "
-				 "kernel's socket table was full",
-				 METRIC_COUNTER, NULL, 0);
+	m->socks_untracked =
+		add(reg, "sonde_sockets_untracked_total",
+		    "TCP sockets of targets whose connect time, retransmits and bytes are not followed: the "
+		    "kernel's socket table was full",
+		    METRIC_COUNTER, NULL, 0);
 	m->tls_sites =
 		registry_add(reg, "sonde_tls_probe_sites",
 			     "TLS library functions probed, by file and where the breakpoint went: emulated by the "
@@ -82,7 +84,8 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->tls_processes = add(reg, "sonde_tls_uprobe_processes",
 			       "Target processes with TLS uprobes of their own (none: the probes are per file)",
 			       METRIC_GAUGE, NULL, 0);
-	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
+	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted ||
+	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
 	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
 	    !m->client_conns || !m->targets || !m->build_info || !m->spans_exported || !m->spans_dropped ||
 	    !m->notifications || !m->k8s_updates)
