@@ -96,7 +96,6 @@ static __always_inline struct sonde_conn *conn_new(struct sock *sk, __u32 servic
 	return c;
 }
 
-
 #define TCP_ESTABLISHED 1
 #define TCP_CLOSE_WAIT 8
 
@@ -124,16 +123,18 @@ static __always_inline void listener_learn(struct sock *sk, const struct sonde_c
 	bpf_map_update_elem(&listeners, &key, &who, BPF_ANY);
 }
 
-/* A TCP connection of the current process, a target, from now on: its
- * socket too, and for a server connection who serves its listener. */
-static __always_inline struct sonde_conn *conn_track(struct sock *sk, __u32 service, __u8 role, __u32 fd)
+/* A TCP connection of a target from now on, and its socket: of the
+ * current process, which for a server connection tells who serves its
+ * listener; or when who is given (softirq context), of the listener's. */
+static __always_inline struct sonde_conn *conn_track(struct sock *sk, __u32 service, __u8 role, __u32 fd,
+						     const struct sonde_listener *who)
 {
-	struct sonde_conn *c = conn_new(sk, service, role, fd, 0);
+	struct sonde_conn *c = conn_new(sk, service, role, fd, who);
 
 	if (!c)
 		return 0;
-	sock_track(sk, c->tgid, service, role, &c->peer, 0, 0);
-	if (role == SONDE_ROLE_SERVER)
+	sock_track(sk, c->tgid, service, role, &c->peer, 0, who);
+	if (role == SONDE_ROLE_SERVER && !who)
 		listener_learn(sk, c);
 	stat_inc(role == SONDE_ROLE_SERVER ? SONDE_STAT_CONNS : SONDE_STAT_CLIENT_CONNS);
 	return c;
@@ -156,7 +157,7 @@ static __always_inline struct sonde_conn *conn_adopt(struct sock *sk, __u32 fd)
 	    bpf_map_lookup_elem(&unfollowed, &key) || !select_current(&service))
 		return 0;
 	role = BPF_CORE_READ(icsk, icsk_bind_hash, fastreuse) < 0 ? SONDE_ROLE_CLIENT : SONDE_ROLE_SERVER;
-	return conn_track(sk, service, role, fd);
+	return conn_track(sk, service, role, fd, 0);
 }
 
 /* A connection accepted from a listener a target is known to serve, at
@@ -166,16 +167,11 @@ static __always_inline void conn_handshaken(struct sock *sk)
 {
 	struct sonde_listen_key key = listen_key_of(sk);
 	struct sonde_listener *who = bpf_map_lookup_elem(&listeners, &key);
-	struct sonde_conn *c;
 
 	/* A listener whose process exited is not the service's any more. */
 	if (!who || (!bpf_map_lookup_elem(&proc_conns, &who->tgid) && !bpf_map_lookup_elem(&targets, &who->tgid)))
 		return;
-	c = conn_new(sk, who->service_id, SONDE_ROLE_SERVER, SONDE_FD_UNKNOWN, who);
-	if (!c)
-		return;
-	sock_track(sk, who->tgid, who->service_id, SONDE_ROLE_SERVER, &c->peer, 0, who);
-	stat_inc(SONDE_STAT_CONNS);
+	conn_track(sk, who->service_id, SONDE_ROLE_SERVER, SONDE_FD_UNKNOWN, who);
 }
 
 /* The current process uses a connection another process made or used
@@ -191,16 +187,12 @@ static __always_inline void conn_move(struct sonde_conn *c, __u32 tgid)
 		pid_bit_set(&data_procs, tgid, 1);
 }
 
-/* The connection on sk is over: what it had in flight is emitted, and
+/* Connection c, on sk, is over: what it had in flight is emitted, and
  * its entries go. */
-static __always_inline void conn_end(__u64 sk)
+static __always_inline void conn_close(struct sonde_conn *c, __u64 sk)
 {
 	struct sonde_exchange *x;
-	struct sonde_conn *c;
 
-	c = bpf_map_lookup_elem(&conns, &sk);
-	if (!c)
-		return;
 	if (c->proto > SONDE_PROTO_HTTP1) {
 		data_emit(c, 0, 0, 0, SONDE_DATA_CLOSE);
 	} else if (c->state == SONDE_CONN_RESPONSE) {
@@ -219,13 +211,14 @@ static __always_inline void conn_end(__u64 sk)
 		conns_live_add(-1);
 }
 
-/* A server connection whose server sent its FIN is over. */
-static __always_inline void conn_end_served(__u64 sk)
+/* The connection on sk, if one is followed, is over; with servers_only,
+ * only a server's (its server sent its FIN). */
+static __always_inline void conn_end(__u64 sk, int servers_only)
 {
 	struct sonde_conn *c = bpf_map_lookup_elem(&conns, &sk);
 
-	if (c && c->role == SONDE_ROLE_SERVER)
-		conn_end(sk);
+	if (c && (!servers_only || c->role == SONDE_ROLE_SERVER))
+		conn_close(c, sk);
 }
 
 #endif

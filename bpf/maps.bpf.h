@@ -142,6 +142,17 @@ SONDE_MAP struct {
 	__type(value, struct sonde_config);
 } sonde_config SEC(".maps");
 
+/* A bit per process id (pid_bit_has, pid_bit_set): an array of words,
+ * which user space sizes from pid_max. */
+#define SONDE_PID_BITMAP(name, flags)                            \
+	SONDE_MAP struct {                                       \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                \
+		__uint(map_flags, flags);                        \
+		__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64); \
+		__type(key, __u32);                              \
+		__type(value, __u64);                            \
+	} name SEC(".maps")
+
 /* The selected processes, by pid. This and proc_conns allocate an entry
  * as a process comes, none in advance: both are emptied at exit. */
 SONDE_MAP struct {
@@ -175,24 +186,13 @@ SONDE_MAP struct {
 } proc_conns SEC(".maps");
 
 /* A bit per process id: set at its first call the TLS probes saw, cleared
- * at its next exec (not at exit: its sockets close after it). Sized like
- * followed. */
-SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
-	__type(key, __u32);
-	__type(value, __u64);
-} tls_procs SEC(".maps");
+ * at its next exec (not at exit: its sockets close after it). */
+SONDE_PID_BITMAP(tls_procs, 0);
 
 /* A bit per process with connections whose bytes go to user space: at
  * its exit user space drops those connections' parsers, as the kernel
- * closes the sockets without close(). Sized like followed. */
-SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
-	__type(key, __u32);
-	__type(value, __u64);
-} data_procs SEC(".maps");
+ * closes the sockets without close(). */
+SONDE_PID_BITMAP(data_procs, 0);
 
 /* Allocated as sockets are followed, none in advance: every TCP socket
  * reaches TCP_CLOSE through the state hook, which deletes its entry. */
@@ -255,28 +255,17 @@ SONDE_MAP struct {
 } tls_calls SEC(".maps");
 
 /* One bit per process id: set for a process once it holds a followed
- * connection, cleared at its exit. Every socket syscall of every process
+ * connection, cleared at its exit. Every send and receive of every process
  * is checked here first, an array lookup the verifier inlines. User space
- * sizes it from pid_max. */
-SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
-	__type(key, __u32);
-	__type(value, __u64);
-} followed SEC(".maps");
+ * sizes it, like the other bitmaps, from pid_max. */
+SONDE_PID_BITMAP(followed, 0);
 
 /* One bit per process id: set once a process with no followed connection
  * was found not observed, so its next sends and receives leave at this
  * bit; cleared at exec, fork and exit, and by user space (which maps it)
  * when it selects the process. Left empty with cgroup selectors, whose
- * members may move in at any time. Sized like followed. */
-SONDE_MAP struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, SONDE_PID_MAX_DEFAULT / 64);
-	__type(key, __u32);
-	__type(value, __u64);
-} strangers SEC(".maps");
+ * members may move in at any time. */
+SONDE_PID_BITMAP(strangers, BPF_F_MMAPABLE);
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -57,7 +57,7 @@ static __always_inline int sys_accept(long ret)
 	key = (__u64)sk;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c) {
-		conn_track(sk, service, SONDE_ROLE_SERVER, ret);
+		conn_track(sk, service, SONDE_ROLE_SERVER, ret, 0);
 		return 0;
 	}
 	if (c->tgid != tgid)
@@ -116,6 +116,6 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 	key = (__u64)sk;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && c->tgid == tgid && !hand_over(c, tgid))
-		conn_end(key);
+		conn_close(c, key);
 	return 0;
 }

@@ -43,7 +43,8 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			bpf_probe_read_kernel(peer.addr, 4, ctx->daddr);
 		else
 			bpf_probe_read_kernel(peer.addr, 16, ctx->daddr_v6);
-		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer, bpf_ktime_get_ns(), 0);
+		sock_track(sk, bpf_get_current_pid_tgid() >> 32, service, SONDE_ROLE_CLIENT, &peer, bpf_ktime_get_ns(),
+			   0);
 		/* Its bytes are followed too, for client requests. */
 		if (conn_new(sk, service, SONDE_ROLE_CLIENT, SONDE_FD_UNKNOWN, 0))
 			stat_inc(SONDE_STAT_CLIENT_CONNS);
@@ -58,10 +59,10 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	 * is once it sent its FIN, as it can answer nothing more (a client
 	 * that shut its side down still reads the answer). */
 	if (ctx->newstate == TCP_CLOSE) {
-		conn_end(key);
+		conn_end(key, 0);
 		bpf_map_delete_elem(&unfollowed, &key);
 	} else if (ctx->newstate == TCP_FIN_WAIT1 || ctx->newstate == TCP_LAST_ACK) {
-		conn_end_served(key);
+		conn_end(key, 1);
 	}
 	s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)

@@ -15,7 +15,7 @@
 
 /* A write's bytes are known at its entry, so it has no return probe:
  * they are framed here when the SSL object's socket is known, else at the
- * first syscall inside the call (sockets.bpf.c). A call ending where one
+ * first socket call inside the call (io.bpf.h). A call ending where one
  * that would have blocked ended is its retry, whose bytes are framed. */
 static __always_inline void tls_write(struct sonde_tls_call *a, __u32 tgid)
 {
