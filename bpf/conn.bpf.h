@@ -13,6 +13,8 @@
 /* iovecs looked through for the end of a chunked body: nginx writes the
  * last chunk within its first few. */
 #define TAIL_MAX_IOV 8
+/* Responses to pipelined requests framed in one call after its first. */
+#define SONDE_PIPELINE_MAX 32
 
 /* The first bytes of the data a syscall moved: its buffer, or the first
  * iovec, cut to what the syscall returned. */
@@ -66,36 +68,133 @@ static __always_inline int ends_with_last_chunk(const struct sonde_io *a, __u64 
 	return tail[0] == '0' && tail[1] == '\r' && tail[2] == '\n' && tail[3] == '\r' && tail[4] == '\n';
 }
 
-/* Bytes of the response moving: its head starts the response, and its
- * framing says when it is complete. */
-static __always_inline void exchange_response(struct sonde_conn *c, __u64 key, const struct sonde_io *a, long ret)
+/* Whether bytes at data start a response head. */
+static __always_inline int starts_response(__u64 data, __u32 seg_len)
 {
+	char h[5];
+
+	if (seg_len < sizeof(h) || bpf_probe_read_user(h, sizeof(h), (void *)data))
+		return 0;
+	return h[0] == 'H' && h[1] == 'T' && h[2] == 'T' && h[3] == 'P' && h[4] == '/';
+}
+
+/* The bytes of a call from its offset off on: in its buffer, or up to the
+ * end of the iovec holding that offset, among the first TAIL_MAX_IOV. */
+static __always_inline __u64 segment_at(const struct sonde_io *a, __u64 ret, __u64 off, __u32 *seg_len)
+{
+	struct iovec iov;
+	__u64 left = ret - off;
+	__u32 i;
+
+	if (!a->iovcnt) {
+		*seg_len = left > 0xffffffff ? 0xffffffff : left;
+		return a->buf + off;
+	}
+#pragma unroll
+	for (i = 0; i < TAIL_MAX_IOV; i++) {
+		if (i >= a->iovcnt)
+			return 0;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(a->buf + i * sizeof(iov))))
+			return 0;
+		if (off < iov.iov_len) {
+			left = iov.iov_len - off < left ? iov.iov_len - off : left;
+			*seg_len = left > 0xffffffff ? 0xffffffff : left;
+			return (__u64)iov.iov_base + off;
+		}
+		off -= iov.iov_len;
+	}
+	return 0;
+}
+
+/* Ends the exchange if its response's framing says it is complete.
+ * Returns the bytes of the call past its end, which start the next
+ * response: responses to pipelined requests, several in one call. */
+static __always_inline __u64 response_framed(struct sonde_conn *c, struct sonde_exchange *x, const struct sonde_io *a,
+					     long ret)
+{
+	__u64 excess;
+
+	x->ev.end_ns = bpf_ktime_get_ns();
+	if (c->resp_expected && x->ev.resp_bytes >= c->resp_expected) {
+		excess = x->ev.resp_bytes - c->resp_expected;
+		x->ev.resp_bytes = c->resp_expected;
+		exchange_emit(c, x, SONDE_END_FRAMED);
+		return excess < (__u64)ret ? excess : 0;
+	}
+	if (c->chunked && ends_with_last_chunk(a, ret))
+		exchange_emit(c, x, SONDE_END_FRAMED);
+	return 0;
+}
+
+/* The responses after the first in one call, one per bpf_loop step. */
+struct next_responses {
+	struct sonde_conn *c;
+	struct sonde_io a;
+	__u64 key;
+	long ret;
+	__u64 excess; /* the call's bytes not yet framed */
+};
+
+static long next_response(__u32 i, void *arg)
+{
+	struct next_responses *n = arg;
+	struct sonde_conn *c = n->c;
 	struct sonde_exchange *x;
 	__u32 seg_len = 0;
 	__u64 data;
 
-	if (c->state != SONDE_CONN_REQUEST && c->state != SONDE_CONN_RESPONSE)
-		return;
-	x = exchange_of(c, key);
-	if (!x)
-		return;
-	if (c->state == SONDE_CONN_REQUEST) {
+	if (!c || !n->excess || n->excess >= (__u64)n->ret)
+		return 1;
+	data = n->a.buf ? segment_at(&n->a, n->ret, n->ret - n->excess, &seg_len) : 0;
+	if (!data || !starts_response(data, seg_len))
+		return 1;
+	x = exchange_pipelined(c, n->key);
+	if (!x || !response_start(c, x, data, seg_len))
+		return 1;
+	x->ev.resp_bytes = n->excess;
+	n->excess = response_framed(c, x, &n->a, n->ret);
+	return !n->excess;
+}
+
+/* Bytes of the response moving: its head starts the response, and its
+ * framing says when it is complete. Response bytes on a connection at
+ * rest that spoke HTTP start the response to a pipelined request. */
+static __always_inline void exchange_response(struct sonde_conn *c, __u64 key, const struct sonde_io *a, long ret)
+{
+	struct next_responses n = { .c = c, .key = key, .ret = ret };
+	struct sonde_exchange *x;
+	__u32 seg_len = 0;
+	__u64 data = 0;
+
+	if (c->state != SONDE_CONN_RESPONSE) {
 		data = a->buf ? first_segment(a, ret, &seg_len) : 0;
 		/* Body bytes by sendfile before any head: not HTTP framing we
 		 * know, so the exchange waits for its next event. */
-		if (!data || !response_start(c, x, data, seg_len))
+		if (!data)
 			return;
 	}
+	if (c->state == SONDE_CONN_IDLE && c->spoke) {
+		if (!starts_response(data, seg_len))
+			return;
+		x = exchange_pipelined(c, key);
+	} else if (c->state == SONDE_CONN_REQUEST || c->state == SONDE_CONN_RESPONSE) {
+		x = exchange_of(c, key);
+	} else {
+		return;
+	}
+	if (!x)
+		return;
+	if (c->state == SONDE_CONN_REQUEST && !response_start(c, x, data, seg_len))
+		return;
 	x->ev.resp_bytes += ret;
-	x->ev.end_ns = bpf_ktime_get_ns();
-	if (c->resp_expected && x->ev.resp_bytes >= c->resp_expected)
-		exchange_emit(c, x, SONDE_END_FRAMED);
-	else if (c->chunked && ends_with_last_chunk(a, ret))
-		exchange_emit(c, x, SONDE_END_FRAMED);
+	n.excess = response_framed(c, x, a, ret);
+	if (n.excess) {
+		n.a = *a;
+		bpf_loop(SONDE_PIPELINE_MAX, next_response, &n, 0);
+	}
 }
 
-static __always_inline void exchange_request_bytes(struct sonde_conn *c, __u64 key, const struct sonde_io *a,
-						   long ret)
+static __always_inline void exchange_request_bytes(struct sonde_conn *c, __u64 key, const struct sonde_io *a, long ret)
 {
 	__u32 seg_len = 0;
 	__u64 data;

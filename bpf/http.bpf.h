@@ -127,8 +127,43 @@ static __always_inline void request_append(struct sonde_exchange *x, __u64 data,
 		x->ev.req_len = off + len;
 }
 
-static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __u64 data, __u32 seg_len,
-					     __u64 total, __u32 tid)
+/* What starts afresh with each exchange on c. */
+static __always_inline void exchange_begin(struct sonde_conn *c, struct sonde_exchange *x, __u64 start_ns, __u32 tid)
+{
+	x->ev.start_ns = start_ns;
+	x->ev.end_ns = 0;
+	x->ev.resp_len = 0;
+	x->ev.resp_bytes = 0;
+	x->ev.tid = tid;
+	bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
+	c->resp_expected = 0;
+	c->chunked = 0;
+	c->state = SONDE_CONN_REQUEST;
+}
+
+/* The exchange of a response that no request of its own started: it
+ * answers a request the client pipelined, read with an earlier one, which
+ * user space pairs it with. No request bytes, no start time; a HEAD
+ * request among them is not known here. */
+static __always_inline struct sonde_exchange *exchange_pipelined(struct sonde_conn *c, __u64 key)
+{
+	struct sonde_exchange *x = bpf_map_lookup_elem(&exchanges, &key);
+
+	if (x)
+		exchange_init(c, x);
+	else
+		x = exchange_new(c, key);
+	if (!x)
+		return 0;
+	x->ev.req_len = 0;
+	x->ev.req_bytes = 0;
+	c->is_head = 0;
+	exchange_begin(c, x, 0, (__u32)bpf_get_current_pid_tgid());
+	return x;
+}
+
+static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __u64 data, __u32 seg_len, __u64 total,
+					     __u32 tid)
 {
 	struct sonde_exchange *x;
 
@@ -178,16 +213,8 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 			exchange_init(c, x);
 		}
 		c->spoke = 1;
-		x->ev.start_ns = bpf_ktime_get_ns();
-		x->ev.end_ns = 0;
 		x->ev.req_bytes = total;
-		x->ev.resp_len = 0;
-		x->ev.resp_bytes = 0;
-		x->ev.tid = tid;
-		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
-		c->resp_expected = 0;
-		c->chunked = 0;
-		c->state = SONDE_CONN_REQUEST;
+		exchange_begin(c, x, bpf_ktime_get_ns(), tid);
 		return;
 	}
 	x = exchange_of(c, key);
@@ -317,8 +344,7 @@ extern int sonde_head_scan(struct sonde_scratch *sc, struct head_framing *f);
 
 /* Starts the response at its first bytes. Returns 0 for an interim 1xx
  * response, which belongs to the request still in progress. */
-static __always_inline int response_start(struct sonde_conn *c, struct sonde_exchange *x, __u64 data,
-					  __u32 seg_len)
+static __always_inline int response_start(struct sonde_conn *c, struct sonde_exchange *x, __u64 data, __u32 seg_len)
 {
 	struct head_framing f = {};
 	struct sonde_scratch *s;

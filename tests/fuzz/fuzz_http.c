@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The HTTP/1.x parser on arbitrary bytes: heads of both kinds, the
- * prefixes the kernel captures, and the same bytes as a traceparent value. */
+ * prefixes the kernel captures, pipelined requests split, and the same
+ * bytes as a traceparent value. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,5 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	http_parse_status_prefix(buf, size);
 	memset(&head, 0, sizeof(head));
 	http_parse_request_prefix(buf, size, &head);
+	/* Pipelined requests: each split must stay within the bytes. */
+	for (size_t off = 0, next; off < size; off += next) {
+		next = http_request_next(buf + off, size - off);
+		if (!next)
+			break;
+		if (next > size - off)
+			abort();
+	}
 	return 0;
 }

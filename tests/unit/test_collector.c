@@ -70,22 +70,36 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void feed(struct fixture *f, uint32_t service, const char *req, const char *resp, uint64_t dur_ns)
+static void feed_event(struct fixture *f, uint32_t service, uint64_t conn_id, const char *req, const char *resp,
+		       uint64_t start_ns, uint64_t end_ns)
 {
 	struct sonde_http_event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SONDE_EVENT_HTTP;
 	ev.role = SONDE_ROLE_SERVER;
+	ev.conn_id = conn_id;
 	ev.service_id = service;
-	ev.start_ns = 1000000;
-	ev.end_ns = ev.start_ns + dur_ns;
+	ev.start_ns = start_ns;
+	ev.end_ns = end_ns;
 	ev.req_len = (uint16_t)(strlen(req) < SONDE_REQ_CAP ? strlen(req) : SONDE_REQ_CAP);
 	memcpy(ev.req, req, ev.req_len);
 	ev.resp_len = (uint16_t)(strlen(resp) < SONDE_RESP_CAP ? strlen(resp) : SONDE_RESP_CAP);
 	memcpy(ev.resp, resp, ev.resp_len);
 	strcpy(ev.comm, "python3");
 	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+}
+
+static void feed(struct fixture *f, uint32_t service, const char *req, const char *resp, uint64_t dur_ns)
+{
+	feed_event(f, service, 0, req, resp, 1000000, 1000000 + dur_ns);
+}
+
+/* An exchange on connection conn_id, read at 1 ms: one without request
+ * bytes is a response to a pipelined request. */
+static void feed_conn(struct fixture *f, uint64_t conn_id, const char *req, const char *resp, uint64_t end_ns)
+{
+	feed_event(f, f->web, conn_id, req, resp, *req ? 1000000 : 0, end_ns);
 }
 
 static const char *render(struct fixture *f)
@@ -139,6 +153,37 @@ static void test_red_counts(void **state)
 	assert_line(f, "microservice_errors_total{service=\"web\",type=\"http_5xx\"} 1");
 	assert_line(f, "sonde_events_total 5");
 	assert_no_text(f, "secret");
+}
+
+/* Pipelined requests: three read at once, a fourth read while two wait;
+ * each response, in order, answers the oldest one waiting, timed from the
+ * read that held it. A response with none waiting is counted lost. */
+static void test_pipelined(void **state)
+{
+	struct fixture *f = *state;
+
+	feed_conn(f, 9,
+		  "GET /a/1 HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyzGET /c HTTP/1.1\r\n\r\n",
+		  "HTTP/1.1 200 OK\r\n", 1500000);
+	feed_conn(f, 9, "", "HTTP/1.1 201 Created\r\n", 2500000);
+	feed_conn(f, 9, "GET /d HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\n", 3500000);
+	feed_conn(f, 9, "", "HTTP/1.1 503 No\r\n", 4500000);
+	feed_conn(f, 9, "", "HTTP/1.1 500 No\r\n", 5500000);
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/a/{id}\",status=\"200\"} 1");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"POST\","
+		       "endpoint=\"/b\",status=\"201\"} 1");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/c\",status=\"404\"} 1");
+	assert_line(f, "microservice_requests_total{service=\"web\",protocol=\"http\",method=\"GET\","
+		       "endpoint=\"/d\",status=\"503\"} 1");
+	/* /c waited from the first read, at 1 ms, to its response at 3.5 ms. */
+	assert_line(f, "microservice_request_duration_seconds_bucket{service=\"web\",protocol=\"http\","
+		       "method=\"GET\",endpoint=\"/c\",status=\"404\",le=\"0.001\"} 0");
+	assert_line(f, "microservice_request_duration_seconds_bucket{service=\"web\",protocol=\"http\","
+		       "method=\"GET\",endpoint=\"/c\",status=\"404\",le=\"0.0025\"} 1");
+	assert_line(f, "sonde_parse_failures_total{kind=\"pipeline\"} 1");
+	assert_no_text(f, "status=\"500\"");
 }
 
 static void test_service_by_comm(void **state)
@@ -449,6 +494,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_red_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_by_comm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_request_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_cap, setup, teardown),

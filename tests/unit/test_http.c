@@ -159,13 +159,34 @@ static void test_request_prefix(void **state)
 	assert_int_equal(http_parse_request_prefix("GET /a\x01b", 8, &h), -EBADMSG);
 }
 
+/* Where a pipelined request starts, past the one before and its body. */
+static void test_request_next(void **state)
+{
+	static const char two[] = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+	static const char body[] = "POST /a HTTP/1.1\r\nContent-Length: 4\r\n\r\nGET GET /b HTTP/1.1\r\n\r\n";
+	static const char chunked[] =
+		"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+	static const char cut[] = "GET /a HTTP/1.1\r\n\r\nGET /b/c";
+	static const char junk[] = "GET /a HTTP/1.1\r\n\r\n\x16\x03\x01";
+
+	(void)state;
+	assert_int_equal(http_request_next(two, sizeof(two) - 1), 19);
+	assert_int_equal(http_request_next(two + 19, sizeof(two) - 20), 0);
+	assert_int_equal(http_request_next(body, sizeof(body) - 1), 43);
+	assert_int_equal(http_request_next(body, 42), 0);
+	assert_int_equal(http_request_next(chunked, sizeof(chunked) - 1), 0);
+	assert_int_equal(http_request_next(cut, sizeof(cut) - 1), 19);
+	assert_int_equal(http_request_next(junk, sizeof(junk) - 1), 0);
+	assert_int_equal(http_request_next("GET /a HTT", 10), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_head),	 cmocka_unit_test(test_response_head),
 		cmocka_unit_test(test_truncated_prefix), cmocka_unit_test(test_junk),
 		cmocka_unit_test(test_huge_headers),	 cmocka_unit_test(test_status_prefix),
-		cmocka_unit_test(test_request_prefix),
+		cmocka_unit_test(test_request_prefix),	 cmocka_unit_test(test_request_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

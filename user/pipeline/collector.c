@@ -29,17 +29,20 @@ int collector_init(struct collector *c, const struct collector_config *cfg)
 	if (!c->peers)
 		return -ENOMEM;
 	peers_init(c->peers, cfg->peers_per_service);
-	if (streams_init(&c->streams, STREAMS_MAX)) {
-		free(c->peers);
-		c->peers = NULL;
+	c->pipelined = malloc(sizeof(*c->pipelined));
+	if (!c->pipelined || streams_init(&c->streams, STREAMS_MAX)) {
+		collector_free(c);
 		return -ENOMEM;
 	}
+	pipelined_init(c->pipelined);
 	return 0;
 }
 
 void collector_free(struct collector *c)
 {
 	streams_free(&c->streams);
+	free(c->pipelined);
+	c->pipelined = NULL;
 	free(c->peers);
 	c->peers = NULL;
 }
@@ -128,11 +131,44 @@ static void emit(struct collector *c, const struct origin *o, struct exchange *x
 	sinks_emit(c->cfg.sinks, x);
 }
 
+static void count_failures(struct collector *c, const char *kind, unsigned n)
+{
+	while (n--)
+		count_failure(c, kind);
+}
+
+/* The request an exchange's response answers: the oldest one a client
+ * pipelined on its connection, when any waits; else the first in its own
+ * bytes. The requests after that one wait for the responses to come.
+ * -ENOENT for a response whose request was not captured. */
+static int exchange_request(struct collector *c, const struct sonde_http_event *ev, struct pipelined_taken *out)
+{
+	bool cut = ev->req_len == SONDE_REQ_CAP;
+	size_t next;
+
+	if (ev->req_len && !pipelined_waiting(c->pipelined, ev->tgid, ev->conn_id)) {
+		next = http_request_next(ev->req, ev->req_len);
+		if (next)
+			count_failures(c, "pipeline",
+				       pipelined_push(c->pipelined, ev->tgid, ev->conn_id, ev->req + next,
+						      ev->req_len - next, cut, ev->start_ns));
+		out->start_ns = ev->start_ns;
+		out->len = next ? next : ev->req_len;
+		out->cut = cut && !next;
+		memcpy(out->buf, ev->req, out->len);
+		return 0;
+	}
+	count_failures(c, "pipeline",
+		       pipelined_push(c->pipelined, ev->tgid, ev->conn_id, ev->req, ev->req_len, cut, ev->start_ns));
+	return pipelined_take(c->pipelined, ev->tgid, ev->conn_id, out);
+}
+
 static void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
 {
 	const struct origin o = { ev->role, ev->service_id, ev->tgid, ev->tid, ev->cgroup_id, ev->comm, &ev->peer };
 	char route[ROUTE_MAX], status_label[12];
 	int client = ev->role == SONDE_ROLE_CLIENT;
+	struct pipelined_taken mine;
 	struct http_head req;
 	int status;
 
@@ -141,10 +177,13 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		count_failure(c, "event");
 		return;
 	}
+	if (exchange_request(c, ev, &mine) < 0) {
+		count_failure(c, "pipeline");
+		return;
+	}
 	memset(&req, 0, sizeof(req));
-	http_parse_head(HTTP_REQUEST, ev->req, ev->req_len, &req);
-	if (!req.start_line_ok &&
-	    (ev->req_len < SONDE_REQ_CAP || http_parse_request_prefix(ev->req, ev->req_len, &req))) {
+	http_parse_head(HTTP_REQUEST, mine.buf, mine.len, &req);
+	if (!req.start_line_ok && (!mine.cut || http_parse_request_prefix(mine.buf, mine.len, &req))) {
 		count_failure(c, "request");
 		return;
 	}
@@ -168,7 +207,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		.target = req.target,
 		.host = req.host,
 		.traceparent = req.traceparent,
-		.start_ns = ev->start_ns,
+		.start_ns = mine.start_ns,
 		.end_ns = ev->end_ns,
 		.fault = client || (status >= 0 && status < 500) ? NULL :
 			 status < 0				 ? "malformed_response" :

@@ -12,6 +12,7 @@
 
 #include "identity/identity.h"
 #include "pipeline/peers.h"
+#include "pipeline/pipelined.h"
 #include "pipeline/services.h"
 #include "pipeline/streams.h"
 
@@ -42,6 +43,7 @@ struct collector {
 	struct collector_config cfg;
 	struct peers *peers;
 	struct streams streams; /* HTTP/2, Redis and PostgreSQL connections */
+	struct pipelined *pipelined; /* HTTP/1.1 requests waiting behind others */
 };
 
 int collector_init(struct collector *c, const struct collector_config *cfg);

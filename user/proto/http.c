@@ -240,3 +240,26 @@ int http_parse_head(enum http_kind kind, const char *buf, size_t len, struct htt
 		pos = next;
 	}
 }
+
+size_t http_request_next(const char *buf, size_t len)
+{
+	struct http_head h, next;
+	int n = http_parse_head(HTTP_REQUEST, buf, len, &h);
+	size_t end;
+
+	if (n <= 0 || h.chunked)
+		return 0;
+	end = (size_t)n;
+	if (h.content_length > 0) {
+		if ((uint64_t)h.content_length >= len - end)
+			return 0;
+		end += (size_t)h.content_length;
+	}
+	if (end >= len)
+		return 0;
+	/* The start line whole, or cut by the end of the bytes. */
+	n = http_parse_head(HTTP_REQUEST, buf + end, len - end, &next);
+	if (n > 0 || next.start_line_ok || !http_parse_request_prefix(buf + end, len - end, &next))
+		return end;
+	return 0;
+}

@@ -48,4 +48,11 @@ int http_parse_status_prefix(const char *p, size_t n);
  * which may be cut mid-way, is dropped. 0 or -EBADMSG. */
 int http_parse_request_prefix(const char *p, size_t n, struct http_head *h);
 
+/* Where the request after the one at the start of buf begins, when a
+ * client pipelined it: past the first request's head and its
+ * Content-Length body, bytes that start a request line. 0 when there is
+ * none, or when the first request's end cannot be told (a chunked body,
+ * a head cut short). */
+size_t http_request_next(const char *buf, size_t len);
+
 #endif
