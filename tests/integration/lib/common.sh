@@ -131,7 +131,9 @@ promtool_check() {
 # with a second port, the same server over TLS there, with a self-signed
 # certificate made for the test. NGINX names another binary; TMP/NGINX_DIR
 # its directory (default nginx); NGINX_CONNECTIONS its worker_connections
-# (default 512); sets NGINX_PID, the master's.
+# (default 512); NGINX_ACCESS_LOG a file for its access log, one
+# "METHOD URI STATUS" line a request (default none); sets NGINX_PID, the
+# master's.
 start_nginx() { # port [tls port [HTTP/2 over TLS port]]
 	local dir=$TMP/${NGINX_DIR:-nginx} tls=
 	# Workers run unprivileged: they must reach the document root.
@@ -152,7 +154,8 @@ pid $dir/nginx.pid;
 error_log $dir/error.log;
 events { worker_connections ${NGINX_CONNECTIONS:-512}; }
 http {
-	access_log off;
+	log_format plain '\$request_method \$uri \$status';
+	access_log ${NGINX_ACCESS_LOG:-off}${NGINX_ACCESS_LOG:+ plain};
 	sendfile on;
 	client_body_temp_path $dir/body;
 	proxy_temp_path $dir/proxy;
