@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* What a process maps is not to be trusted: arbitrary bytes as an ELF file
- * (symbols, segments, the code at a symbol) and as code to decode for a
- * probe site, never a crash. */
+ * (symbols, segments, the code at a symbol, Go's build version) and as
+ * code to decode for a probe site or return instructions, never a crash. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,11 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	struct binary b;
 	struct site s;
-	uint64_t vaddr, offset;
-	int fd;
+	uint64_t vaddr, offset, fsize, rets[8];
+	int fd, major, minor;
 
 	for (size_t at = 0; at < size && at < 16; at++)
 		sites_find(read_bytes, &code, 0x1000 + at, &s);
+	sites_returns(read_bytes, &code, 0x1000, size, rets, 8);
 	fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -68,6 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sites_find(read_binary, &b, vaddr, &s);
 			}
 			binary_symbol(&b, "SSL_write", &vaddr);
+			if (!binary_function(&b, "crypto/tls.(*Conn).Read", &vaddr, &fsize))
+				sites_returns(read_binary, &b, vaddr, fsize, rets, 8);
+			binary_go_version(&b, &major, &minor);
 			binary_close(&b);
 		}
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Where uprobes go: ELF symbols and segments, and the sites the kernel
- * emulates, on code of the test's own and on the system's libssl. */
+ * emulates, on code of the test's own and on the system's libssl; Go's
+ * prologues, return instructions and build version. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,6 +103,69 @@ static void test_arguments_changed(void **state)
 	assert_int_equal(sites_find(read_code, &c, 0x5000, &s), -EIO);
 }
 
+/* Go's prologue checks the stack, then branches: the branch is the site. */
+static void test_go_prologue(void **state)
+{
+	struct code c = { 0 };
+	struct site s;
+
+	(void)state;
+	/* cmp 0x10(%r14),%rsp; jbe: crypto/tls.(*Conn).Read. */
+	memcpy(c.at1000, "\x49\x3b\x66\x10\x0f\x86\xc2\x03\x00\x00\x48\x83\xec\x68", 14);
+	assert_int_equal(sites_find(read_code, &c, 0x1000, &s), 0);
+	assert_int_equal(s.vaddr, 0x1004);
+	assert_int_equal(s.kind, SITE_EMULATED);
+	assert_false(s.followed);
+	/* lea -0x68(%rsp),%r12; cmp 0x10(%r14),%r12; jbe: a larger frame's, Write. */
+	memcpy(c.at1000, "\x4c\x8d\x64\x24\x98\x4d\x3b\x66\x10\x0f\x86\x64\x07\x00\x00", 15);
+	assert_int_equal(sites_find(read_code, &c, 0x1000, &s), 0);
+	assert_int_equal(s.vaddr, 0x1009);
+	assert_int_equal(s.kind, SITE_EMULATED);
+	/* A lea into an argument register changes what the branch sees. */
+	memcpy(c.at1000, "\x48\x8d\x7c\x24\x98\x4d\x3b\x66\x10\x0f\x86\x64\x07\x00\x00", 15);
+	assert_int_equal(sites_find(read_code, &c, 0x1000, &s), 0);
+	assert_int_equal(s.vaddr, 0x1000);
+	assert_int_equal(s.kind, SITE_SINGLE_STEPPED);
+}
+
+/* Every return instruction of a function, for Go's return probes. */
+static void test_returns(void **state)
+{
+	struct code c = { 0 };
+	uint64_t rets[4];
+
+	(void)state;
+	/* push %rbp; test %eax,%eax; je +1; ret; pop %rbp; ret; then padding. */
+	memcpy(c.at1000, "\x55\x85\xc0\x74\x01\xc3\x5d\xc3\xcc\xcc", 10);
+	assert_int_equal(sites_returns(read_code, &c, 0x1000, 10, rets, 4), 2);
+	assert_int_equal(rets[0], 0x1005);
+	assert_int_equal(rets[1], 0x1007);
+	assert_int_equal(sites_returns(read_code, &c, 0x1000, 10, rets, 1), -E2BIG);
+	assert_int_equal(sites_returns(read_code, &c, 0x1000, 0, rets, 4), -E2BIG);
+	/* Past the code there is: the function cannot be read whole. */
+	assert_int_equal(sites_returns(read_code, &c, 0x1000, 0x80, rets, 4), -EIO);
+}
+
+/* The version a Go toolchain writes into .go.buildinfo, here this test's own. */
+static const char go_buildinfo[]
+	__attribute__((section(".go.buildinfo"), used, aligned(16))) = "\xff Go buildinf:\x08\x02"
+								       "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+								       "\x08go1.19.8";
+
+static void test_go_version(void **state)
+{
+	struct binary b;
+	int major, minor;
+
+	(void)state;
+	(void)go_buildinfo;
+	assert_int_equal(binary_open(&b, "/proc/self/exe"), 0);
+	assert_int_equal(binary_go_version(&b, &major, &minor), 0);
+	assert_int_equal(major, 1);
+	assert_int_equal(minor, 19);
+	binary_close(&b);
+}
+
 static ssize_t read_binary(void *arg, uint64_t vaddr, uint8_t *buf, size_t n)
 {
 	return binary_read(arg, vaddr, buf, n);
@@ -158,7 +222,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_emulated),	  cmocka_unit_test(test_follow_first_call),
 		cmocka_unit_test(test_arguments_changed), cmocka_unit_test(test_system_libssl),
-		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_not_elf),		  cmocka_unit_test(test_go_prologue),
+		cmocka_unit_test(test_returns),		  cmocka_unit_test(test_go_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

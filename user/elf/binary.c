@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,7 +61,7 @@ static int same_name(const char *sym, const char *name)
 	return !strncmp(sym, name, n) && (sym[n] == 0 || sym[n] == '@');
 }
 
-static int find_in(Elf *elf, Elf64_Word type, const char *name, uint64_t *vaddr)
+static int find_in(Elf *elf, Elf64_Word type, const char *name, uint64_t *vaddr, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
 
@@ -80,6 +81,7 @@ static int find_in(Elf *elf, Elf64_Word type, const char *name, uint64_t *vaddr)
 			sym_name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (sym_name && same_name(sym_name, name)) {
 				*vaddr = sym.st_value;
+				*size = sym.st_size;
 				return 0;
 			}
 		}
@@ -87,11 +89,65 @@ static int find_in(Elf *elf, Elf64_Word type, const char *name, uint64_t *vaddr)
 	return -ENOENT;
 }
 
+int binary_function(const struct binary *b, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	if (!find_in(b->elf, SHT_SYMTAB, name, vaddr, size))
+		return 0;
+	return find_in(b->elf, SHT_DYNSYM, name, vaddr, size);
+}
+
 int binary_symbol(const struct binary *b, const char *name, uint64_t *vaddr)
 {
-	if (!find_in(b->elf, SHT_SYMTAB, name, vaddr))
-		return 0;
-	return find_in(b->elf, SHT_DYNSYM, name, vaddr);
+	uint64_t size;
+
+	return binary_function(b, name, vaddr, &size);
+}
+
+/* The bytes of the section called name, or NULL. */
+static Elf_Data *section_data(Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t names;
+
+	if (elf_getshdrstrndx(elf, &names))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *n;
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_PROGBITS && (n = elf_strptr(elf, names, sh.sh_name)) &&
+		    !strcmp(n, name))
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+int binary_go_version(const struct binary *b, int *major, int *minor)
+{
+	static const char magic[] = "\xff Go buildinf:";
+	Elf_Data *d = section_data(b->elf, ".go.buildinfo");
+	const uint8_t *p;
+	char text[0x80];
+	size_t len;
+
+	/* The header: magic, pointer size, flags; with flag 2 (Go 1.18 on)
+	 * the version follows at 32 as a length byte and its text. */
+	if (!d || !d->d_buf || d->d_size < 34)
+		return -ENOENT;
+	p = d->d_buf;
+	if (memcmp(p, magic, sizeof(magic) - 1))
+		return -ENOENT;
+	if (!(p[15] & 2))
+		return -ENOTSUP;
+	len = p[32];
+	if (len >= 0x80 || 33 + len > d->d_size || len < 5 || memcmp(p + 33, "go", 2))
+		return -EBADMSG;
+	memcpy(text, p + 35, len - 2);
+	text[len - 2] = 0;
+	*major = *minor = 0;
+	if (sscanf(text, "%d.%d", major, minor) < 1)
+		return -EBADMSG;
+	return 0;
 }
 
 int binary_offset(const struct binary *b, uint64_t vaddr, uint64_t *offset)

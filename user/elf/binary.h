@@ -28,6 +28,12 @@ void binary_close(struct binary *b);
  * .symtab or, stripped, .dynsym (a versioned name matches too: SSL_read
  * is SSL_read@@OPENSSL_3.0.0). 0 or -ENOENT. */
 int binary_symbol(const struct binary *b, const char *name, uint64_t *vaddr);
+/* The same, with the function's size in bytes (0 if the table has none). */
+int binary_function(const struct binary *b, const char *name, uint64_t *vaddr, uint64_t *size);
+/* The Go release that built the executable, from its .go.buildinfo (Go
+ * 1.18 and later write the version there): 0, -ENOENT for no Go
+ * executable, -ENOTSUP for an older Go's, -EBADMSG. */
+int binary_go_version(const struct binary *b, int *major, int *minor);
 /* The file offset of an address in an executable segment; 0 or -ENOENT. */
 int binary_offset(const struct binary *b, uint64_t vaddr, uint64_t *offset);
 /* Up to n bytes of code from vaddr, stopping at its segment's end; how

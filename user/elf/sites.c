@@ -19,8 +19,7 @@ struct disasm {
 	cs_err (*open)(cs_arch arch, cs_mode mode, csh *handle);
 	cs_err (*option)(csh handle, cs_opt_type type, size_t value);
 	cs_err (*close)(csh *handle);
-	size_t (*disasm)(csh handle, const uint8_t *code, size_t size, uint64_t address, size_t count,
-			 cs_insn **insn);
+	size_t (*disasm)(csh handle, const uint8_t *code, size_t size, uint64_t address, size_t count, cs_insn **insn);
 	bool (*disasm_iter)(csh handle, const uint8_t **code, size_t *size, uint64_t *address, cs_insn *insn);
 	cs_insn *(*malloc)(csh handle);
 	void (*free)(cs_insn *insn, size_t count);
@@ -83,6 +82,8 @@ static int disasm_open(struct disasm *d)
 /* Instructions looked at before the function's first call. */
 #define SITES_WALK_MAX 16
 #define SITES_CODE_MAX 96
+/* The longest function whose returns are found. */
+#define SITES_FUNC_MAX 65536
 
 bool sites_emulated(const uint8_t *code, size_t n)
 {
@@ -127,7 +128,8 @@ static void describe(const cs_insn *insn, char out[64])
 }
 
 /* The first instruction at vaddr, decoded; 0 or -EIO. */
-static int first_insn(const struct disasm *d, sites_read_fn read, void *arg, uint64_t vaddr, uint8_t *code, size_t *n, cs_insn **insn)
+static int first_insn(const struct disasm *d, sites_read_fn read, void *arg, uint64_t vaddr, uint8_t *code, size_t *n,
+		      cs_insn **insn)
 {
 	ssize_t got = read(arg, vaddr, code, SITES_CODE_MAX);
 
@@ -167,6 +169,52 @@ static int first_callee(const struct disasm *d, const uint8_t *code, size_t n, u
 	return ret;
 }
 
+/* Whether insn leaves every argument register alone, in C's ABI and Go's:
+ * a compare, or a lea into r12 or r13 (Go's stack check starts with one
+ * when the frame is large). */
+static bool keeps_arguments(const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	if (insn->id == X86_INS_CMP || insn->id == X86_INS_TEST)
+		return true;
+	return insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	       (x->operands[0].reg == X86_REG_R12 || x->operands[0].reg == X86_REG_R13);
+}
+
+/* Go's prologue compares the stack pointer with the goroutine's limit and
+ * branches: the branch, which the kernel emulates, sees the arguments as
+ * the entry did. 0 with the site in out, or -ENOENT. */
+static int past_stack_check(const struct disasm *d, const uint8_t *code, size_t n, uint64_t vaddr, struct site *out)
+{
+	cs_insn *insn = d->malloc(d->cs);
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	int ret = -ENOENT;
+
+	if (!insn)
+		return -ENOMEM;
+	for (int i = 0; i < 3; i++) {
+		uint64_t at = addr;
+		size_t left = n;
+		const uint8_t *here = p;
+
+		if (!d->disasm_iter(d->cs, &p, &n, &addr, insn))
+			break;
+		if (i && sites_emulated(here, left)) {
+			out->vaddr = at;
+			out->kind = SITE_EMULATED;
+			describe(insn, out->insn);
+			ret = 0;
+			break;
+		}
+		if (!keeps_arguments(insn))
+			break;
+	}
+	d->free(insn, 1);
+	return ret;
+}
+
 int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out)
 {
 	uint8_t code[SITES_CODE_MAX], callee_code[SITES_CODE_MAX];
@@ -198,6 +246,8 @@ int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out)
 		out->kind = SITE_EMULATED;
 		goto out;
 	}
+	if (!past_stack_check(&d, code, n, vaddr, out))
+		goto out;
 	if (first_callee(&d, code, n, vaddr, &target) ||
 	    first_insn(&d, read, arg, target, callee_code, &callee_n, &callee) ||
 	    !sites_emulated(callee_code, callee_n))
@@ -243,4 +293,45 @@ bool sites_calls(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t target)
 		d.free(insn, 1);
 	disasm_close(&d);
 	return found;
+}
+
+int sites_returns(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t size, uint64_t *out, size_t max)
+{
+	uint8_t code[SITES_FUNC_MAX];
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	struct disasm d;
+	cs_insn *insn;
+	size_t n, found = 0;
+	ssize_t got;
+	int ret = 0;
+
+	if (!size || size > sizeof(code))
+		return -E2BIG;
+	got = read(arg, vaddr, code, (size_t)size);
+	if (got != (ssize_t)size)
+		return -EIO;
+	if (disasm_open(&d))
+		return -ENOENT;
+	insn = d.malloc(d.cs);
+	n = (size_t)size;
+	while (insn && !ret && n) {
+		if (!d.disasm_iter(d.cs, &p, &n, &addr, insn)) {
+			/* Padding between functions ends the code. */
+			if (*p == 0xcc)
+				break;
+			ret = -EBADMSG;
+		} else if (d.insn_group(d.cs, insn, CS_GRP_RET)) {
+			if (found == max)
+				ret = -E2BIG;
+			else
+				out[found++] = insn->address;
+		}
+	}
+	if (!insn)
+		ret = -ENOMEM;
+	if (insn)
+		d.free(insn, 1);
+	disasm_close(&d);
+	return ret ? ret : (int)found;
 }

@@ -25,12 +25,19 @@ struct site {
 typedef ssize_t (*sites_read_fn)(void *arg, uint64_t vaddr, uint8_t *buf, size_t n);
 
 /* The entry for an entry and a return probe on the function at vaddr: the
- * function itself when the kernel emulates its first instruction; else the
+ * function itself when the kernel emulates its first instruction, or the
+ * branch of a stack check when it comes first (Go's); else the
  * function it calls before any branch, with its first four arguments
  * untouched (so it takes the same ones), when that one's first instruction
  * is emulated; else the function itself, single-stepped. 0, or -EIO when
  * no instruction decodes at vaddr. */
 int sites_find(sites_read_fn read, void *arg, uint64_t vaddr, struct site *out);
+/* The return instructions of the function of size bytes at vaddr, read
+ * from start to end, into out: how many (up to max), -E2BIG for more or
+ * a longer function, -EBADMSG for bytes that do not decode, -ENOENT
+ * without capstone. For a function whose stack moves (Go's), where a
+ * uretprobe's rewritten return address would go with it. */
+int sites_returns(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t size, uint64_t *out, size_t max);
 /* Whether the function at vaddr calls target within its first
  * instructions, read in a straight line. */
 bool sites_calls(sites_read_fn read, void *arg, uint64_t vaddr, uint64_t target);
