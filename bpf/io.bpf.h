@@ -26,15 +26,18 @@ static __always_inline void tls_socket(struct sonde_conn *c, int received)
 
 	if (c->blind < SONDE_TLS_BLIND_CALLS && ++c->blind == SONDE_TLS_BLIND_CALLS)
 		tls_unreadable(c);
-	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
-				 received ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	a = tls_call_current(c->tgid, received);
 	if (!a)
 		return;
 	if (a->ssl && !(a->write && received)) {
-		a->sk = c->sk;
-		if (a->write && !a->done) {
-			struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = c->tgid };
+		struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = c->tgid };
 
+		a->sk = c->sk;
+		if (a->bind) {
+			a->bind = 0;
+			tls_bind(&key, c);
+		}
+		if (a->write && !a->done) {
 			a->done = 1;
 			tls_bind(&key, c);
 			tls_plain(c, a->buf, a->num, 0);
@@ -46,7 +49,8 @@ static __always_inline void tls_socket(struct sonde_conn *c, int received)
 }
 
 /* A TLS write's send that would block: the call returns without its
- * bytes sent, and the library's retry ends where it did. */
+ * bytes sent, and the library's retry ends where it did. Go's retries
+ * inside the call. */
 static __always_inline void tls_blocked(__u64 sk, __u32 tgid)
 {
 	struct sonde_ssl_conn *known;
@@ -55,7 +59,7 @@ static __always_inline void tls_blocked(__u64 sk, __u32 tgid)
 	struct sonde_conn *c;
 
 	c = bpf_map_lookup_elem(&conns, &sk);
-	if (!c || !c->tls)
+	if (!c || !c->tls || pid_bit_has(&go_procs, tgid))
 		return;
 	a = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
 	if (!a || !a->ssl || !a->write || !a->done)

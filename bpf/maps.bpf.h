@@ -74,7 +74,8 @@ struct sonde_io {
 	__u32 fd;
 };
 
-/* A TLS library call in flight, in the thread's own storage. */
+/* A TLS library call in flight, in the thread's own storage (Go's: in
+ * go_calls, by goroutine). */
 struct sonde_tls_call {
 	__u64 ssl; /* the SSL object, 0 if none */
 	__u64 buf; /* its plaintext buffer */
@@ -88,7 +89,8 @@ struct sonde_tls_call {
 	__u64 num; /* a write's byte count */
 	__u8 write; /* the call is a write: it has no return probe */
 	__u8 done; /* the write's bytes are framed */
-	__u8 pad[6];
+	__u8 bind; /* a handshake: the next socket call names the SSL object's socket */
+	__u8 pad[5];
 };
 
 /* A TCP socket of a target, keyed by its struct sock address: what the
@@ -189,6 +191,10 @@ SONDE_MAP struct {
  * at its next exec (not at exit: its sockets close after it). */
 SONDE_PID_BITMAP(tls_procs, 0);
 
+/* A bit per process id: set at its first call Go's TLS probes saw, and
+ * cleared at its next exec: its TLS calls are the goroutines' (go_calls). */
+SONDE_PID_BITMAP(go_procs, 0);
+
 /* A bit per process with connections whose bytes go to user space: at
  * its exit user space drops those connections' parsers, as the kernel
  * closes the sockets without close(). */
@@ -280,6 +286,23 @@ SONDE_MAP struct {
 	__type(key, __u32);
 	__type(value, struct sonde_data_scratch);
 } data_scratch SEC(".maps");
+
+/* Go's crypto/tls calls in flight, by goroutine: one blocked in a call
+ * resumes on any thread, and its thread runs other goroutines meanwhile.
+ * A write's entry stays after it (it has no return probe) until the
+ * goroutine's next call, or the LRU's need. */
+struct sonde_go_key {
+	__u64 g; /* the goroutine's runtime.g */
+	__u32 tgid;
+	__u32 pad;
+};
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sonde_go_key);
+	__type(value, struct sonde_tls_call);
+} go_calls SEC(".maps");
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -32,6 +32,7 @@ int sonde_exec(void *ctx)
 	 * whether it makes calls the TLS probes see. */
 	pid_bit_set(&strangers, tgid, 0);
 	pid_bit_set(&tls_procs, tgid, 0);
+	pid_bit_set(&go_procs, tgid, 0);
 	return 0;
 }
 

@@ -58,6 +58,30 @@ static __always_inline void tls_unreadable(struct sonde_conn *c)
 	stat_inc(SONDE_STAT_EVENTS);
 }
 
+/* The goroutine this thread runs: a Go executable keeps its runtime.g in
+ * the thread's TLS, 8 bytes below the FS base. */
+static __always_inline __u64 go_current_g(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 g = 0;
+
+	bpf_probe_read_user(&g, sizeof(g), (void *)(t->thread.fsbase - sizeof(g)));
+	return g;
+}
+
+/* The TLS call in flight on this thread, made if create and none is: in
+ * its own storage, or in a Go process, its goroutine's (never made here). */
+static __always_inline struct sonde_tls_call *tls_call_current(__u32 tgid, int create)
+{
+	if (pid_bit_has(&go_procs, tgid)) {
+		struct sonde_go_key key = { .g = go_current_g(), .tgid = tgid };
+
+		return bpf_map_lookup_elem(&go_calls, &key);
+	}
+	return bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
 /* Plaintext a TLS call moved on connection c, to its framing. */
 static __always_inline void tls_plain(struct sonde_conn *c, __u64 buf, __u64 n, int received)
 {

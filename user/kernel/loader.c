@@ -81,6 +81,7 @@ static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 	       bpf_map__set_max_entries(skel->maps.data_procs, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.strangers, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.tls_procs, pid_words) ?:
+	       bpf_map__set_max_entries(skel->maps.go_procs, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.socks, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:

@@ -24,6 +24,11 @@
 #define TLS_COOKIE_WRITE 1
 #define TLS_COOKIE_EX 2
 
+#define GO_TLS_READ "crypto/tls.(*Conn).Read"
+#define GO_TLS_WRITE "crypto/tls.(*Conn).Write"
+#define GO_TLS_HANDSHAKE "crypto/tls.(*Conn).handshakeContext"
+#define GO_TLS_READ_RETURN "crypto/tls.(*Conn).Read (return)"
+
 /* Where the system keeps the libssl that processes started later will
  * map, looked at before any of them runs. */
 static const char *const system_libssl[] = {
@@ -58,8 +63,8 @@ static ssize_t read_binary(void *arg, uint64_t vaddr, uint8_t *buf, size_t n)
 	return binary_read(arg, vaddr, buf, n);
 }
 
-static void add_point(struct tls_file *f, const struct binary *b, const char *func, bool ex, bool write,
-		      const struct site *s)
+static void add_point(struct tls_file *f, const struct binary *b, const char *func, enum tls_point_kind kind, bool ex,
+		      bool write, const struct site *s)
 {
 	struct tls_point *p;
 	uint64_t offset;
@@ -73,6 +78,7 @@ static void add_point(struct tls_file *f, const struct binary *b, const char *fu
 	p = &f->points[f->npoints++];
 	p->offset = offset;
 	p->func = func;
+	p->kind = kind;
 	p->ex = ex;
 	p->write = write;
 	p->emulated = s->kind == SITE_EMULATED;
@@ -90,20 +96,56 @@ static void decode_direction(struct tls_file *f, const struct binary *b, bool wr
 	struct site s;
 
 	if (has_ex && !sites_find(read_binary, (void *)b, ex_va, &s)) {
-		add_point(f, b, ex_name, true, write, &s);
+		add_point(f, b, ex_name, TLS_OPENSSL, true, write, &s);
 		/* OpenSSL 1.1.1 and 3: SSL_read calls the internal function too. */
 		if (s.followed && has && sites_calls(read_binary, (void *)b, va, s.vaddr))
 			return;
 	}
 	if (has && !sites_find(read_binary, (void *)b, va, &s))
-		add_point(f, b, name, false, write, &s);
+		add_point(f, b, name, TLS_OPENSSL, false, write, &s);
 }
 
-/* Decodes the file's OpenSSL functions into points: a libssl's, or an
- * executable's with OpenSSL linked in statically. 0, or a negative errno
- * when it holds none. */
+/* Go's crypto/tls in an executable Go 1.18 or later built (the register
+ * ABI, and the version in .go.buildinfo): the entries of Read, Write and
+ * the handshake, and each of Read's return instructions, since a
+ * uretprobe's return address would move with the goroutine's stack. 0 or
+ * a negative errno. */
+static int decode_go(struct tls_file *f, const struct binary *b)
+{
+	static const char *const names[] = { GO_TLS_READ, GO_TLS_WRITE, GO_TLS_HANDSHAKE };
+	uint64_t va, size, rets[TLS_MAX_POINTS];
+	int major, minor, ret, n;
+	struct site s;
+
+	ret = binary_go_version(b, &major, &minor);
+	if (ret || major != 1 || minor < 18) {
+		log_warn("tls", "%s: Go TLS of a Go older than 1.18 is not read", f->name);
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < 3; i++) {
+		ret = binary_function(b, names[i], &va, &size) ?: sites_find(read_binary, (void *)b, va, &s);
+		if (ret)
+			return ret;
+		add_point(f, b, names[i], i == 2 ? TLS_GO_HANDSHAKE : TLS_GO_ENTRY, false, i == 1, &s);
+	}
+	if (binary_function(b, GO_TLS_READ, &va, &size))
+		return -ENOENT;
+	n = sites_returns(read_binary, (void *)b, va, size, rets, TLS_MAX_POINTS - f->npoints);
+	if (n <= 0)
+		return n ? n : -ENOENT;
+	for (int i = 0; i < n; i++) {
+		s = (struct site){ .vaddr = rets[i], .kind = SITE_SINGLE_STEPPED, .insn = "ret" };
+		add_point(f, b, GO_TLS_READ_RETURN, TLS_GO_RETURN, false, false, &s);
+	}
+	return 0;
+}
+
+/* Decodes the file's TLS functions into points: OpenSSL's in a libssl or
+ * an executable with OpenSSL linked in statically; Go's in a Go
+ * executable. 0, or a negative errno when it holds none. */
 static int decode(struct tls_file *f, const char *path)
 {
+	uint8_t returns = 0;
 	struct binary b;
 	uint64_t va;
 	int ret;
@@ -112,22 +154,31 @@ static int decode(struct tls_file *f, const char *path)
 	if (ret)
 		return ret;
 	f->npoints = 0;
+	sites_hold();
 	if (!binary_symbol(&b, "SSL_read", &va)) {
-		sites_hold();
 		decode_direction(f, &b, false);
 		decode_direction(f, &b, true);
-		sites_release();
+	} else if (!binary_symbol(&b, GO_TLS_READ, &va) && decode_go(f, &b)) {
+		f->npoints = 0;
 	}
+	sites_release();
 	binary_close(&b);
 	if (!f->npoints)
 		return -ENOENT;
 	for (uint8_t i = 0; i < f->npoints; i++) {
 		const struct tls_point *p = &f->points[i];
 
+		if (p->kind == TLS_GO_RETURN) {
+			returns++;
+			continue;
+		}
 		log_info("tls", "%s: %s probed at %s0x%" PRIx64 " (%s, %s)", f->name, p->func,
 			 p->followed ? "the function it calls, " : "", p->offset, p->insn,
 			 p->emulated ? "emulated" : "single-stepped");
 	}
+	if (returns)
+		log_info("tls", "%s: %s probed at its %u return instructions (single-stepped)", f->name, GO_TLS_READ,
+			 returns);
 	return 0;
 }
 
@@ -182,7 +233,9 @@ static uint8_t probe_spec(const struct tls_file *f, uint8_t k, const struct tls_
 	uint8_t n = 0;
 
 	for (uint8_t i = 0; i < f->npoints; i++) {
-		for (int r = 0; r < (f->points[i].write ? 1 : 2); r++, n++) {
+		int probes = f->points[i].kind == TLS_OPENSSL && !f->points[i].write ? 2 : 1;
+
+		for (int r = 0; r < probes; r++, n++) {
 			if (n == k) {
 				*point = &f->points[i];
 				*ret = r;
@@ -192,8 +245,14 @@ static uint8_t probe_spec(const struct tls_file *f, uint8_t k, const struct tls_
 	return n;
 }
 
-static struct bpf_program *probe_prog(struct tls_uprobes *t, bool ret)
+static struct bpf_program *probe_prog(struct tls_uprobes *t, const struct tls_point *p, bool ret)
 {
+	if (p->kind == TLS_GO_ENTRY)
+		return t->skel->progs.sonde_go_tls_entry;
+	if (p->kind == TLS_GO_RETURN)
+		return t->skel->progs.sonde_go_tls_return;
+	if (p->kind == TLS_GO_HANDSHAKE)
+		return t->skel->progs.sonde_go_tls_handshake;
 	return ret ? t->skel->progs.sonde_tls_return : t->skel->progs.sonde_tls_entry;
 }
 
@@ -211,7 +270,7 @@ static void cover_file(struct tls_uprobes *t, struct tls_file *f, const char *pa
 	for (uint8_t k = 0; k < n && !ret; k++) {
 		probe_spec(f, k, &p, &r);
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = r, .bpf_cookie = cookie(p));
-		f->links[k] = bpf_program__attach_uprobe_opts(probe_prog(t, r), -1, path, p->offset, &opts);
+		f->links[k] = bpf_program__attach_uprobe_opts(probe_prog(t, p, r), -1, path, p->offset, &opts);
 		if (!f->links[k])
 			ret = errno ? -errno : -EINVAL;
 	}
@@ -239,7 +298,7 @@ static int file_probes(struct tls_uprobes *t, struct tls_file *f, const char *pa
 
 	for (uint8_t k = f->nprobes; k < n && !ret; k++) {
 		probe_spec(f, k, &p, &r);
-		ret = uprobe_links_probe(&t->links, path, p->offset, r, probe_prog(t, r), cookie(p), &f->probes[k]);
+		ret = uprobe_links_probe(&t->links, path, p->offset, r, probe_prog(t, p, r), cookie(p), &f->probes[k]);
 		if (!ret)
 			f->nprobes = k + 1;
 	}
@@ -419,6 +478,13 @@ static void scan_pid(struct tls_uprobes *t, uint32_t pid)
 	fclose(f);
 }
 
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 /* A new target, at its exec or fork: the OpenSSL files known so far that
  * resolve to the same files from its root, before it maps them; at an
  * exec, then what it maps already. A child has its parent's events and
@@ -432,7 +498,8 @@ static void new_target(struct tls_uprobes *t, uint32_t pid, bool exec)
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tls_file *f = &t->files[i];
 
-		if (f->state != TLS_FILE_READY || !f->name[0])
+		/* Only libraries: another executable is never mapped. */
+		if (f->state != TLS_FILE_READY || !f->name[0] || strncmp(basename_of(f->name), "libssl.so", 9))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/root%s", pid, f->name);
 		if (!stat(path, &st) && st.st_dev == f->dev && st.st_ino == f->ino)

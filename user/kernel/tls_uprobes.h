@@ -22,9 +22,11 @@
 /* Every executable of every process is looked at when all may be
  * observed: room for a node's worth of them. */
 #define TLS_MAX_FILES 4096
-/* Functions probed in one file: read and write, the _ex form and the
- * plain one when they do not share an internal function. */
-#define TLS_MAX_POINTS 4
+/* Points probed in one file: OpenSSL's read and write, the _ex form and
+ * the plain one when they do not share an internal function; Go's
+ * Read, Write and handshake entries and each of Read's return
+ * instructions. */
+#define TLS_MAX_POINTS 24
 #define TLS_MAX_LINKS (2 * TLS_MAX_POINTS)
 /* Scans in a row that may fail to attach to a file before it is left:
  * its process may have gone between reading its maps and attaching. */
@@ -40,15 +42,23 @@ enum tls_mode {
 };
 
 enum tls_file_state {
-	TLS_FILE_NO_OPENSSL, /* no SSL_read defined in it */
+	TLS_FILE_NO_OPENSSL, /* no SSL_read defined in it, nor Go's TLS of a Go read */
 	TLS_FILE_READY, /* decoded: its points are known */
 	TLS_FILE_FAILED, /* tries times so far */
 };
 
-/* One function's entry and return probes in a file. */
+enum tls_point_kind {
+	TLS_OPENSSL, /* an entry probe, and for a read a return probe */
+	TLS_GO_ENTRY, /* Go's crypto/tls: one probe at the entry */
+	TLS_GO_RETURN, /* one at a return instruction of Read */
+	TLS_GO_HANDSHAKE, /* one at the handshake's entry */
+};
+
+/* One function's probes in a file. */
 struct tls_point {
 	uint64_t offset; /* in the file */
 	const char *func; /* the symbol it stands for: SSL_read_ex, ... */
+	uint8_t kind; /* enum tls_point_kind */
 	bool ex; /* (ssl, buf, num, size_t *done), not (ssl, buf, int num) */
 	bool write;
 	bool emulated; /* the kernel emulates the breakpoint's instruction */
