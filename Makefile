@@ -9,7 +9,7 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev libcapstone-dev
 TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmanager redis-server postgresql python3 procps \
 	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml python3-fastapi python3-uvicorn nodejs apache2 gnutls-bin \
-	util-linux libcap2-bin nghttp2-client
+	util-linux libcap2-bin nghttp2-client golang-go
 BENCH_PKGS := wrk bpftrace
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
