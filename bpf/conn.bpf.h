@@ -6,6 +6,7 @@
 #ifndef SONDE_CONN_BPF_H
 #define SONDE_CONN_BPF_H
 
+#include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
 #include "http.bpf.h"
 #include "proto.bpf.h"
@@ -204,6 +205,20 @@ static __always_inline void exchange_request_bytes(struct sonde_conn *c, __u64 k
 		exchange_request(c, key, data, seg_len, ret, (__u32)bpf_get_current_pid_tgid());
 }
 
+/* Whether connection c moved bytes before these ret of its client's,
+ * from its socket's own counts: one older than sonde, or than its
+ * process's selection, whose protocol's start went unseen. */
+static __always_inline int conn_joined(const struct sonde_conn *c, long ret)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)c->sk;
+	__u64 received = BPF_CORE_READ(tp, bytes_received), acked = BPF_CORE_READ(tp, bytes_acked);
+
+	/* A server's read is in its received bytes already. */
+	if (c->role == SONDE_ROLE_SERVER)
+		return acked > 0 || received > (__u64)ret;
+	return acked > 0 || received > 0;
+}
+
 /* Classifies a connection at its client's first bytes. Returns 1 when
  * they start a protocol followed here; a TLS handshake marks the
  * connection for the TLS library's probes instead, and a negotiation
@@ -223,7 +238,7 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 	if (peek > 8)
 		return 0;
 	bpf_probe_read_user(head, peek, (void *)data);
-	c->proto = classify(head, seg_len, &next);
+	c->proto = classify(head, seg_len, !tls_flag && conn_joined(c, ret), &next);
 	if (next == CLASSIFY_AGAIN)
 		return 0;
 	if (next == CLASSIFY_TLS && !tls_flag) {

@@ -19,8 +19,22 @@ enum classify_next {
 	CLASSIFY_AGAIN, /* a negotiation: the client's next bytes tell */
 };
 
-/* What a connection's first bytes say, and what comes next. */
-static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
+/* A PostgreSQL frontend message that starts a request: a simple Query,
+ * or the extended protocol's Parse or Bind, its length under the
+ * server's limit of 1 GB (so its first byte is below any letter). */
+static __always_inline int pg_request_message(const __u8 *h, __u32 n)
+{
+	__u32 len;
+
+	if (n < 6 || (h[0] != 'Q' && h[0] != 'P' && h[0] != 'B'))
+		return 0;
+	len = (__u32)h[1] << 24 | (__u32)h[2] << 16 | (__u32)h[3] << 8 | h[4];
+	return len >= 5 && len < (1u << 30);
+}
+
+/* What a connection's first bytes say, and what comes next. joined: the
+ * connection moved bytes before, so its startup went unseen. */
+static __always_inline __u8 classify(const __u8 *h, __u32 n, int joined, __u8 *next)
 {
 	__u32 len, code;
 
@@ -51,6 +65,8 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 	}
 	if (looks_like_request((const char *)h, n))
 		return SONDE_PROTO_HTTP1;
+	if (joined && pg_request_message(h, n))
+		return SONDE_PROTO_POSTGRES_JOINED;
 	return SONDE_PROTO_UNKNOWN;
 }
 

@@ -44,6 +44,9 @@ enum sonde_proto {
 	SONDE_PROTO_HTTP2,
 	SONDE_PROTO_REDIS,
 	SONDE_PROTO_POSTGRES,
+	/* A PostgreSQL connection joined after its startup (older than sonde
+	 * or than its process's selection): followed from a client message. */
+	SONDE_PROTO_POSTGRES_JOINED,
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

@@ -108,6 +108,28 @@ static void test_simple_query(void **state)
 	pg_parser.destroy(c);
 }
 
+/* A connection joined after its startup: its first bytes are a Query,
+ * which the plain parser would take for a startup packet. */
+static void test_joined(void **state)
+{
+	struct recs r = { 0 };
+	struct msgs m = { .n = 0 };
+	void *c = pg_joined_parser.create();
+
+	(void)state;
+	assert_string_equal(pg_joined_parser.name, "postgresql");
+	msg_query(&m, "SELECT 1");
+	assert_int_equal(pg_joined_parser.feed(c, WIRE_REQUEST, m.b, m.n, 10, record, &r), 0);
+	m.n = 0;
+	TYPED(&m, 'C', "SELECT 1\0");
+	TYPED(&m, 'Z', "I");
+	assert_int_equal(pg_joined_parser.feed(c, WIRE_RESPONSE, m.b, m.n, 11, record, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].method, "SELECT");
+	assert_int_equal(r.v[0].start_ns, 10);
+	pg_joined_parser.destroy(c);
+}
+
 static void test_query_errors(void **state)
 {
 	struct recs r = { 0 };
@@ -480,11 +502,16 @@ static void test_verbs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_query), cmocka_unit_test(test_query_errors),
-		cmocka_unit_test(test_extended),     cmocka_unit_test(test_error_mid_pipeline),
-		cmocka_unit_test(test_byte_by_byte), cmocka_unit_test(test_huge_datarow_with_gap),
+		cmocka_unit_test(test_simple_query),
+		cmocka_unit_test(test_query_errors),
+		cmocka_unit_test(test_extended),
+		cmocka_unit_test(test_error_mid_pipeline),
+		cmocka_unit_test(test_byte_by_byte),
+		cmocka_unit_test(test_huge_datarow_with_gap),
 		cmocka_unit_test(test_resync_after_lost_bytes),
-		cmocka_unit_test(test_malformed),    cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_joined),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

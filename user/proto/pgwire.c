@@ -82,6 +82,16 @@ static void *pg_create(void)
 	return calloc(1, sizeof(struct pg_conn));
 }
 
+/* A connection past its startup: its frontend's messages are typed. */
+static void *pg_create_joined(void)
+{
+	struct pg_conn *c = pg_create();
+
+	if (c)
+		c->started = true;
+	return c;
+}
+
 static void pg_destroy(void *conn)
 {
 	struct pg_conn *c = conn;
@@ -554,6 +564,14 @@ static int pg_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wir
 const struct wire_parser pg_parser = {
 	.name = "postgresql",
 	.create = pg_create,
+	.destroy = pg_destroy,
+	.feed = pg_feed,
+	.gap = pg_gap,
+};
+
+const struct wire_parser pg_joined_parser = {
+	.name = "postgresql",
+	.create = pg_create_joined,
 	.destroy = pg_destroy,
 	.feed = pg_feed,
 	.gap = pg_gap,

@@ -15,6 +15,8 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &resp_parser;
 	case SONDE_PROTO_POSTGRES:
 		return &pg_parser;
+	case SONDE_PROTO_POSTGRES_JOINED:
+		return &pg_joined_parser;
 	default:
 		return NULL;
 	}

@@ -65,6 +65,7 @@ struct wire_parser {
 extern const struct wire_parser h2_parser; /* proto/h2.c */
 extern const struct wire_parser resp_parser; /* proto/resp.c */
 extern const struct wire_parser pg_parser; /* proto/pgwire.c */
+extern const struct wire_parser pg_joined_parser; /* a connection past its startup */
 
 /* The parser of a connection the kernel classified as proto (enum
  * sonde_proto), or NULL for one no parser follows. */
