@@ -6,10 +6,11 @@
 # Debian packages: the one list. Installed when missing and make runs as root.
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libclang-rt-14-dev \
-	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev libcapstone-dev
+	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev libcapstone-dev \
+	libncurses-dev
 TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmanager redis-server postgresql python3 procps \
 	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml python3-fastapi python3-uvicorn nodejs apache2 gnutls-bin \
-	util-linux libcap2-bin nghttp2-client golang-go
+	util-linux libcap2-bin nghttp2-client golang-go chromium tmux
 BENCH_PKGS := wrk bpftrace
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
@@ -29,16 +30,16 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # What the library links; the daemon adds the kernel and HTTP server side.
 LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lelf -lpthread -lm
-LDLIBS := -lbpf -lz -lmicrohttpd $(LIB_LIBS)
+LDLIBS := -lbpf -lz -lmicrohttpd -lncursesw $(LIB_LIBS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
-# user/ is one folder per subsystem. All but kernel/ and daemon/ (the BPF
-# skeleton, the process) form libsonde.a, which the daemon, the unit tests
+# user/ is one folder per subsystem. All but kernel/, daemon/ and top/ (the
+# BPF skeleton, the process, the terminal view) form libsonde.a, which the daemon, the unit tests
 # and the fuzzers link: each source is compiled once per build flavour.
-LIB_SRCS := $(filter-out user/kernel/% user/daemon/%,$(wildcard user/*/*.c))
-DAEMON_SRCS := $(wildcard user/kernel/*.c user/daemon/*.c)
+LIB_SRCS := $(filter-out user/kernel/% user/daemon/% user/top/%,$(wildcard user/*/*.c))
+DAEMON_SRCS := $(wildcard user/kernel/*.c user/daemon/*.c user/top/*.c)
 LIB_OBJS := $(patsubst user/%.c,%.o,$(LIB_SRCS)) otlp.pb-c.o
 DAEMON_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 
