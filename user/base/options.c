@@ -13,8 +13,9 @@ const char options_usage[] =
 	"             [--buckets B1,B2,...] [--series-cap N] [--log-level LEVEL]\n"
 	"             [--otlp-endpoint URL] [--slow-threshold SECONDS] [--max-connections N]\n"
 	"             [--hooks auto|sockets|syscalls]\n"
+	"       sonde top [--url http://HOST:PORT]   a terminal view of a running sonde\n"
 	"  --config FILE           YAML configuration: listen, namespace, services; flags win over it\n"
-	"  --listen ADDR:PORT      serve /metrics and /health here (default 127.0.0.1:9464)\n"
+	"  --listen ADDR:PORT      serve /, /metrics, /health and /alerts here (default 127.0.0.1:9464)\n"
 	"  --namespace NAME        metric name prefix (default microservice)\n"
 	"  --target SELECTOR[=SERVICE]\n"
 	"                          pid:N, exe:NAME, port:N or cgroup:PATH; repeatable. Without any,\n"
@@ -238,7 +239,8 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 			break;
 		}
 		case 'm':
-			if (parse_ulong(optarg, OPTIONS_MAX_CONNECTIONS_MAX, &cap) || cap < OPTIONS_MAX_CONNECTIONS_MIN) {
+			if (parse_ulong(optarg, OPTIONS_MAX_CONNECTIONS_MAX, &cap) ||
+			    cap < OPTIONS_MAX_CONNECTIONS_MIN) {
 				snprintf(err, errlen, "--max-connections %s: expected %d to %d", optarg,
 					 OPTIONS_MAX_CONNECTIONS_MIN, OPTIONS_MAX_CONNECTIONS_MAX);
 				return -EINVAL;

@@ -251,9 +251,63 @@ static void observe(struct daemon *d)
 		tracing_flush(&d->tracing, UINT64_MAX - TRACING_HOLD_NS);
 }
 
+/* Samples the status page's history every HISTORY_STEP_MS, off the event
+ * path: a sample costs what a scrape does. */
+static void *sample_history(void *arg)
+{
+	struct daemon *d = arg;
+	int64_t next = clocks_mono_ms();
+
+	pthread_mutex_lock(&d->sampler_lock);
+	while (!d->sampler_stop) {
+		if (clocks_mono_ms() >= next) {
+			pthread_mutex_unlock(&d->sampler_lock);
+			if (atomic_load(&d->ready))
+				scrape_sample(d);
+			next += HISTORY_STEP_MS;
+			pthread_mutex_lock(&d->sampler_lock);
+			continue;
+		}
+		clocks_wait_until(&d->sampler_cond, &d->sampler_lock, next);
+	}
+	pthread_mutex_unlock(&d->sampler_lock);
+	return NULL;
+}
+
+static int sampler_start(struct daemon *d)
+{
+	d->history = malloc(sizeof(*d->history));
+	if (!d->history)
+		return -ENOMEM;
+	history_init(d->history);
+	pthread_mutex_init(&d->sampler_lock, NULL);
+	if (clocks_cond_init(&d->sampler_cond) || pthread_create(&d->sampler, NULL, sample_history, d))
+		return -EAGAIN;
+	d->sampler_started = true;
+	return 0;
+}
+
+static void sampler_stop(struct daemon *d)
+{
+	if (d->sampler_started) {
+		pthread_mutex_lock(&d->sampler_lock);
+		d->sampler_stop = true;
+		pthread_cond_signal(&d->sampler_cond);
+		pthread_mutex_unlock(&d->sampler_lock);
+		pthread_join(d->sampler, NULL);
+		d->sampler_started = false;
+	}
+	if (d->history) {
+		history_free(d->history);
+		free(d->history);
+		d->history = NULL;
+	}
+}
+
 static void stop(struct daemon *d)
 {
 	server_stop(&d->server);
+	sampler_stop(d);
 	if (d->ring.rb)
 		ringbuf_close(&d->ring);
 	tls_uprobes_free(&d->tls);
@@ -283,14 +337,17 @@ static void stop(struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
-	struct server_handlers handlers = {
-		.metrics = scrape_metrics, .health = scrape_health, .alerts = scrape_alerts, .arg = d
-	};
+	struct server_handlers handlers = { .metrics = scrape_metrics,
+					    .health = scrape_health,
+					    .alerts = scrape_alerts,
+					    .page = scrape_page,
+					    .arg = d };
 	const char *sa_dir = getenv("SONDE_K8S_SA_DIR");
 	char err[256];
 	int ret;
 
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->scrape_lock, NULL);
 	tls_uprobes_init(&d->tls);
 	if (install_signals()) {
 		log_error("main", "cannot install signal handlers");
@@ -326,6 +383,11 @@ int daemon_run(struct daemon *d)
 	ret = k8s_start(&d->k8s, sa_dir ? sa_dir : K8S_SA_DIR);
 	if (ret) {
 		log_error("main", "cannot start the Kubernetes metadata watch: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	if (sampler_start(d)) {
+		log_error("main", "cannot start the status page's sampler");
 		ret = 1;
 		goto out;
 	}

@@ -26,6 +26,7 @@
 #include "pipeline/red.h"
 #include "pipeline/routes.h"
 #include "pipeline/services.h"
+#include "status/history.h"
 #include "pipeline/sinks.h"
 #include "rules/alerts.h"
 #include "rules/business.h"
@@ -74,9 +75,16 @@ struct daemon {
 	struct targets targets;
 	struct listeners listeners;
 	struct tls_uprobes tls;
-	struct processes processes; /* the HTTP thread's */
+	struct processes processes; /* a scrape's, under scrape_lock */
+	pthread_mutex_t scrape_lock; /* taken before lock, never after */
 	struct server server;
 	atomic_int ready;
+	/* The status page's history: sampled on a thread of its own. */
+	struct history *history;
+	pthread_t sampler;
+	pthread_mutex_t sampler_lock;
+	pthread_cond_t sampler_cond;
+	bool sampler_stop, sampler_started;
 };
 
 /* Runs until SIGINT or SIGTERM; SIGHUP reloads the configuration file.

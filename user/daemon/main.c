@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "daemon/daemon.h"
+#include "top/top.h"
 
 #ifndef SONDE_VERSION
 #define SONDE_VERSION "unknown"
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		return top_main(argc - 1, argv + 1);
 	if (options_parse(argc, argv, &d.opts, err, sizeof(err))) {
 		fprintf(stderr, "sonde: %s\n%s", err, options_usage);
 		return 2;

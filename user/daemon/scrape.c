@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/clocks.h"
 #include "base/strbuf.h"
@@ -9,6 +11,8 @@
 #include "kernel/kstats.h"
 #include "metrics/prom.h"
 #include "rules/notifier.h"
+#include "status/page.h"
+#include "status/summary.h"
 
 static void tls_site(void *arg, const struct tls_file *f, const struct tls_point *p)
 {
@@ -23,7 +27,9 @@ static void refresh_and_lock(struct daemon *d)
 	uint64_t stats[SONDE_STAT_MAX] = { 0 };
 	uint64_t targets = 0;
 
-	/* One MHD thread serves every request, so d->processes needs no lock. */
+	/* The HTTP thread and the history's sampler both scrape: d->processes
+	 * is theirs in turn. */
+	pthread_mutex_lock(&d->scrape_lock);
 	if (atomic_load(&d->ready)) {
 		kstats_read(d->maps.stats, stats);
 		targets = targets_count(&d->targets);
@@ -35,6 +41,7 @@ static void refresh_and_lock(struct daemon *d)
 	self_metrics_spans(&d->self, atomic_load(&d->exporter.exported), atomic_load(&d->exporter.dropped_queue_full),
 			   atomic_load(&d->exporter.dropped_export_failed));
 	red_processes(&d->red, d->processes.samples, d->processes.nsamples);
+	pthread_mutex_unlock(&d->scrape_lock);
 	self_metrics_tls_sites_reset(&d->self);
 	self_metrics_tls_processes(&d->self, tls_uprobes_report(&d->tls, tls_site, &d->self));
 	business_refresh(&d->business, clocks_mono_ms());
@@ -108,5 +115,63 @@ int scrape_alerts(void *arg, struct strbuf *out)
 	pthread_mutex_lock(&d->lock);
 	ret = alerts_json(&d->alerts, out);
 	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+/* What /metrics says now, summarised. */
+static struct summary *summarise(struct daemon *d)
+{
+	struct summary *sum = malloc(sizeof(*sum));
+	struct strbuf text = { 0 };
+	int ret;
+
+	if (!sum)
+		return NULL;
+	ret = scrape_metrics(d, &text);
+	if (ret || text.err) {
+		strbuf_free(&text);
+		free(sum);
+		return NULL;
+	}
+	summary_build(text.data ? text.data : "", text.len, d->opts.ns, sum);
+	strbuf_free(&text);
+	return sum;
+}
+
+void scrape_sample(void *arg)
+{
+	struct daemon *d = arg;
+	struct summary *sum = summarise(d);
+
+	if (!sum)
+		return;
+	history_add(d->history, sum, (uint64_t)clocks_unix_ms());
+	free(sum);
+}
+
+int scrape_page(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	struct strbuf health = { 0 }, alerts = { 0 };
+	struct summary *sum = summarise(d);
+	unsigned int status;
+	int ret = -ENOMEM;
+
+	if (!sum)
+		return ret;
+	if (!scrape_health(d, 1, &health, &status) && !scrape_alerts(d, &alerts) && !health.err && !alerts.err) {
+		struct page_inputs in = {
+			.sum = sum,
+			.history = d->history,
+			.health_json = health.data,
+			.alerts_json = alerts.data,
+			.unix_ms = (uint64_t)clocks_unix_ms(),
+		};
+
+		ret = page_render(&in, out);
+	}
+	strbuf_free(&health);
+	strbuf_free(&alerts);
+	free(sum);
 	return ret;
 }

@@ -12,5 +12,10 @@ struct strbuf;
 int scrape_metrics(void *arg, struct strbuf *out);
 int scrape_health(void *arg, int detailed, struct strbuf *out, unsigned int *status);
 int scrape_alerts(void *arg, struct strbuf *out);
+/* GET /: the status page, from what /metrics, /health/detailed and /alerts
+ * would answer now, and the history. */
+int scrape_page(void *arg, struct strbuf *out);
+/* Adds what /metrics says now to the status page's history. */
+void scrape_sample(void *arg);
 
 #endif

@@ -15,6 +15,7 @@
 
 static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
 static const char json_type[] = "application/json";
+static const char html_type[] = "text/html; charset=utf-8";
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code, const char *type, const char *body,
 			       size_t len, enum MHD_ResponseMemoryMode mode)
@@ -72,8 +73,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (!strcmp(url, "/alerts"))
 		return serve(conn, s->handlers.alerts(s->handlers.arg, &out), &out, MHD_HTTP_OK, json_type);
+	if (!strcmp(url, "/"))
+		return serve(conn, s->handlers.page(s->handlers.arg, &out), &out, MHD_HTTP_OK, html_type);
 	return respond_text(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-			    "not found; try /metrics, /health, /health/detailed or /alerts\n");
+			    "not found; try /, /metrics, /health, /health/detailed or /alerts\n");
 }
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)

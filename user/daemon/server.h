@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The daemon's HTTP endpoints: /metrics, /health, /health/detailed and
- * /alerts. */
+/* The daemon's HTTP endpoints: the status page at /, /metrics, /health,
+ * /health/detailed and /alerts. */
 #ifndef SONDE_SERVER_H
 #define SONDE_SERVER_H
 
@@ -17,6 +17,8 @@ struct server_handlers {
 	int (*health)(void *arg, int detailed, struct strbuf *out, unsigned int *status);
 	/* /alerts: the active alerts as JSON. */
 	int (*alerts)(void *arg, struct strbuf *out);
+	/* /: the status page, HTML. */
+	int (*page)(void *arg, struct strbuf *out);
 	void *arg;
 };
 
