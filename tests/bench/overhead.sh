@@ -22,8 +22,10 @@
 # SYSCALLS bytes one at a time (a process nothing targets): the CPU added
 # to each of its read and write syscalls. sonde's loads start once its TLS probes' warm
 # window (10 s after it attaches, while a new target attaches fastest)
-# is over: the steady state; WARM=0 measures within the window.
-#   PAIRS=5 DURATION=5 BASELINE=/path/to/sonde PEER=1 make bench
+# is over: the steady state; WARM=0 measures within the window. With
+# PAGE=1, the observer "page" is this sonde with its status page fetched
+# every second meanwhile (ten times the page's own refresh).
+#   PAIRS=5 DURATION=5 BASELINE=/path/to/sonde PEER=1 PAGE=1 make bench
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PAIRS=${PAIRS:-5}
@@ -34,6 +36,8 @@ SONDE=${SONDE:-$ROOT/build/sonde}
 BASELINE=${BASELINE:-}
 PEER=${PEER:-1}
 MODES=${MODES:-1}
+PAGE=${PAGE:-0}
+PAGE_PID=
 SONDE_ARGS=${SONDE_ARGS:-}
 OTLP=${OTLP:-0}
 WARM=${WARM:-10.5}
@@ -44,6 +48,7 @@ OBS_PID=
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 cleanup() {
 	[ -n "$OBS_PID" ] && kill "$OBS_PID" 2>/dev/null
+	[ -n "$PAGE_PID" ] && kill "$PAGE_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" 2>/dev/null
@@ -164,7 +169,7 @@ start_observer() { # none|sonde|baseline|bpftrace
 	before=" $(prog_ids) "
 	case $1 in
 	none) return ;;
-	sonde | baseline | syscalls)
+	sonde | baseline | syscalls | page)
 		bin=$SONDE mode=
 		[ "$1" = baseline ] && bin=$BASELINE
 		[ "$1" = syscalls ] && mode="--hooks syscalls"
@@ -178,6 +183,10 @@ start_observer() { # none|sonde|baseline|bpftrace
 		done
 		((i < 300)) || { echo "bench: $1 did not start"; cat "$TMP/$1.log"; exit 1; }
 		sleep "$WARM"
+		if [ "$1" = page ]; then
+			while :; do curl -s -o /dev/null "http://127.0.0.1:$SPORT/"; sleep 1; done &
+			PAGE_PID=$!
+		fi
 		;;
 	bpftrace)
 		cat >"$TMP/peer.bt" <<BT
@@ -197,6 +206,8 @@ BT
 }
 
 stop_observer() {
+	[ -n "$PAGE_PID" ] && kill "$PAGE_PID" 2>/dev/null && wait "$PAGE_PID" 2>/dev/null
+	PAGE_PID=
 	[ -n "$OBS_PID" ] || return
 	kill -INT "$OBS_PID"
 	wait "$OBS_PID" 2>/dev/null
@@ -206,6 +217,7 @@ stop_observer() {
 HZ=$(getconf CLK_TCK)
 OBSERVERS=(none sonde)
 [ "$MODES" = 1 ] && OBSERVERS+=(syscalls)
+[ "$PAGE" = 1 ] && OBSERVERS+=(page)
 [ -n "$BASELINE" ] && OBSERVERS+=(baseline)
 [ "$PEER" = 1 ] && OBSERVERS+=(bpftrace)
 declare -A rps cpu ratio added bpf_ns sys sys_added
