@@ -11,8 +11,7 @@
 #include "http.bpf.h"
 #include "proto.bpf.h"
 
-/* iovecs looked through for the end of a chunked body: nginx writes the
- * last chunk within its first few. */
+/* iovecs looked through for an offset in a call's bytes. */
 #define TAIL_MAX_IOV 8
 /* Responses to pipelined requests framed in one call after its first. */
 #define SONDE_PIPELINE_MAX 32
@@ -31,42 +30,6 @@ static __always_inline __u64 first_segment(const struct sonde_io *a, __u64 ret, 
 		return 0;
 	*seg_len = iov.iov_len < ret ? iov.iov_len : ret;
 	return (__u64)iov.iov_base;
-}
-
-/* Whether the bytes a write moved end with the last chunk of a chunked
- * body, "0\r\n\r\n". */
-static __always_inline int ends_with_last_chunk(const struct sonde_io *a, __u64 ret)
-{
-	char tail[5] = {};
-	__u64 end = 0, left = ret;
-	struct iovec iov;
-	__u32 i;
-
-	if (!a->buf)
-		return 0;
-	if (!a->iovcnt) {
-		end = a->buf + ret;
-	} else {
-#pragma unroll
-		for (i = 0; i < TAIL_MAX_IOV; i++) {
-			if (i >= a->iovcnt)
-				return 0;
-			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(a->buf + i * sizeof(iov))))
-				return 0;
-			if (left <= iov.iov_len) {
-				if (left < sizeof(tail))
-					return 0;
-				end = (__u64)iov.iov_base + left;
-				break;
-			}
-			left -= iov.iov_len;
-		}
-	}
-	if (!end || ret < sizeof(tail))
-		return 0;
-	if (bpf_probe_read_user(tail, sizeof(tail), (void *)(end - sizeof(tail))))
-		return 0;
-	return tail[0] == '0' && tail[1] == '\r' && tail[2] == '\n' && tail[3] == '\r' && tail[4] == '\n';
 }
 
 /* Whether bytes at data start a response head. */
@@ -105,6 +68,23 @@ static __always_inline __u64 segment_at(const struct sonde_io *a, __u64 ret, __u
 		off -= iov.iov_len;
 	}
 	return 0;
+}
+
+/* Whether the bytes a write moved end with the last chunk of a chunked
+ * body, "0\r\n\r\n", within one of its first TAIL_MAX_IOV iovecs: nginx
+ * writes the last chunk within its first few. */
+static __always_inline int ends_with_last_chunk(const struct sonde_io *a, __u64 ret)
+{
+	char tail[5] = {};
+	__u32 seg_len = 0;
+	__u64 at;
+
+	if (!a->buf || ret < sizeof(tail))
+		return 0;
+	at = segment_at(a, ret, ret - sizeof(tail), &seg_len);
+	if (!at || seg_len < sizeof(tail) || bpf_probe_read_user(tail, sizeof(tail), (void *)at))
+		return 0;
+	return tail[0] == '0' && tail[1] == '\r' && tail[2] == '\n' && tail[3] == '\r' && tail[4] == '\n';
 }
 
 /* Ends the exchange if its response's framing says it is complete.
