@@ -64,7 +64,8 @@ int config_duration(const char *s, uint64_t *ms)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 7 * 24 * 3600)
+	/* Written so that NaN fails too. */
+	if (errno || end == s || !(v >= 0 && v <= 7 * 24 * 3600))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (!strcmp(end, units[i].suffix)) {
@@ -312,7 +313,8 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 			ret = number_value(w, v, key, &st);
 			if (!ret && (st < 100 || st > 599 || st != (int)st))
 				ret = fail(w, v, key, "expected an HTTP status from 100 to 599");
-			ck->expect_status = (int)st;
+			if (!ret)
+				ck->expect_status = (int)st;
 		} else
 			ret = fail(w, k, key,
 				   "unknown key (expected name, type, url, address, dsn, interval, "

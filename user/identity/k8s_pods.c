@@ -25,6 +25,15 @@ static json_object *get(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* The member only when it is an array: json-c asserts on a length or an
+ * index of anything else, and the API server's bytes are not trusted. */
+static json_object *get_array(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	return v && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
 static void copy(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src);
@@ -34,7 +43,7 @@ static void copy(char *dst, size_t size, const char *src)
  * and its pods carry the hash as a label: the Deployment is the prefix. */
 static void owner(json_object *meta, struct k8s_meta *out)
 {
-	json_object *refs = get(meta, "ownerReferences"), *labels = get(meta, "labels");
+	json_object *refs = get_array(meta, "ownerReferences"), *labels = get(meta, "labels");
 	const char *hash = labels ? get_string(labels, "pod-template-hash") : "";
 
 	for (size_t i = 0; refs && i < json_object_array_length(refs); i++) {
@@ -74,7 +83,7 @@ static int pod_from_json(json_object *o, struct k8s_pod *p)
 	copy(p->meta.pod, sizeof(p->meta.pod), get_string(meta, "name"));
 	owner(meta, &p->meta);
 	for (size_t l = 0; status && l < sizeof(lists) / sizeof(lists[0]); l++) {
-		json_object *cs = get(status, lists[l]);
+		json_object *cs = get_array(status, lists[l]);
 
 		for (size_t i = 0; cs && i < json_object_array_length(cs) && p->ncontainers < K8S_MAX_CONTAINERS; i++) {
 			json_object *c = json_object_array_get_idx(cs, i);
@@ -160,8 +169,8 @@ int k8s_pods_replace(struct k8s_pods *s, const char *body, size_t len)
 	struct k8s_pod p;
 	int ret = 0;
 
-	items = doc ? get(doc, "items") : NULL;
-	if (!items || !json_object_is_type(items, json_type_array) || strcmp(get_string(doc, "kind"), "PodList")) {
+	items = doc ? get_array(doc, "items") : NULL;
+	if (!items || strcmp(get_string(doc, "kind"), "PodList")) {
 		ret = -EINVAL;
 		goto out;
 	}
