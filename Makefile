@@ -130,7 +130,8 @@ unit: $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 unit-asan: $(addprefix $(BUILD)/tests-asan/,$(UNIT_TESTS))
 	@tests/run-all.sh unit-asan
 
-# Seed inputs, built: a harness's seeds are in $(BUILD)/seeds/HARNESS.
+# Seed inputs: a harness's are in tests/fuzz/seeds/HARNESS and, built, in
+# $(BUILD)/seeds/HARNESS.
 # fuzz_elf's is a shared library with OpenSSL's entry points, so its
 # mutations start from a real ELF file.
 SEEDS := $(BUILD)/seeds/fuzz_elf/openssl_like.so
@@ -141,7 +142,8 @@ $(BUILD)/seeds/fuzz_elf/openssl_like.so: tests/fuzz/seeds/openssl_like.c | deps
 # Bounded fuzzing: FUZZ_SECONDS per harness, from its seeds.
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS)) | $(SEEDS)
 	@for f in $^; do echo "fuzz: $$f for $(FUZZ_SECONDS)s"; corpus=$$(mktemp -d); \
-		seeds=$(BUILD)/seeds/$$(basename $$f); [ -d $$seeds ] || seeds=; \
+		seeds=; for d in tests/fuzz/seeds/$$(basename $$f) $(BUILD)/seeds/$$(basename $$f); do \
+			[ -d $$d ] && seeds="$$seeds $$d"; done; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 $$corpus $$seeds \
 			>$$corpus.log 2>&1; rc=$$?; tail -3 $$corpus.log; rm -rf $$corpus $$corpus.log; [ $$rc = 0 ] || exit 1; done
 

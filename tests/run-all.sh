@@ -34,7 +34,9 @@ run_fuzzers() {
 		corpus=$(mktemp -d)
 		# A harness's seeds, read only: new inputs go to the corpus.
 		seeds=()
-		[ -d "build/seeds/$(basename "$f")" ] && seeds=("build/seeds/$(basename "$f")")
+		for d in "tests/fuzz/seeds/$(basename "$f")" "build/seeds/$(basename "$f")"; do
+			[ -d "$d" ] && seeds+=("$d")
+		done
 		"$f" -max_total_time="$FUZZ_SMOKE_SECONDS" -artifact_prefix=build/fuzz/ "$corpus" "${seeds[@]}" >"$corpus.log" 2>&1
 		rc=$?
 		tail -n 1 "$corpus.log"
