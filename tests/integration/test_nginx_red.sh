@@ -14,8 +14,11 @@ BASE=http://127.0.0.1:$PORT
 # 100 GETs of / on one keep-alive connection (curl reuses it for every URL).
 for i in $(seq 100); do echo "url = \"$BASE/\""; echo 'output = "/dev/null"'; done >"$TMP/keepalive.curl"
 curl -s --config "$TMP/keepalive.curl" || fail "keep-alive GETs failed"
-# 30 404s, each on a new connection.
+# 30 404s, each on a new connection, and 2 whose paths hold secrets: an
+# API key and a session id in a matrix parameter.
 for i in $(seq 30); do curl -s -o /dev/null "$BASE/nope/$((1000 + i))?secret=$i"; done
+curl -s -o /dev/null "$BASE/nope/sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+curl -s -o /dev/null "$BASE/nope/77;jsessionid=0A1B2C3D4E5F"
 # 20 503s.
 for i in $(seq 20); do curl -s -o /dev/null "$BASE/unavailable"; done
 # 10 POSTs with a body to /api/users/<n>, on one connection.
@@ -33,11 +36,11 @@ DUR='microservice_request_duration_seconds_count{service="web",protocol="http"'
 # The last requests driven: once they are in, the rest are.
 wait_metric "$RT,method=\"GET\",endpoint=\"/static/blob.bin\",status=\"200\"}" 5 15
 expect_metric "$RT,method=\"GET\",endpoint=\"/\",status=\"200\"}" 100
-expect_metric "$RT,method=\"GET\",endpoint=\"/nope/{id}\",status=\"404\"}" 30
+expect_metric "$RT,method=\"GET\",endpoint=\"/nope/{id}\",status=\"404\"}" 32
 expect_metric "$RT,method=\"GET\",endpoint=\"/unavailable\",status=\"503\"}" 20
 expect_metric "$RT,method=\"POST\",endpoint=\"/api/users/{id}\",status=\"201\"}" 10
 expect_metric "$DUR,method=\"GET\",endpoint=\"/\",status=\"200\"}" 100
-expect_metric "$DUR,method=\"GET\",endpoint=\"/nope/{id}\",status=\"404\"}" 30
+expect_metric "$DUR,method=\"GET\",endpoint=\"/nope/{id}\",status=\"404\"}" 32
 expect_metric "$DUR,method=\"GET\",endpoint=\"/unavailable\",status=\"503\"}" 20
 expect_metric "$DUR,method=\"POST\",endpoint=\"/api/users/{id}\",status=\"201\"}" 10
 expect_metric 'microservice_errors_total{service="web",type="http_5xx"}' 20
@@ -47,6 +50,7 @@ n=$(grep -c '^microservice_requests_total{' "$TMP/metrics")
 pass "exactly 5 request series"
 expect_no_line 'endpoint="[^"]*[0-9]{3,}' "no raw ids in endpoint labels"
 expect_no_line 'secret' "no query strings in labels"
+expect_no_line 'sk_live|jsessionid' "no keys or session ids in labels"
 expect_metric 'sonde_events_lost_total' 0
 wait_metric 'sonde_requests_unanswered_total' 1 5
 expect_metric 'sonde_parse_failures_total{kind="request"}' absent

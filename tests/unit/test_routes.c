@@ -32,9 +32,9 @@ static void test_ids(void **state)
 	expect_route("/api/users/1001/orders/77", "/api/users/{id}/orders/{id}");
 	expect_route("/o/550e8400-e29b-41d4-a716-446655440000", "/o/{id}");
 	expect_route("/o/550E8400-E29B-41D4-A716-446655440000/x", "/o/{id}/x");
-	/* Near-UUIDs (35 characters; a non-hex one) stay. */
-	expect_route("/o/550e8400-e29b-41d4-a716-44665544000", "/o/550e8400-e29b-41d4-a716-44665544000");
-	expect_route("/o/550e8400-e29b-41d4-a716-44665544000g", "/o/550e8400-e29b-41d4-a716-44665544000g");
+	/* Near-UUIDs (35 characters; a non-hex one) are tokens all the same. */
+	expect_route("/o/550e8400-e29b-41d4-a716-44665544000", "/o/{id}");
+	expect_route("/o/550e8400-e29b-41d4-a716-44665544000g", "/o/{id}");
 	expect_route("/commit/9fceb02d0ae598e95dc970b74767f19372d61af8", "/commit/{id}");
 	expect_route("/obj/507F1F77BCF86CD7", "/obj/{id}");
 	/* Hex words: short, or without a digit, stay. */
@@ -43,6 +43,31 @@ static void test_ids(void **state)
 	expect_route("/abcdefabcdefabcdef", "/abcdefabcdefabcdef");
 	expect_route("/v2/items", "/v2/items");
 	expect_route("/0", "/{id}");
+}
+
+/* Credentials in paths never reach a label or a span. */
+static void test_secrets(void **state)
+{
+	char out[256];
+
+	(void)state;
+	expect_route("/api/keys/sk_live_4eC39HqLyjWDarjtT1zdp7dc", "/api/keys/{id}");
+	expect_route("/auth/ghp_abcdefghijklmnop/x", "/auth/{id}/x");
+	expect_route("/t/eyJhbGciOiJIUzI1NiJ9", "/t/{id}");
+	expect_route("/s/Zx8fQ2pL9mN4rT7vW1", "/s/{id}");
+	expect_route("/cart;jsessionid=0A1B2C3D4E5F/items;v=2", "/cart/items");
+	/* Names with a digit or two stay. */
+	expect_route("/static/bootstrap4-theme", "/static/bootstrap4-theme");
+	expect_route("/api/v2/oauth2-callback-page", "/api/v2/oauth2-callback-page");
+	static const char keyed[] = "/api/keys/sk_live_4eC39HqLyjWDarjtT1zdp7dc/use?x=1";
+
+	assert_int_equal(routes_redact_path(keyed, sizeof(keyed) - 1, out, sizeof(out)), 24);
+	assert_string_equal(out, "/api/keys/{redacted}/use");
+	assert_true(routes_redact_path("/users/42;jsessionid=abc", 24, out, sizeof(out)) > 0);
+	assert_string_equal(out, "/users/42");
+	assert_true(routes_redact_path("/a/bb/ccc", 9, out, 7) > 0);
+	assert_string_equal(out, "/a/bb");
+	assert_int_equal(routes_redact_path("nope", 4, out, sizeof(out)), -EINVAL);
 }
 
 static void test_forms(void **state)
@@ -195,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_ids),	 cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_bounds),	 cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_patterns), cmocka_unit_test(test_pattern_errors),
+		cmocka_unit_test(test_secrets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include "otel/tracing.h"
 #include "pipeline/exchange.h"
 #include "pipeline/peers.h"
+#include "pipeline/routes.h"
 
 static int64_t clock_offset(void)
 {
@@ -107,10 +108,13 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 	s->start_unix_ns = x->start_ns + (uint64_t)t->unix_offset_ns;
 	s->end_unix_ns = (x->end_ns >= x->start_ns ? x->end_ns : x->start_ns) + (uint64_t)t->unix_offset_ns;
 	snprintf(s->method, sizeof(s->method), "%s", x->method);
-	/* url.path: never the query string, which may hold secrets. */
-	q = strpbrk(x->target, "?#");
-	n = q ? (size_t)(q - x->target) : strlen(x->target);
-	snprintf(s->path, sizeof(s->path), "%.*s", (int)n, x->target);
+	/* url.path: never the query string, matrix parameters or
+	 * credential-like segments, which hold secrets. */
+	if (routes_redact_path(x->target, strlen(x->target), s->path, sizeof(s->path)) < 0) {
+		q = strpbrk(x->target, "?#;");
+		n = q ? (size_t)(q - x->target) : strlen(x->target);
+		snprintf(s->path, sizeof(s->path), "%.*s", (int)n, x->target);
+	}
 	s->status = x->status;
 	snprintf(s->service, sizeof(s->service), "%s", x->service);
 	s->pid = x->tgid;

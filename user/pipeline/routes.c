@@ -42,6 +42,35 @@ static bool is_uuid(const char *s, size_t n)
 	return true;
 }
 
+/* A segment that looks like a credential: one of the common key prefixes
+ * (Stripe, GitHub, Slack, AWS, a JWT's header), or 16 and more letters and
+ * digits that alternate at least three times, as generated tokens do and
+ * names (bootstrap4-theme) do not. */
+static bool is_secret(const char *s, size_t n)
+{
+	static const char *const prefixes[] = { "sk_live_", "sk_test_", "pk_live_", "pk_test_",	   "rk_live_",
+						"ghp_",	    "gho_",	"ghs_",	    "github_pat_", "xoxb-",
+						"xoxp-",    "AKIA",	"eyJ" };
+	size_t changes = 0;
+	int last = 0; /* 1 a letter, 2 a digit, 0 neither */
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t k = strlen(prefixes[i]);
+
+		if (n >= k + 8 && !memcmp(s, prefixes[i], k))
+			return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int kind = is_digit(s[i]) ? 2 : is_alpha(s[i]) ? 1 : 0;
+
+		if (!kind && s[i] != '_' && s[i] != '-')
+			return false;
+		changes += kind && last && kind != last;
+		last = kind;
+	}
+	return n >= 16 && changes >= 3;
+}
+
 /* Segments that name one resource among many: as labels they would mint a
  * series per resource. */
 static bool is_id(const char *s, size_t n)
@@ -50,13 +79,22 @@ static bool is_id(const char *s, size_t n)
 
 	if (!n)
 		return false;
-	if (n > ROUTE_ID_SEGMENT_MAX || is_uuid(s, n))
+	if (n > ROUTE_ID_SEGMENT_MAX || is_uuid(s, n) || is_secret(s, n))
 		return true;
 	for (size_t i = 0; i < n; i++) {
 		digits += is_digit(s[i]);
 		hex += is_hex(s[i]);
 	}
 	return digits == n || (n >= 16 && hex == n && digits);
+}
+
+/* A segment's length without its matrix parameters (";name=value"), which
+ * carry session ids. */
+static size_t without_params(const char *s, size_t n)
+{
+	const char *semi = memchr(s, ';', n);
+
+	return semi ? (size_t)(semi - s) : n;
 }
 
 /* The path of an origin-form or absolute-form target, without query or
@@ -105,7 +143,7 @@ int routes_from_target(const char *target, size_t len, char *out, size_t out_siz
 
 		while (i < path_len && path[i] != '/')
 			i++;
-		seg_len = i - start;
+		seg_len = without_params(path + start, i - start);
 		text = path + start;
 		if (segments == ROUTE_MAX_SEGMENTS) {
 			text = "{rest}";
@@ -124,6 +162,38 @@ int routes_from_target(const char *target, size_t len, char *out, size_t out_siz
 	}
 	if (!n)
 		out[n++] = '/';
+	out[n] = 0;
+	return (int)n;
+}
+
+int routes_redact_path(const char *target, size_t len, char *out, size_t out_size)
+{
+	size_t path_len, i = 0, n = 0;
+	const char *path;
+
+	if (!out_size || target_path(target, len, &path, &path_len))
+		return -EINVAL;
+	while (i < path_len) {
+		size_t start = i, seg_len;
+		const char *text;
+
+		if (path[i] == '/')
+			start = ++i;
+		while (i < path_len && path[i] != '/')
+			i++;
+		seg_len = without_params(path + start, i - start);
+		text = path + start;
+		if (is_secret(text, seg_len)) {
+			text = "{redacted}";
+			seg_len = 10;
+		}
+		if (seg_len + 2 > out_size - n)
+			break;
+		if (start && path[start - 1] == '/')
+			out[n++] = '/';
+		memcpy(out + n, text, seg_len);
+		n += seg_len;
+	}
 	out[n] = 0;
 	return (int)n;
 }

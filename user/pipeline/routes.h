@@ -11,14 +11,22 @@
 
 /* Writes the route of a request-target into out, NUL-terminated: query and
  * fragment dropped; absolute-form reduced to its path; "" becomes "/" and
- * "*" stays "*"; a segment that is all digits, a UUID, a hex string of 16+
- * characters with a digit, or longer than ROUTE_ID_SEGMENT_MAX bytes
- * becomes {id}; past ROUTE_MAX_SEGMENTS segments the route ends in /{rest}.
+ * "*" stays "*"; matrix parameters (";name=value") dropped; a segment that
+ * is all digits, a UUID, a hex string of 16+ characters with a digit, a
+ * credential (a common key prefix, or 16+ letters and digits mixed), or
+ * longer than ROUTE_ID_SEGMENT_MAX bytes becomes {id}; past
+ * ROUTE_MAX_SEGMENTS segments the route ends in /{rest}.
  * A route that does not fit keeps only its leading whole segments.
  * Returns the length; -EINVAL for a target that is not origin-form,
  * absolute-form or "*", or whose path holds a space or control byte;
  * -ENOSPC when out_size < 2. */
 int routes_from_target(const char *target, size_t len, char *out, size_t out_size);
+
+/* The path of a request-target as spans show it (url.path): query,
+ * fragment and matrix parameters dropped, credential-like segments
+ * "{redacted}"; cut at a segment boundary to fit out. Returns the length,
+ * or -EINVAL as routes_from_target. */
+int routes_redact_path(const char *target, size_t len, char *out, size_t out_size);
 
 /* Explicit route patterns such as /api/users/{id}: a {name} segment matches
  * exactly one non-empty path segment, other segments match literally.
