@@ -493,10 +493,25 @@ static void test_no_notifiers(void **state)
 	notifier_stop(nt);
 }
 
+/* A failing webhook's URL is logged without its secret path or user. */
+static void test_log_url(void **state)
+{
+	char shown[LOG_URL_MAX];
+
+	(void)state;
+	assert_string_equal(log_url("https://hooks.slack.com/services/T000/B000/XXXX", shown),
+			    "https://hooks.slack.com/…");
+	assert_string_equal(log_url("http://user:pass@127.0.0.1:9093", shown), "http://127.0.0.1:9093");
+	assert_string_equal(log_url("http://127.0.0.1:9093?token=1", shown), "http://127.0.0.1:9093/…");
+	assert_string_equal(log_url("not a url", shown), "(a URL)");
+	assert_string_equal(log_url(NULL, shown), "(a URL)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_log_url),
 		cmocka_unit_test(test_alertmanager),
 		cmocka_unit_test(test_webhook),
 		cmocka_unit_test(test_slack),

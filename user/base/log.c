@@ -47,3 +47,20 @@ void log_msg(enum log_level level, const char *subject, const char *fmt, ...)
 	fputc('\n', stderr);
 	funlockfile(stderr);
 }
+
+const char *log_url(const char *url, char out[LOG_URL_MAX])
+{
+	const char *sep = url ? strstr(url, "://") : NULL, *host, *end, *at;
+
+	if (!sep) {
+		snprintf(out, LOG_URL_MAX, "(a URL)");
+		return out;
+	}
+	host = sep + 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	snprintf(out, LOG_URL_MAX, "%.*s%.*s%s", (int)(sep + 3 - url), url, (int)(end - host), host, *end ? "/…" : "");
+	return out;
+}

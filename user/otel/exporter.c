@@ -51,6 +51,7 @@ static void wait_locked(struct exporter *e, uint32_t ms)
 static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *headers, const struct span *spans, size_t n)
 {
 	struct strbuf json = { 0 };
+	char shown[LOG_URL_MAX];
 	uint8_t *pb = NULL;
 	const void *body;
 	size_t len = 0;
@@ -83,7 +84,7 @@ static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *header
 		pthread_mutex_unlock(&e->lock);
 		backoff *= 2;
 	}
-	log_warn("otlp", "dropping %zu spans: %s %ld", n, e->cfg.endpoint, code ? code : -1L);
+	log_warn("otlp", "dropping %zu spans: %s %ld", n, log_url(e->cfg.endpoint, shown), code ? code : -1L);
 dropped:
 	atomic_fetch_add(&e->dropped_export_failed, n);
 out:
@@ -137,6 +138,7 @@ static void *run(void *arg)
 
 int exporter_start(struct exporter *e, const struct otel_config *cfg, const char *version)
 {
+	char shown[LOG_URL_MAX];
 	int ret;
 
 	memset(e, 0, sizeof(*e));
@@ -158,7 +160,7 @@ int exporter_start(struct exporter *e, const struct otel_config *cfg, const char
 		return -ret;
 	}
 	e->started = true;
-	log_info("otlp", "exporting spans to %s as %s", cfg->endpoint,
+	log_info("otlp", "exporting spans to %s as %s", log_url(cfg->endpoint, shown),
 		 cfg->protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf");
 	return 0;
 }

@@ -131,7 +131,7 @@ static void deliver(struct notifier *nt, const struct entry *e)
 	const struct notifier_config *cfg = &nt->cfg[e->notifier];
 	struct notifier_stats *st = &nt->stats[e->notifier];
 	struct strbuf url = { 0 }, body = { 0 };
-	char err[CURL_ERROR_SIZE] = "";
+	char err[CURL_ERROR_SIZE] = "", shown[LOG_URL_MAX];
 	int64_t wait_ms = FIRST_BACKOFF_MS;
 	long code = 0;
 	int ret;
@@ -156,20 +156,21 @@ static void deliver(struct notifier *nt, const struct entry *e)
 			break;
 		if (code)
 			log_debug("notify", "%s %s: HTTP %ld, attempt %d, again in %lld ms",
-				  notify_type_name(cfg->type), url.data, code, attempt, (long long)wait_ms);
+				  notify_type_name(cfg->type), log_url(url.data, shown), code, attempt,
+				  (long long)wait_ms);
 		else
 			log_debug("notify", "%s %s: %s, attempt %d, again in %lld ms", notify_type_name(cfg->type),
-				  url.data, err, attempt, (long long)wait_ms);
+				  log_url(url.data, shown), err, attempt, (long long)wait_ms);
 		if (!backoff(nt, wait_ms))
 			break;
 	}
 	atomic_fetch_add(&st->failed, 1);
 	if (code)
-		log_warn("notify", "%s %s: %s %s not delivered: HTTP %ld", notify_type_name(cfg->type), url.data,
-			 e->notice.rule, notify_state_name(e->notice.state), code);
+		log_warn("notify", "%s %s: %s %s not delivered: HTTP %ld", notify_type_name(cfg->type),
+			 log_url(url.data, shown), e->notice.rule, notify_state_name(e->notice.state), code);
 	else
-		log_warn("notify", "%s %s: %s %s not delivered: %s", notify_type_name(cfg->type), url.data,
-			 e->notice.rule, notify_state_name(e->notice.state), err);
+		log_warn("notify", "%s %s: %s %s not delivered: %s", notify_type_name(cfg->type),
+			 log_url(url.data, shown), e->notice.rule, notify_state_name(e->notice.state), err);
 out:
 	strbuf_free(&url);
 	strbuf_free(&body);
