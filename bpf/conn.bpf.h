@@ -205,17 +205,17 @@ static __always_inline int conn_joined(const struct sonde_conn *c, long ret)
  * (PostgreSQL's SSLRequest) leaves it to the next bytes. */
 static __always_inline int conn_classify(struct sonde_conn *c, const struct sonde_io *a, long ret, __u8 tls_flag)
 {
-	__u8 head[8] = {}, next;
+	__u8 head[METHOD_PEEK] = {}, next;
 	__u32 seg_len = 0, peek;
 	__u64 data;
 
 	data = a->buf ? first_segment(a, ret, &seg_len) : 0;
 	if (!data)
 		return 0;
-	peek = seg_len < 8 ? seg_len : 8;
+	peek = seg_len < METHOD_PEEK ? seg_len : METHOD_PEEK;
 	barrier_var(peek);
-	peek &= 15;
-	if (peek > 8)
+	peek &= 31;
+	if (peek > METHOD_PEEK)
 		return 0;
 	bpf_probe_read_user(head, peek, (void *)data);
 	c->proto = classify(head, seg_len, !tls_flag && conn_joined(c, ret), &next);

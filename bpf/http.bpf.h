@@ -22,21 +22,43 @@ static __always_inline int is_upper(char c)
 	return c >= 'A' && c <= 'Z';
 }
 
-/* A request line starts with an upper-case method of 3 to 7 letters and a
- * space: enough to keep TLS, SSH, Redis and PostgreSQL out of the ring. A
- * read that ends inside the method is taken for a request: the rest of the
- * line follows in the next read. */
+/* Bytes of a request's start looked at for its method, and the longest
+ * method. */
+#define METHOD_PEEK 24
+#define METHOD_MAX 20
+
+/* A method character, as registered methods spell them: upper-case letters,
+ * digits, '-' and '_' (VERSION-CONTROL, M-SEARCH). */
+static __always_inline int is_method_char(char c)
+{
+	return is_upper(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* A request line starts with a method of 3 to 20 method characters, the
+ * first a letter (every method in IANA's registry, UPDATEREDIRECTREF
+ * the longest), a space and the start of a target ('/', '*', or a
+ * scheme's letter): enough to keep TLS, SSH, Redis and PostgreSQL out of
+ * the ring. A read that ends inside the method is taken for a request:
+ * the rest of the line follows in the next read. */
 static __always_inline int looks_like_request(const char *h, __u32 n)
 {
 	int i;
 
+	if (!n || !is_upper(h[0]))
+		return 0;
 #pragma unroll
-	for (i = 0; i < 8; i++) {
+	for (i = 1; i <= METHOD_MAX; i++) {
 		if (i >= (int)n)
-			return i > 0;
-		if (h[i] == ' ')
-			return i >= 3;
-		if (!is_upper(h[i]))
+			return 1;
+		if (h[i] == ' ') {
+			if (i < 3)
+				return 0;
+			if (i + 1 >= (int)n)
+				return 1;
+			return h[i + 1] == '/' || h[i + 1] == '*' || is_upper(h[i + 1]) ||
+			       (h[i + 1] >= 'a' && h[i + 1] <= 'z');
+		}
+		if (!is_method_char(h[i]))
 			return 0;
 	}
 	return 0;
@@ -173,7 +195,7 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 			exchange_emit(c, x, SONDE_END_NEXT_REQUEST);
 	}
 	if (c->state != SONDE_CONN_REQUEST) {
-		char head[8] = {};
+		char head[METHOD_PEEK] = {};
 		const char *h = head;
 
 		/* A keep-alive connection's entry is idle between exchanges:
@@ -185,11 +207,11 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 			if (x->ev.req_len)
 				h = x->ev.req;
 		} else {
-			__u32 peek = seg_len < 8 ? seg_len : 8;
+			__u32 peek = seg_len < METHOD_PEEK ? seg_len : METHOD_PEEK;
 
 			barrier_var(peek);
-			peek &= 15;
-			if (peek > 8)
+			peek &= 31;
+			if (peek > METHOD_PEEK)
 				return;
 			bpf_probe_read_user(head, peek, (void *)data);
 		}

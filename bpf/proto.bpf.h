@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The protocol of a connection, from the first bytes its client sent, and
  * the data events that carry the bytes of the protocols parsed in user
- * space. Only the first eight bytes are looked at here. */
+ * space. Only the first METHOD_PEEK bytes are looked at here. */
 #ifndef SONDE_PROTO_BPF_H
 #define SONDE_PROTO_BPF_H
 

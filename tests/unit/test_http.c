@@ -77,7 +77,7 @@ static void test_junk(void **state)
 		"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
 		"GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
 		"GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n",
-		"ABCDEFGHIJKLMNOPQ / HTTP/1.1\r\n\r\n",
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG / HTTP/1.1\r\n\r\n",
 	};
 	static const char *const bad_responses[] = {
 		"HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n", "HTTP/1.1 600 High\r\n\r\n",
@@ -157,6 +157,8 @@ static void test_request_prefix(void **state)
 	assert_int_equal(http_parse_request_prefix("get /a", 6, &h), -EBADMSG);
 	assert_int_equal(http_parse_request_prefix("GET", 3, &h), -EBADMSG);
 	assert_int_equal(http_parse_request_prefix("GET /a\x01b", 8, &h), -EBADMSG);
+	assert_int_equal(http_parse_request_prefix("VERSION-CONTROL /a/b", 20, &h), 0);
+	assert_string_equal(h.method, "VERSION-CONTROL");
 }
 
 /* Where a pipelined request starts, past the one before and its body. */

@@ -99,7 +99,8 @@ int http_parse_request_prefix(const char *p, size_t n, struct http_head *h)
 	size_t m = 0, t;
 	char *slash;
 
-	while (m < n && m < HTTP_METHOD_MAX - 1 && p[m] >= 'A' && p[m] <= 'Z')
+	while (m < n && m < HTTP_METHOD_MAX - 1 &&
+	       ((p[m] >= 'A' && p[m] <= 'Z') || (m && ((p[m] >= '0' && p[m] <= '9') || p[m] == '-' || p[m] == '_'))))
 		m++;
 	if (!m || m >= n || p[m] != ' ')
 		return -EBADMSG;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_METHOD_MAX 16 /* with the NUL */
+#define HTTP_METHOD_MAX 32 /* with the NUL: UPDATEREDIRECTREF and longer tokens */
 #define HTTP_TARGET_MAX 512 /* with the NUL */
 #define HTTP_TRACEPARENT_MAX 64 /* with the NUL; the W3C value has 55 characters */
 #define HTTP_HOST_MAX 128 /* with the NUL */
