@@ -10,8 +10,9 @@
 int procfs_stat(uint32_t pid, struct procfs_stat *out)
 {
 	unsigned long long utime, stime, start;
+	unsigned int flags;
 	const char *open_paren, *close_paren;
-	char path[64], buf[1024];
+	char path[64], buf[1024], state;
 	unsigned int ppid;
 	size_t n, len;
 	FILE *f;
@@ -30,11 +31,10 @@ int procfs_stat(uint32_t pid, struct procfs_stat *out)
 	close_paren = strrchr(buf, ')');
 	if (!open_paren || !close_paren || close_paren < open_paren)
 		return -EIO;
-	/* After the command: state, ppid (field 4), utime and stime (14 and
-	 * 15), starttime (22). */
-	if (sscanf(close_paren + 1,
-		   " %*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu", &ppid, &utime,
-		   &stime, &start) != 4)
+	/* After the command: state, ppid (field 4), flags (9), utime and
+	 * stime (14 and 15), starttime (22). */
+	if (sscanf(close_paren + 1, " %c %u %*d %*d %*d %*d %u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
+		   &state, &ppid, &flags, &utime, &stime, &start) != 6)
 		return -EIO;
 	memset(out, 0, sizeof(*out));
 	len = (size_t)(close_paren - open_paren - 1);
@@ -42,6 +42,8 @@ int procfs_stat(uint32_t pid, struct procfs_stat *out)
 		len = sizeof(out->comm) - 1;
 	memcpy(out->comm, open_paren + 1, len);
 	out->ppid = ppid;
+	out->state = state;
+	out->exiting = !!(flags & 0x4); /* PF_EXITING */
 	out->utime = utime;
 	out->stime = stime;
 	out->start_time = start;

@@ -4,6 +4,7 @@
 #define SONDE_PROCFS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PROCFS_COMM_MAX 16 /* the kernel's TASK_COMM_LEN, with the NUL */
@@ -13,6 +14,8 @@ struct procfs_stat {
 	uint32_t ppid;
 	uint64_t utime, stime; /* clock ticks */
 	uint64_t start_time; /* ticks after boot: with the pid, names the process */
+	char state; /* R, S, D, ...; Z once it exited, not yet reaped */
+	bool exiting; /* PF_EXITING: its exit has begun, before it shows Z */
 };
 
 /* 0, or a negative errno when the process is gone or its stat unreadable. */

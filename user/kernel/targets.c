@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include <bpf/bpf.h>
 
 #include "identity/cgroup.h"
@@ -28,6 +27,8 @@ struct proc_info {
 	uint32_t ppid;
 	char comm[SONDE_COMM_LEN];
 	char exe[SONDE_NAME_MAX]; /* basename of /proc/PID/exe, "" if unreadable */
+	uint64_t start_time;
+	char state;
 };
 
 static int read_proc(uint32_t pid, struct proc_info *p)
@@ -46,6 +47,8 @@ static int read_proc(uint32_t pid, struct proc_info *p)
 		return ret;
 	memcpy(p->comm, st.comm, sizeof(p->comm));
 	p->ppid = st.ppid;
+	p->start_time = st.start_time;
+	p->state = st.state;
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n > 0) {
@@ -60,6 +63,18 @@ static int read_proc(uint32_t pid, struct proc_info *p)
 		}
 	}
 	return 0;
+}
+
+/* Whether the process read as p still runs: the same pid and start time,
+ * its exit not begun. The kernel sets PF_EXITING before its exit hook
+ * clears the entry, so an entry made before this check is cleared by that
+ * hook, and one made after it is cleared here. */
+static bool alive(const struct proc_info *p)
+{
+	struct procfs_stat st;
+
+	return !procfs_stat(p->pid, &st) && st.start_time == p->start_time && !st.exiting && st.state != 'Z' &&
+	       st.state != 'X';
 }
 
 static int select_pid(struct targets *t, const struct proc_info *p, uint32_t service_id)
@@ -80,8 +95,17 @@ static int select_pid(struct targets *t, const struct proc_info *p, uint32_t ser
 		maps_stranger_forget(&t->maps, p->pid);
 		return 0;
 	}
+	if (p->state == 'Z' || p->state == 'X')
+		return 0;
 	if (bpf_map_update_elem(t->maps.targets, &p->pid, &v, BPF_ANY))
 		return -errno;
+	/* It may have exited since the scan read it, its exit clearing an
+	 * entry that was not there yet: a dead pid must not stay a target,
+	 * nor lend its service to the next process given that pid. */
+	if (!alive(p)) {
+		bpf_map_delete_elem(t->maps.targets, &p->pid);
+		return 0;
+	}
 	maps_stranger_forget(&t->maps, p->pid);
 	log_info("targets", "observing pid %u (%s) as service %s", p->pid, p->comm,
 		 services_name(t->services, v.service_id));
