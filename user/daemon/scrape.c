@@ -27,7 +27,7 @@ static void refresh_and_lock(struct daemon *d)
 	uint64_t stats[SONDE_STAT_MAX] = { 0 };
 	uint64_t targets = 0;
 
-	/* The HTTP thread and the history's sampler both scrape: d->processes
+	/* The HTTP server's threads and the history's sampler all scrape: d->processes
 	 * is theirs in turn. */
 	pthread_mutex_lock(&d->scrape_lock);
 	if (atomic_load(&d->ready)) {

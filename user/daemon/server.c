@@ -13,6 +13,14 @@
 #include "daemon/server.h"
 #include "base/strbuf.h"
 
+/* What no client can exhaust: a thread pool, so a slow client holds one
+ * thread, not the server; connections per client address and in all,
+ * and a short timeout for one that sends or reads nothing. */
+#define SERVER_THREADS 4
+#define SERVER_CONNECTIONS 512
+#define SERVER_CONNECTIONS_PER_IP 64
+#define SERVER_TIMEOUT_S 10u
+
 static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
 static const char json_type[] = "application/json";
 static const char html_type[] = "text/html; charset=utf-8";
@@ -108,7 +116,10 @@ int server_start(struct server *s, const char *host, uint16_t port, const struct
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
-				  NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				  NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT,
+				  SERVER_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)SERVER_THREADS,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS_PER_IP,
 				  MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->mhd) {
