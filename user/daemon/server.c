@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "base/clocks.h"
 #include "base/log.h"
 #include "daemon/server.h"
 #include "base/strbuf.h"
@@ -18,8 +19,10 @@
  * and a short timeout for one that sends or reads nothing. */
 #define SERVER_THREADS 4
 #define SERVER_CONNECTIONS 512
-#define SERVER_CONNECTIONS_PER_IP 64
+#define SERVER_CONNECTIONS_PER_IP 384
 #define SERVER_TIMEOUT_S 10u
+/* How old a shared /metrics may be. */
+#define SERVER_SNAPSHOT_MS 1000
 
 static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
 static const char json_type[] = "application/json";
@@ -57,6 +60,60 @@ static enum MHD_Result serve(struct MHD_Connection *conn, int ret, struct strbuf
 		       out->data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 }
 
+/* Marks a request whose response is the shared /metrics. */
+static char metrics_request;
+
+/* /metrics: rendered afresh, unless another scrape is still being sent
+ * the one rendered within the last second. */
+static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *conn, void **req_cls)
+{
+	struct strbuf out = { 0 };
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int64_t now = clocks_mono_ms();
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->snapshot || !s->sending || now - s->snapshot_ms >= SERVER_SNAPSHOT_MS) {
+		int rc = s->handlers.metrics(s->handlers.arg, &out);
+
+		r = rc || out.err ?
+			    NULL :
+			    MHD_create_response_from_buffer(out.len, out.data ? out.data : "",
+							    out.data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+		if (!r) {
+			pthread_mutex_unlock(&s->lock);
+			strbuf_free(&out);
+			return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "rendering failed\n");
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, exposition_type);
+		/* Responses are counted references: those being sent keep theirs. */
+		if (s->snapshot)
+			MHD_destroy_response(s->snapshot);
+		s->snapshot = r;
+		s->snapshot_ms = now;
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, s->snapshot);
+	if (ret == MHD_YES) {
+		s->sending++;
+		*req_cls = &metrics_request;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+
+	(void)conn;
+	(void)toe;
+	if (*req_cls != &metrics_request)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->sending--;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
@@ -68,13 +125,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	(void)upload_data;
-	(void)req_cls;
 	if (*upload_data_size)
 		return MHD_NO;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
 	if (!strcmp(url, "/metrics"))
-		return serve(conn, s->handlers.metrics(s->handlers.arg, &out), &out, MHD_HTTP_OK, exposition_type);
+		return serve_metrics(s, conn, req_cls);
 	if (!strcmp(url, "/health") || !strcmp(url, "/health/detailed")) {
 		ret = s->handlers.health(s->handlers.arg, url[7] == '/', &out, &status);
 		return serve(conn, ret, &out, status, json_type);
@@ -107,6 +163,7 @@ int server_start(struct server *s, const char *host, uint16_t port, const struct
 
 	memset(s, 0, sizeof(*s));
 	s->handlers = *h;
+	pthread_mutex_init(&s->lock, NULL);
 	snprintf(service, sizeof(service), "%u", port);
 	ret = getaddrinfo(host, service, &hints, &ai);
 	if (ret) {
@@ -120,7 +177,7 @@ int server_start(struct server *s, const char *host, uint16_t port, const struct
 				  SERVER_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)SERVER_THREADS,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS_PER_IP,
-				  MHD_OPTION_END);
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->mhd) {
 		log_error("http", "cannot listen on %s:%u", host, port);
@@ -134,4 +191,7 @@ void server_stop(struct server *s)
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
+	if (s->snapshot)
+		MHD_destroy_response(s->snapshot);
+	s->snapshot = NULL;
 }

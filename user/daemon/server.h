@@ -4,6 +4,7 @@
 #ifndef SONDE_SERVER_H
 #define SONDE_SERVER_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 struct strbuf;
@@ -25,6 +26,13 @@ struct server_handlers {
 struct server {
 	struct MHD_Daemon *mhd;
 	struct server_handlers handlers;
+	/* The last /metrics rendered, shared by the scrapes that come while
+	 * another is still being sent: many clients that never read cost one
+	 * copy of it, not one each. */
+	pthread_mutex_t lock;
+	struct MHD_Response *snapshot;
+	int64_t snapshot_ms;
+	unsigned int sending; /* /metrics responses not yet completed */
 };
 
 int server_start(struct server *s, const char *host, uint16_t port, const struct server_handlers *h);
