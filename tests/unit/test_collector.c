@@ -184,6 +184,11 @@ static void test_pipelined(void **state)
 		       "method=\"GET\",endpoint=\"/c\",status=\"404\",le=\"0.0025\"} 1");
 	assert_line(f, "sonde_parse_failures_total{kind=\"pipeline\"} 1");
 	assert_no_text(f, "status=\"500\"");
+	/* A response on connection 0, the mark of a free slot, while another
+	 * connection has requests waiting: nothing waits on it. */
+	feed_conn(f, 8, "GET /e HTTP/1.1\r\n\r\nGET /f HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\n", 6000000);
+	feed_event(f, f->web, 0, "", "HTTP/1.1 200 OK\r\n", 0, 7000000);
+	assert_line(f, "sonde_parse_failures_total{kind=\"pipeline\"} 2");
 }
 
 static void test_service_by_comm(void **state)

@@ -12,7 +12,8 @@ void pipelined_init(struct pipelined *p)
 
 static struct pipelined_conn *find(struct pipelined *p, uint32_t tgid, uint64_t conn_id)
 {
-	if (!p->used)
+	/* conn_id 0 marks a free slot: no connection has it. */
+	if (!p->used || !conn_id)
 		return NULL;
 	for (size_t i = 0; i < PIPELINED_CONNS; i++)
 		if (p->conns[i].conn_id == conn_id && p->conns[i].tgid == tgid)
