@@ -5,7 +5,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -72,6 +75,10 @@ static void test_bad(void **state)
 		{ "services:\n  - {name: web, match: {pid: 1}}\n  - {name: web, match: {pid: 2}}\n",
 		  "f.yaml:3: name: service web is defined twice" },
 		{ "services:\n  - name: [web]\n    match: {pid: 1}\n", "f.yaml:2: name: expected a string" },
+		{ "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n",
+		  "f.yaml:2: listen: given twice in one mapping (first at line 1)" },
+		{ "services:\n  - name: web\n    match: {pid: 1, pid: 2}\n",
+		  "f.yaml:3: pid: given twice in one mapping (first at line 3)" },
 		{ "health_checks: {name: a}\n", "f.yaml:1: health_checks: expected a list" },
 		{ "health_checks:\n  - [a]\n", "f.yaml:2: health_checks: expected each entry to be a mapping" },
 		{ "health_checks:\n  - {type: tcp, address: \"h:1\"}\n",
@@ -258,6 +265,17 @@ static void test_missing_file(void **state)
 	(void)state;
 	assert_int_equal(config_load("/nonexistent/sonde.yaml", &c, err, sizeof(err)), -ENOENT);
 	assert_string_equal(err, "/nonexistent/sonde.yaml: No such file or directory");
+	/* A FIFO is refused at once, not waited on. */
+	char fifo[] = "/tmp/sonde-test-config-fifo.XXXXXX";
+	int fd = mkstemp(fifo);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(config_load(fifo, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(fifo);
 }
 
 int main(void)

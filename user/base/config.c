@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -18,6 +21,8 @@ struct walk {
 
 static int fail(struct walk *w, const yaml_node_t *node, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+#define CONFIG_FILE_MAX (1 << 20)
 
 /* "FILE:LINE: key: what is wrong"; lines count from 1. */
 static int fail(struct walk *w, const yaml_node_t *node, const char *key, const char *fmt, ...)
@@ -652,6 +657,32 @@ static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
 	return rules ? section_items(w, rules, "alert_rules", CONFIG_MAX_RULES, parse_rule, c) : 0;
 }
 
+/* A key given twice in one mapping: YAML forbids it, and libyaml would
+ * keep both, the second silently winning or not. */
+static int check_duplicate_keys(struct walk *w)
+{
+	for (yaml_node_t *n = w->doc->nodes.start; n < w->doc->nodes.top; n++) {
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		/* No section has this many keys; the check stays quadratic in few. */
+		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > 256)
+			return fail(w, n, "configuration", "a mapping of more than 256 keys");
+		for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+			const yaml_node_t *ka = yaml_document_get_node(w->doc, a->key);
+			const char *key = ka ? scalar(ka) : NULL;
+
+			for (yaml_node_pair_t *b = n->data.mapping.pairs.start; key && b < a; b++) {
+				const yaml_node_t *kb = yaml_document_get_node(w->doc, b->key);
+
+				if (kb && scalar(kb) && !strcmp(scalar(kb), key))
+					return fail(w, ka, key, "given twice in one mapping (first at line %lu)",
+						    (unsigned long)kb->start_mark.line + 1);
+			}
+		}
+	}
+	return 0;
+}
+
 int config_parse(const char *file, const char *text, size_t len, struct config *out, char *err, size_t errlen)
 {
 	yaml_parser_t parser;
@@ -673,7 +704,7 @@ int config_parse(const char *file, const char *text, size_t len, struct config *
 	root = yaml_document_get_root_node(&doc);
 	/* An empty file is the defaults. */
 	if (root && !(root->type == YAML_SCALAR_NODE && !root->data.scalar.length))
-		ret = parse_root(&w, root, out);
+		ret = check_duplicate_keys(&w) ?: parse_root(&w, root, out);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (ret)
@@ -684,14 +715,30 @@ int config_parse(const char *file, const char *text, size_t len, struct config *
 int config_load(const char *path, struct config *out, char *err, size_t errlen)
 {
 	char *text = NULL;
+	struct stat st;
 	size_t cap = 0;
 	ssize_t n;
 	FILE *f;
-	int ret;
+	int fd, ret;
 
-	f = fopen(path, "re");
+	/* Not blocking on a FIFO's open: only a regular file is read. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+		close(fd);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		ret = -errno;
+		close(fd);
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
