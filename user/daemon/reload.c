@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,42 @@ static void swap_threads(struct daemon *d, struct checks **checks, struct notifi
 	*notifier = n;
 }
 
+/* Health checks and notifiers a reload replaced, stopped off the event
+ * path: the stop waits for a check in flight (up to its timeout) and for
+ * the notifier's queue (up to its grace period). */
+struct retired {
+	struct checks *checks;
+	struct notifier *notifier;
+};
+
+static void *retire(void *arg)
+{
+	struct retired *r = arg;
+
+	checks_stop(r->checks);
+	notifier_stop(r->notifier);
+	free(r);
+	return NULL;
+}
+
+static void retire_threads(struct checks *checks, struct notifier *notifier)
+{
+	struct retired *r = malloc(sizeof(*r));
+	pthread_t t;
+
+	if (r) {
+		*r = (struct retired){ checks, notifier };
+		if (!pthread_create(&t, NULL, retire, r)) {
+			pthread_detach(t);
+			return;
+		}
+		free(r);
+	}
+	log_warn("config", "no thread to stop the replaced checks and notifiers on: stopping them here");
+	checks_stop(checks);
+	notifier_stop(notifier);
+}
+
 /* Metrics survive: their families are kept. SLA windows and alert states
  * whose definitions did not change carry over; a firing alert whose rule
  * went away is resolved. */
@@ -102,9 +139,9 @@ void reload_config(struct daemon *d)
 	swap_threads(d, &checks, &notifier);
 	checks_publish_status(d->checks);
 	pthread_mutex_unlock(&d->lock);
-	/* The old threads finish outside the lock they may be waiting on. */
-	checks_stop(checks);
-	notifier_stop(notifier);
+	/* The old threads finish outside the lock they may be waiting on,
+	 * and away from the event path. */
+	retire_threads(checks, notifier);
 	log_info("config", "reloaded %s: %zu checks, %zu business metrics, %zu alert rules, %zu notifiers",
 		 d->opts.config_path, d->config.nchecks, d->config.nbusiness, d->config.nrules, d->config.nnotifiers);
 out:
