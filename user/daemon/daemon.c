@@ -313,6 +313,7 @@ static void stop(struct daemon *d)
 	tls_uprobes_free(&d->tls);
 	if (d->skel)
 		loader_destroy(d->skel, &d->maps);
+	reload_join(d);
 	checks_stop(d->checks);
 	notifier_stop(d->notifier);
 	k8s_stop(d->k8s);

@@ -79,6 +79,11 @@ struct daemon {
 	pthread_mutex_t scrape_lock; /* taken before lock, never after */
 	struct server server;
 	atomic_int ready;
+	/* Threads stopping the checks and notifiers reloads replaced, joined
+	 * at the next reload that needs the room, and at stop. */
+#define DAEMON_RETIRING_MAX 8
+	pthread_t retiring[DAEMON_RETIRING_MAX];
+	size_t nretiring;
 	/* The status page's history: sampled on a thread of its own. */
 	struct history *history;
 	pthread_t sampler;

@@ -71,15 +71,19 @@ static void *retire(void *arg)
 	return NULL;
 }
 
-static void retire_threads(struct checks *checks, struct notifier *notifier)
+static void retire_threads(struct daemon *d, struct checks *checks, struct notifier *notifier)
 {
 	struct retired *r = malloc(sizeof(*r));
-	pthread_t t;
 
+	/* Reloads in a burst: the oldest stop is waited for. */
+	if (d->nretiring == DAEMON_RETIRING_MAX) {
+		pthread_join(d->retiring[0], NULL);
+		memmove(d->retiring, d->retiring + 1, --d->nretiring * sizeof(d->retiring[0]));
+	}
 	if (r) {
 		*r = (struct retired){ checks, notifier };
-		if (!pthread_create(&t, NULL, retire, r)) {
-			pthread_detach(t);
+		if (!pthread_create(&d->retiring[d->nretiring], NULL, retire, r)) {
+			d->nretiring++;
 			return;
 		}
 		free(r);
@@ -141,10 +145,17 @@ void reload_config(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 	/* The old threads finish outside the lock they may be waiting on,
 	 * and away from the event path. */
-	retire_threads(checks, notifier);
+	retire_threads(d, checks, notifier);
 	log_info("config", "reloaded %s: %zu checks, %zu business metrics, %zu alert rules, %zu notifiers",
 		 d->opts.config_path, d->config.nchecks, d->config.nbusiness, d->config.nrules, d->config.nnotifiers);
 out:
 	config_free(next);
 	free(next);
+}
+
+void reload_join(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nretiring; i++)
+		pthread_join(d->retiring[i], NULL);
+	d->nretiring = 0;
 }

@@ -20,4 +20,7 @@ int reload_start_threads(struct daemon *d, const struct config *c, struct checks
  * configuration stays. */
 void reload_config(struct daemon *d);
 
+/* Waits for the replaced checks and notifiers to have stopped. */
+void reload_join(struct daemon *d);
+
 #endif
