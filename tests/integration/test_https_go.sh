@@ -19,7 +19,15 @@ SERVER=$!
 CHILDREN+=("$SERVER")
 wait_listen "$PORT" 10 || fail "the Go server is not listening"
 start_sonde --target exe:gosrv=goweb --target exe:gocli=gocli
-wait_tls_pid "$SERVER" 15
+wait_go_tls() { # pid executable: its own probes, not libssl's, are in
+	local i
+	for ((i = 0; i < 150; i++)); do
+		grep -q "tls: attached to .*/$2 for pid $1 " "$TMP/sonde.log" && { pass "Go TLS probes in for pid $1"; return 0; }
+		sleep 0.1
+	done
+	fail "no Go TLS probes for pid $1 ($2) in 15 s"
+}
+wait_go_tls "$SERVER" gosrv
 BASE=https://127.0.0.1:$PORT
 
 # One client per protocol and route, each once its probes are in.
@@ -28,7 +36,7 @@ run_client() { # h1|h2 path count
 	"$TMP/gocli" get "$1" "$BASE$2" "$3" "$TMP/go" &
 	local pid=$!
 	CHILDREN+=("$pid")
-	wait_tls_pid "$pid" 15
+	wait_go_tls "$pid" gocli
 	touch "$TMP/go"
 	wait "$pid" || fail "the Go client failed ($1 $2)"
 }

@@ -424,9 +424,11 @@ static void cover_process(struct tls_uprobes *t, struct tls_file *f, const char 
 		uprobe_links_detach(a.fds, a.nfds);
 		return;
 	}
-	log_info("tls", "attached to %s for pid %u (%d probes)", f->name, pid, a.nfds);
+	/* Said once the breakpoints are known to be in, where the process
+	 * maps the file already. */
 	if (m)
 		check_attachment(t, f, &t->attachments[t->nattachments - 1], m);
+	log_info("tls", "attached to %s for pid %u (%d probes)", f->name, pid, a.nfds);
 }
 
 /* The files one process maps: libssl by name, and its executable when
