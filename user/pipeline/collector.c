@@ -137,30 +137,43 @@ static void count_failures(struct collector *c, const char *kind, unsigned n)
 		count_failure(c, kind);
 }
 
-/* The request an exchange's response answers: the oldest one a client
- * pipelined on its connection, when any waits; else the first in its own
- * bytes. The requests after that one wait for the responses to come.
- * -ENOENT for a response whose request was not captured. */
-static int exchange_request(struct collector *c, const struct sonde_http_event *ev, struct pipelined_taken *out)
+/* The request an exchange's response answers, parsed into req: the
+ * oldest one a client pipelined on its connection, when any waits; else
+ * the first in its own bytes, parsed once, and the requests after it wait
+ * for the responses to come. -ENOENT for a response whose request was not
+ * captured, -EBADMSG for bytes that are no request. */
+static int exchange_request(struct collector *c, const struct sonde_http_event *ev, struct pipelined_taken *taken,
+			    struct http_head *req, uint64_t *start_ns)
 {
+	const char *buf = ev->req;
 	bool cut = ev->req_len == SONDE_REQ_CAP;
-	size_t next;
+	size_t len = ev->req_len, next;
+	int n;
 
 	if (ev->req_len && !pipelined_waiting(c->pipelined, ev->tgid, ev->conn_id)) {
-		next = http_request_next(ev->req, ev->req_len);
-		if (next)
+		*start_ns = ev->start_ns;
+		n = http_parse_head(HTTP_REQUEST, buf, len, req);
+		next = http_request_after(buf, len, req, n);
+		if (next) {
 			count_failures(c, "pipeline",
-				       pipelined_push(c->pipelined, ev->tgid, ev->conn_id, ev->req + next,
-						      ev->req_len - next, cut, ev->start_ns));
-		out->start_ns = ev->start_ns;
-		out->len = next ? next : ev->req_len;
-		out->cut = cut && !next;
-		memcpy(out->buf, ev->req, out->len);
-		return 0;
+				       pipelined_push(c->pipelined, ev->tgid, ev->conn_id, buf + next, len - next, cut,
+						      ev->start_ns));
+			cut = false;
+		}
+	} else {
+		count_failures(c, "pipeline",
+			       pipelined_push(c->pipelined, ev->tgid, ev->conn_id, buf, len, cut, ev->start_ns));
+		if (pipelined_take(c->pipelined, ev->tgid, ev->conn_id, taken))
+			return -ENOENT;
+		buf = taken->buf;
+		len = taken->len;
+		cut = taken->cut;
+		*start_ns = taken->start_ns;
+		http_parse_head(HTTP_REQUEST, buf, len, req);
 	}
-	count_failures(c, "pipeline",
-		       pipelined_push(c->pipelined, ev->tgid, ev->conn_id, ev->req, ev->req_len, cut, ev->start_ns));
-	return pipelined_take(c->pipelined, ev->tgid, ev->conn_id, out);
+	if (!req->start_line_ok && (!cut || http_parse_request_prefix(buf, len, req)))
+		return -EBADMSG;
+	return 0;
 }
 
 static void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
@@ -168,23 +181,19 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 	const struct origin o = { ev->role, ev->service_id, ev->tgid, ev->tid, ev->cgroup_id, ev->comm, &ev->peer };
 	char route[ROUTE_MAX], status_label[12];
 	int client = ev->role == SONDE_ROLE_CLIENT;
-	struct pipelined_taken mine;
+	struct pipelined_taken taken;
 	struct http_head req;
-	int status;
+	uint64_t start_ns;
+	int status, ret;
 
 	if (size < SONDE_EVENT_SIZE(0) || ev->req_len > SONDE_REQ_CAP || ev->resp_len > SONDE_RESP_CAP ||
 	    SONDE_EVENT_SIZE(ev->req_len) > size) {
 		count_failure(c, "event");
 		return;
 	}
-	if (exchange_request(c, ev, &mine) < 0) {
-		count_failure(c, "pipeline");
-		return;
-	}
-	memset(&req, 0, sizeof(req));
-	http_parse_head(HTTP_REQUEST, mine.buf, mine.len, &req);
-	if (!req.start_line_ok && (!mine.cut || http_parse_request_prefix(mine.buf, mine.len, &req))) {
-		count_failure(c, "request");
+	ret = exchange_request(c, ev, &taken, &req, &start_ns);
+	if (ret) {
+		count_failure(c, ret == -ENOENT ? "pipeline" : "request");
 		return;
 	}
 	if (!client && server_route(c, ev->service_id, req.target, route) < 0) {
@@ -207,7 +216,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		.target = req.target,
 		.host = req.host,
 		.traceparent = req.traceparent,
-		.start_ns = mine.start_ns,
+		.start_ns = start_ns,
 		.end_ns = ev->end_ns,
 		.fault = client || (status >= 0 && status < 500) ? NULL :
 			 status < 0				 ? "malformed_response" :

@@ -242,19 +242,19 @@ int http_parse_head(enum http_kind kind, const char *buf, size_t len, struct htt
 	}
 }
 
-size_t http_request_next(const char *buf, size_t len)
+size_t http_request_after(const char *buf, size_t len, const struct http_head *h, int head_len)
 {
-	struct http_head h, next;
-	int n = http_parse_head(HTTP_REQUEST, buf, len, &h);
+	struct http_head next;
 	size_t end;
+	int n;
 
-	if (n <= 0 || h.chunked)
+	if (head_len <= 0 || h->chunked)
 		return 0;
-	end = (size_t)n;
-	if (h.content_length > 0) {
-		if ((uint64_t)h.content_length >= len - end)
+	end = (size_t)head_len;
+	if (h->content_length > 0) {
+		if ((uint64_t)h->content_length >= len - end)
 			return 0;
-		end += (size_t)h.content_length;
+		end += (size_t)h->content_length;
 	}
 	if (end >= len)
 		return 0;
@@ -263,4 +263,11 @@ size_t http_request_next(const char *buf, size_t len)
 	if (n > 0 || next.start_line_ok || !http_parse_request_prefix(buf + end, len - end, &next))
 		return end;
 	return 0;
+}
+
+size_t http_request_next(const char *buf, size_t len)
+{
+	struct http_head h;
+
+	return http_request_after(buf, len, &h, http_parse_head(HTTP_REQUEST, buf, len, &h));
 }

@@ -54,5 +54,8 @@ int http_parse_request_prefix(const char *p, size_t n, struct http_head *h);
  * none, or when the first request's end cannot be told (a chunked body,
  * a head cut short). */
 size_t http_request_next(const char *buf, size_t len);
+/* The same for a head already parsed: h and head_len are what
+ * http_parse_head returned for buf. */
+size_t http_request_after(const char *buf, size_t len, const struct http_head *h, int head_len);
 
 #endif
