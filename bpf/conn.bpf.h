@@ -16,22 +16,6 @@
 /* Responses to pipelined requests framed in one call after its first. */
 #define SONDE_PIPELINE_MAX 32
 
-/* The first bytes of the data a syscall moved: its buffer, or the first
- * iovec, cut to what the syscall returned. */
-static __always_inline __u64 first_segment(const struct sonde_io *a, __u64 ret, __u32 *seg_len)
-{
-	struct iovec iov;
-
-	if (!a->iovcnt) {
-		*seg_len = ret > 0xffffffff ? 0xffffffff : ret;
-		return a->buf;
-	}
-	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)a->buf))
-		return 0;
-	*seg_len = iov.iov_len < ret ? iov.iov_len : ret;
-	return (__u64)iov.iov_base;
-}
-
 /* Whether bytes at data start a response head. */
 static __always_inline int starts_response(__u64 data, __u32 seg_len)
 {
@@ -68,6 +52,13 @@ static __always_inline __u64 segment_at(const struct sonde_io *a, __u64 ret, __u
 		off -= iov.iov_len;
 	}
 	return 0;
+}
+
+/* The first bytes of the data a call moved: its buffer, or its first
+ * iovec, cut to what the call returned. */
+static __always_inline __u64 first_segment(const struct sonde_io *a, __u64 ret, __u32 *seg_len)
+{
+	return segment_at(a, ret, 0, seg_len);
 }
 
 /* Whether the bytes a write moved end with the last chunk of a chunked
@@ -142,10 +133,9 @@ static long next_response(__u32 i, void *arg)
  * rest that spoke HTTP start the response to a pipelined request. */
 static __always_inline void exchange_response(struct sonde_conn *c, __u64 key, const struct sonde_io *a, long ret)
 {
-	struct next_responses n = { .c = c, .key = key, .ret = ret };
 	struct sonde_exchange *x;
 	__u32 seg_len = 0;
-	__u64 data = 0;
+	__u64 data = 0, excess;
 
 	if (c->state != SONDE_CONN_RESPONSE) {
 		data = a->buf ? first_segment(a, ret, &seg_len) : 0;
@@ -168,9 +158,10 @@ static __always_inline void exchange_response(struct sonde_conn *c, __u64 key, c
 	if (c->state == SONDE_CONN_REQUEST && !response_start(c, x, data, seg_len))
 		return;
 	x->ev.resp_bytes += ret;
-	n.excess = response_framed(c, x, a, ret);
-	if (n.excess) {
-		n.a = *a;
+	excess = response_framed(c, x, a, ret);
+	if (excess) {
+		struct next_responses n = { .c = c, .a = *a, .key = key, .ret = ret, .excess = excess };
+
 		bpf_loop(SONDE_PIPELINE_MAX, next_response, &n, 0);
 	}
 }
@@ -218,7 +209,12 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 	if (peek > METHOD_PEEK)
 		return 0;
 	bpf_probe_read_user(head, peek, (void *)data);
-	c->proto = classify(head, seg_len, !tls_flag && conn_joined(c, ret), &next);
+	c->proto = classify(head, seg_len, &next);
+	/* Bytes no connection starts with: one older than sonde may be past
+	 * its start (the socket's counts tell, read only then). */
+	if (c->proto == SONDE_PROTO_UNKNOWN && next == CLASSIFY_DONE && !tls_flag &&
+	    pg_request_message(head, seg_len) && conn_joined(c, ret))
+		c->proto = SONDE_PROTO_POSTGRES_JOINED;
 	if (next == CLASSIFY_AGAIN)
 		return 0;
 	if (next == CLASSIFY_TLS && !tls_flag) {

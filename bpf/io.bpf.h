@@ -33,13 +33,11 @@ static __always_inline void tls_socket(struct sonde_conn *c, int received)
 		struct sonde_ssl_key key = { .ssl = a->ssl, .tgid = c->tgid };
 
 		a->sk = c->sk;
-		if (a->bind) {
-			a->bind = 0;
+		if (a->bind || (a->write && !a->done))
 			tls_bind(&key, c);
-		}
+		a->bind = 0;
 		if (a->write && !a->done) {
 			a->done = 1;
-			tls_bind(&key, c);
 			tls_plain(c, a->buf, a->num, 0);
 		}
 	} else if (received) {

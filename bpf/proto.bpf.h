@@ -21,7 +21,8 @@ enum classify_next {
 
 /* A PostgreSQL frontend message that starts a request: a simple Query,
  * or the extended protocol's Parse or Bind, its length under the
- * server's limit of 1 GB (so its first byte is below any letter). */
+ * server's limit of 1 GB (so its first byte is below any letter). Only
+ * a connection joined after its startup starts with one. */
 static __always_inline int pg_request_message(const __u8 *h, __u32 n)
 {
 	__u32 len;
@@ -32,9 +33,8 @@ static __always_inline int pg_request_message(const __u8 *h, __u32 n)
 	return len >= 5 && len < (1u << 30);
 }
 
-/* What a connection's first bytes say, and what comes next. joined: the
- * connection moved bytes before, so its startup went unseen. */
-static __always_inline __u8 classify(const __u8 *h, __u32 n, int joined, __u8 *next)
+/* What a connection's first bytes say, and what comes next. */
+static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 {
 	__u32 len, code;
 
@@ -65,8 +65,6 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, int joined, __u8 *n
 	}
 	if (looks_like_request((const char *)h, n))
 		return SONDE_PROTO_HTTP1;
-	if (joined && pg_request_message(h, n))
-		return SONDE_PROTO_POSTGRES_JOINED;
 	return SONDE_PROTO_UNKNOWN;
 }
 
