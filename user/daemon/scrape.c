@@ -72,13 +72,32 @@ int scrape_metrics(void *arg, struct strbuf *out)
 	return ret;
 }
 
+/* /health/detailed's document, with d refreshed and its lock held. */
+static int health_document(struct daemon *d, struct strbuf *out)
+{
+	struct check_result checks[CONFIG_MAX_CHECKS];
+	const char *expected[SONDE_MAX_SELECTORS];
+	struct health_inputs in = { .checks = checks, .expected = expected };
+
+	in.nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
+	for (size_t i = 0; i < d->opts.nselectors; i++)
+		if (d->opts.selectors[i].service[0])
+			expected[in.nexpected++] = d->opts.selectors[i].service;
+	in.red = &d->red;
+	in.recent = &d->recent;
+	in.business = &d->business;
+	in.tls_unreadable = d->self.tls_unreadable;
+	in.mono_ms = clocks_mono_ms();
+	in.unix_ms = clocks_unix_ms();
+	return health_detailed_json(&in, out);
+}
+
 int scrape_health(void *arg, int detailed, struct strbuf *out, unsigned int *status)
 {
 	struct daemon *d = arg;
 	struct check_result checks[CONFIG_MAX_CHECKS];
-	const char *expected[SONDE_MAX_SELECTORS];
-	struct health_inputs in = { .checks = checks, .expected = expected };
 	enum health_status overall;
+	size_t nchecks;
 	int ret;
 
 	if (!atomic_load(&d->ready)) {
@@ -86,23 +105,14 @@ int scrape_health(void *arg, int detailed, struct strbuf *out, unsigned int *sta
 		return strbuf_printf(out, "{\"status\":\"starting\"}\n");
 	}
 	pthread_mutex_lock(&d->lock);
-	in.nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
+	nchecks = checks_snapshot(d->checks, checks, CONFIG_MAX_CHECKS);
 	pthread_mutex_unlock(&d->lock);
-	overall = health_overall(checks, in.nchecks);
+	overall = health_overall(checks, nchecks);
 	*status = overall == HEALTH_UNHEALTHY ? 503 : 200;
 	if (!detailed)
 		return strbuf_printf(out, "{\"status\":\"%s\"}\n", health_status_name(overall));
-	for (size_t i = 0; i < d->opts.nselectors; i++)
-		if (d->opts.selectors[i].service[0])
-			expected[in.nexpected++] = d->opts.selectors[i].service;
 	refresh_and_lock(d);
-	in.red = &d->red;
-	in.recent = &d->recent;
-	in.business = &d->business;
-	in.tls_unreadable = d->self.tls_unreadable;
-	in.mono_ms = clocks_mono_ms();
-	in.unix_ms = clocks_unix_ms();
-	ret = health_detailed_json(&in, out);
+	ret = health_document(d, out);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }
@@ -152,14 +162,18 @@ void scrape_sample(void *arg)
 int scrape_page(void *arg, struct strbuf *out)
 {
 	struct daemon *d = arg;
-	struct strbuf health = { 0 }, alerts = { 0 };
-	struct summary *sum = summarise(d);
-	unsigned int status;
+	struct strbuf text = { 0 }, health = { 0 }, alerts = { 0 };
+	struct summary *sum = malloc(sizeof(*sum));
 	int ret = -ENOMEM;
 
 	if (!sum)
 		return ret;
-	if (!scrape_health(d, 1, &health, &status) && !scrape_alerts(d, &alerts) && !health.err && !alerts.err) {
+	/* One refresh: the page shows /metrics, /health/detailed and /alerts
+	 * of the same moment. */
+	refresh_and_lock(d);
+	ret = prom_render(d->reg, &text) ?: health_document(d, &health) ?: alerts_json(&d->alerts, &alerts);
+	pthread_mutex_unlock(&d->lock);
+	if (!ret && !text.err && !health.err && !alerts.err) {
 		struct page_inputs in = {
 			.sum = sum,
 			.history = d->history,
@@ -168,8 +182,12 @@ int scrape_page(void *arg, struct strbuf *out)
 			.unix_ms = (uint64_t)clocks_unix_ms(),
 		};
 
+		summary_build(text.data ? text.data : "", text.len, d->opts.ns, sum);
 		ret = page_render(&in, out);
+	} else if (!ret) {
+		ret = -ENOMEM;
 	}
+	strbuf_free(&text);
 	strbuf_free(&health);
 	strbuf_free(&alerts);
 	free(sum);
