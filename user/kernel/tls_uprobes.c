@@ -113,7 +113,7 @@ static void decode_direction(struct tls_file *f, const struct binary *b, bool wr
 static int decode_go(struct tls_file *f, const struct binary *b)
 {
 	static const char *const names[] = { GO_TLS_READ, GO_TLS_WRITE, GO_TLS_HANDSHAKE };
-	uint64_t va, size, rets[TLS_MAX_POINTS];
+	uint64_t va, size, read_va = 0, read_size = 0, rets[TLS_MAX_POINTS];
 	int major, minor, ret, n;
 	struct site s;
 
@@ -127,10 +127,12 @@ static int decode_go(struct tls_file *f, const struct binary *b)
 		if (ret)
 			return ret;
 		add_point(f, b, names[i], i == 2 ? TLS_GO_HANDSHAKE : TLS_GO_ENTRY, false, i == 1, &s);
+		if (!i) {
+			read_va = va;
+			read_size = size;
+		}
 	}
-	if (binary_function(b, GO_TLS_READ, &va, &size))
-		return -ENOENT;
-	n = sites_returns(read_binary, (void *)b, va, size, rets, TLS_MAX_POINTS - f->npoints);
+	n = sites_returns(read_binary, (void *)b, read_va, read_size, rets, TLS_MAX_POINTS - f->npoints);
 	if (n <= 0)
 		return n ? n : -ENOENT;
 	for (int i = 0; i < n; i++) {
