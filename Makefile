@@ -32,7 +32,12 @@ FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=
 LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lelf -lpthread -lm
 LDLIBS := -lbpf -lz -lmicrohttpd -lncursesw $(LIB_LIBS)
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+.DELETE_ON_ERROR:
+
+# maps.bpf.c first: bpftool's linker places the shared maps where it
+# first meets them, and an extern met before the definition lands at a
+# wrong offset.
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
 # user/ is one folder per subsystem. All but kernel/, daemon/ and top/ (the
