@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* What a process maps is not to be trusted: arbitrary bytes as an ELF file
- * (symbols, segments, the code at a symbol, Go's build version) and as
+ * (symbols, segments, the code at a symbol, Go's build version, USDT
+ * notes, the padding after functions) and as
  * code to decode for a probe site or return instructions, never a crash. */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bytes code = { data, size };
 	char path[64];
 	struct binary b;
+	struct binary_usdt usdt;
 	struct site s;
 	uint64_t vaddr, offset, fsize, rets[8];
 	int fd, major, minor;
@@ -72,6 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!binary_function(&b, "crypto/tls.(*Conn).Read", &vaddr, &fsize))
 				sites_returns(read_binary, &b, vaddr, fsize, rets, 8);
 			binary_go_version(&b, &major, &minor);
+			binary_usdt(&b, "python", "function__entry", &usdt);
+			binary_unreached_nop(&b, &vaddr);
 			binary_close(&b);
 		}
 	}

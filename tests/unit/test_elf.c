@@ -202,6 +202,34 @@ static void test_system_libssl(void **state)
 	binary_close(&b);
 }
 
+/* Debian's CPython: its USDT probes, their semaphores and arguments, and
+ * a nop after a function's return that no code reaches. */
+static void test_python_usdt(void **state)
+{
+	static const char *const probes[] = { "function__entry", "function__return", "line" };
+	struct binary_usdt u;
+	struct binary b;
+	uint8_t code[2];
+	uint64_t vaddr;
+
+	(void)state;
+	if (access("/usr/bin/python3.11", R_OK))
+		skip();
+	assert_int_equal(binary_open(&b, "/usr/bin/python3.11"), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(binary_usdt(&b, "python", probes[i], &u), 0);
+		assert_true(u.offset && u.semaphore);
+		assert_int_equal(strncmp(u.args, "8@%", 3), 0);
+	}
+	assert_int_equal(binary_usdt(&b, "python", "no__such__probe", &u), -ENOENT);
+	assert_int_equal(binary_usdt(&b, "node", "function__entry", &u), -ENOENT);
+	assert_int_equal(binary_unreached_nop(&b, &vaddr), 0);
+	assert_int_equal(binary_read(&b, vaddr - 1, code, 2), 2);
+	assert_int_equal(code[0], 0xc3);
+	assert_true(code[1] == 0x90 || code[1] == 0x66 || code[1] == 0x0f || code[1] == 0x2e);
+	binary_close(&b);
+}
+
 static void test_not_elf(void **state)
 {
 	char path[] = "/tmp/sonde-test-elf.XXXXXX";
@@ -224,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_arguments_changed), cmocka_unit_test(test_system_libssl),
 		cmocka_unit_test(test_not_elf),		  cmocka_unit_test(test_go_prologue),
 		cmocka_unit_test(test_returns),		  cmocka_unit_test(test_go_version),
+		cmocka_unit_test(test_python_usdt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

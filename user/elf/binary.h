@@ -34,6 +34,22 @@ int binary_function(const struct binary *b, const char *name, uint64_t *vaddr, u
  * 1.18 and later write the version there): 0, -ENOENT for no Go
  * executable, -ENOTSUP for an older Go's, -EBADMSG. */
 int binary_go_version(const struct binary *b, int *major, int *minor);
+/* A USDT probe (SystemTap's .note.stapsdt): where it is in the file, its
+ * semaphore's file offset (0 for none), which the kernel counts up while
+ * a probe is attached so the program computes the arguments, and their
+ * locations ("8@%rbp 8@%r12 -4@%eax"). */
+struct binary_usdt {
+	uint64_t offset;
+	uint64_t semaphore;
+	char args[256];
+};
+
+/* 0, -ENOENT for no such probe. */
+int binary_usdt(const struct binary *b, const char *provider, const char *name, struct binary_usdt *out);
+/* The address of a nop no code reaches: the padding after a function's
+ * end, for a probe that must never be hit (one that holds a USDT
+ * semaphore up). 0 or -ENOENT. */
+int binary_unreached_nop(const struct binary *b, uint64_t *vaddr);
 /* The file offset of an address in an executable segment; 0 or -ENOENT. */
 int binary_offset(const struct binary *b, uint64_t vaddr, uint64_t *offset);
 /* Up to n bytes of code from vaddr, stopping at its segment's end; how
