@@ -300,7 +300,7 @@ static int file_probes(struct tls_uprobes *t, struct tls_file *f, const char *pa
 
 	for (uint8_t k = f->nprobes; k < n && !ret; k++) {
 		probe_spec(f, k, &p, &r);
-		ret = uprobe_links_probe(&t->links, path, p->offset, r, probe_prog(t, p, r), cookie(p), &f->probes[k]);
+		ret = uprobe_links_probe(&t->links, path, p->offset, 0, r, probe_prog(t, p, r), cookie(p), &f->probes[k]);
 		if (!ret)
 			f->nprobes = k + 1;
 	}

@@ -37,16 +37,18 @@ static int uprobe_event(const char *def)
 }
 
 /* Makes sonde_PID/NAME; its tracefs id, or a negative errno. */
-static int make_event(char kind, const char *name, const char *path, uint64_t offset)
+static int make_event(char kind, const char *name, const char *path, uint64_t offset, uint64_t ref_ctr)
 {
-	char def[4500], id_path[160];
+	char def[4500], id_path[160], ref[40] = "";
 	unsigned int id;
 	FILE *f;
 	int ret;
 
 	if (strpbrk(path, " \t\n"))
 		return -EINVAL;
-	snprintf(def, sizeof(def), "%c:sonde_%d/%s %s:0x%" PRIx64 "\n", kind, (int)getpid(), name, path, offset);
+	if (ref_ctr)
+		snprintf(ref, sizeof(ref), "(0x%" PRIx64 ")", ref_ctr);
+	snprintf(def, sizeof(def), "%c:sonde_%d/%s %s:0x%" PRIx64 "%s\n", kind, (int)getpid(), name, path, offset, ref);
 	ret = uprobe_event(def);
 	if (ret)
 		return ret;
@@ -104,8 +106,8 @@ void uprobe_links_clean_stale(void)
 	fclose(f);
 }
 
-int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset, bool ret, struct bpf_program *prog,
-		       uint64_t cookie, struct uprobe_probe *out)
+int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset, uint64_t ref_ctr, bool ret,
+		       struct bpf_program *prog, uint64_t cookie, struct uprobe_probe *out)
 {
 	LIBBPF_OPTS(bpf_perf_event_opts, opts, .bpf_cookie = cookie);
 	char name[32];
@@ -114,7 +116,7 @@ int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset
 	memset(out, 0, sizeof(*out));
 	out->seq = ++u->seq;
 	snprintf(name, sizeof(name), "p%u", out->seq);
-	id = make_event(ret ? 'r' : 'p', name, path, offset);
+	id = make_event(ret ? 'r' : 'p', name, path, offset, ref_ctr);
 	if (id < 0)
 		return id;
 	out->event = (uint32_t)id;
@@ -240,7 +242,7 @@ static int start_warmer(struct uprobe_links *u)
 	binary_close(&b);
 	if (ret)
 		return ret;
-	u->warm_event = make_event('p', "warm", exe, offset);
+	u->warm_event = make_event('p', "warm", exe, offset, 0);
 	if (u->warm_event < 0)
 		return u->warm_event;
 	u->warm_anchor = open_event((uint32_t)u->warm_event, u->anchor, false, true);

@@ -68,9 +68,11 @@ struct uprobe_links {
 /* Forks the anchor and starts the warmer, cold. 0 or a negative errno. */
 int uprobe_links_start(struct uprobe_links *u);
 /* Makes the probe at offset of the file at path, an entry or a return,
- * running prog with cookie. 0 or a negative errno. */
-int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset, bool ret, struct bpf_program *prog,
-		       uint64_t cookie, struct uprobe_probe *out);
+ * running prog with cookie; with a USDT semaphore at file offset ref_ctr
+ * (0: none), which the kernel counts up in each process the probe is put
+ * into. 0 or a negative errno. */
+int uprobe_links_probe(struct uprobe_links *u, const char *path, uint64_t offset, uint64_t ref_ctr, bool ret,
+		       struct bpf_program *prog, uint64_t cookie, struct uprobe_probe *out);
 /* n probes for pid, and for the children it forks from now on until they
  * have their own, each a perf event of fds. The breakpoints go into what
  * it maps from now on, and a child has its parent's. All or none: 0, or a
