@@ -311,6 +311,24 @@ SONDE_MAP struct {
 	__type(value, struct sonde_ssl_conn);
 } ssl_socks SEC(".maps");
 
+/* Function calls in flight, by thread or goroutine (funcs.bpf.c): a
+ * thread's go at its exit, a goroutine's at its process's (user space). */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sonde_func_key);
+	__type(value, struct sonde_func_stack);
+} func_stacks SEC(".maps");
+
+/* The Python functions followed, by service and name: every Python call
+ * reaches the probe, and this lookup picks the few timed. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct sonde_py_key);
+	__type(value, __u32);
+} py_funcs SEC(".maps");
+
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SONDE_STAT_MAX);
@@ -330,12 +348,17 @@ SONDE_MAP struct {
 	__uint(max_entries, 64 << 10);
 } target_events SEC(".maps");
 
-static __always_inline void stat_inc(__u32 which)
+static __always_inline void stat_add(__u32 which, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void stat_inc(__u32 which)
+{
+	stat_add(which, 1);
 }
 
 static __always_inline __u64 wakeup_flag(void)

@@ -66,7 +66,14 @@ int sonde_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
+	struct sonde_func_key calls = { .id = (__u32)id, .tgid = tgid };
+	struct sonde_func_stack *st;
 
+	/* The thread's function calls in flight never return. */
+	if (followed_has(tgid) && (st = bpf_map_lookup_elem(&func_stacks, &calls))) {
+		stat_add(SONDE_STAT_FUNC_EXITED, st->n);
+		bpf_map_delete_elem(&func_stacks, &calls);
+	}
 	/* Only the group leader's exit ends the process: its selection and
 	 * counts. Its connections end as the kernel releases their sockets. */
 	if ((__u32)id == tgid) {

@@ -32,6 +32,7 @@ enum sonde_event_type {
 	SONDE_EVENT_HTTP = 1,
 	SONDE_EVENT_CONN = 2,
 	SONDE_EVENT_DATA = 3,
+	SONDE_EVENT_FUNC = 4,
 };
 
 /* The protocol of a connection, told by the first bytes its client sent.
@@ -229,6 +230,86 @@ struct sonde_target_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 };
 
+/* Function probes (functions: in the configuration). A probe's cookie
+ * says which function it stands for and how to read its call. */
+#define SONDE_FUNC_COOKIE_ID 0xffffffffull /* the function's id, or for Python the service's */
+#define SONDE_FUNC_COOKIE_GO (1ull << 32) /* a Go function: calls by goroutine */
+#define SONDE_FUNC_COOKIE_PYTHON (1ull << 33) /* CPython's function__entry/__return */
+/* Python: the pt_regs register holding the USDT probe's filename and
+ * function name arguments, a SONDE_FUNC_REG_* each. */
+#define SONDE_FUNC_COOKIE_FILE_SHIFT 40
+#define SONDE_FUNC_COOKIE_NAME_SHIFT 48
+
+enum sonde_func_reg {
+	SONDE_FUNC_REG_RAX,
+	SONDE_FUNC_REG_RBX,
+	SONDE_FUNC_REG_RCX,
+	SONDE_FUNC_REG_RDX,
+	SONDE_FUNC_REG_RSI,
+	SONDE_FUNC_REG_RDI,
+	SONDE_FUNC_REG_RBP,
+	SONDE_FUNC_REG_R8,
+	SONDE_FUNC_REG_R9,
+	SONDE_FUNC_REG_R10,
+	SONDE_FUNC_REG_R11,
+	SONDE_FUNC_REG_R12,
+	SONDE_FUNC_REG_R13,
+	SONDE_FUNC_REG_R14,
+	SONDE_FUNC_REG_R15,
+	SONDE_FUNC_REG_MAX,
+};
+
+/* Calls nested at once on one thread (or goroutine) that are timed. */
+#define SONDE_FUNC_DEPTH 16
+/* Bytes of a Python function's name matched in the kernel. */
+#define SONDE_PY_NAME_MAX 44
+/* Bytes of a Python function's file carried by its event. */
+#define SONDE_PY_FILE_MAX 128
+
+/* A call in flight: when it started and where its stack stood, which its
+ * return must match (a recursion's calls stand deeper). */
+struct sonde_func_frame {
+	__u64 start_ns;
+	__u64 tag; /* native: the stack pointer at entry; Go: the depth in the goroutine's stack */
+	__u32 func_id;
+	__u32 pad;
+};
+
+struct sonde_func_stack {
+	__u32 n;
+	__u32 pad;
+	struct sonde_func_frame frames[SONDE_FUNC_DEPTH];
+};
+
+/* The func_stacks key: a thread, or in a Go process a goroutine. */
+struct sonde_func_key {
+	__u64 id; /* the tid, or the goroutine's runtime.g */
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* A Python function followed, by the service whose processes run it. */
+struct sonde_py_key {
+	__u32 service_id;
+	char name[SONDE_PY_NAME_MAX];
+};
+
+/* One call of a function, at its return. */
+struct sonde_func_event {
+	__u32 type; /* SONDE_EVENT_FUNC */
+	__u32 func_id;
+	__u64 start_ns; /* CLOCK_MONOTONIC */
+	__u64 end_ns;
+	__u64 cgroup_id;
+	__s64 ret; /* the return value: native code's a C int, Go's an int; Python: 0 */
+	__u32 tgid;
+	__u32 tid;
+	__u16 depth; /* calls of followed functions it ran inside */
+	__u16 file_len; /* Python: bytes of file[] filled */
+	__u32 pad;
+	char file[SONDE_PY_FILE_MAX]; /* Python: the code's file, for its module */
+};
+
 /* Per-CPU counters of the kernel side, summed by the collector. */
 enum sonde_stat {
 	SONDE_STAT_EVENTS, /* events written to the ring buffer: exchanges, connections, data */
@@ -241,6 +322,8 @@ enum sonde_stat {
 	SONDE_STAT_CONNS_UNTRACKED, /* connections not followed: max_conns live ones were */
 	SONDE_STAT_EXCHANGES_EVICTED, /* exchanges in flight pushed out of the full exchange table */
 	SONDE_STAT_SOCKS_UNTRACKED, /* sockets whose state changes are not followed: the socket table was full */
+	SONDE_STAT_FUNC_EXITED, /* function calls in flight when their thread exited */
+	SONDE_STAT_FUNC_DEPTH, /* function calls nested deeper than a thread's stack, or whose entry was not seen */
 	SONDE_STAT_MAX,
 };
 
@@ -279,6 +362,11 @@ _Static_assert(sizeof(struct sonde_target) == 4, "sonde_target");
 _Static_assert(sizeof(struct sonde_comm_key) == 16, "sonde_comm_key");
 _Static_assert(sizeof(struct sonde_config) == 16, "sonde_config");
 _Static_assert(sizeof(struct sonde_target_event) == 16, "sonde_target_event");
+_Static_assert(sizeof(struct sonde_func_frame) == 24, "sonde_func_frame");
+_Static_assert(sizeof(struct sonde_func_stack) == 8 + 24 * SONDE_FUNC_DEPTH, "sonde_func_stack");
+_Static_assert(sizeof(struct sonde_func_key) == 16, "sonde_func_key");
+_Static_assert(sizeof(struct sonde_py_key) == 48, "sonde_py_key");
+_Static_assert(sizeof(struct sonde_func_event) == 56 + SONDE_PY_FILE_MAX, "sonde_func_event");
 _Static_assert(sizeof(struct sonde_listen_key) == 8, "sonde_listen_key");
 _Static_assert(sizeof(struct sonde_listener) == 32, "sonde_listener");
 

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -257,6 +258,68 @@ static void test_durations(void **state)
 	}
 }
 
+/* functions: parsed after the services they name, strict like the rest. */
+static void test_functions(void **state)
+{
+	static const char svc[] = "services:\n"
+				  "  - {name: orders, match: {exe: orders}}\n"
+				  "  - {name: pods, match: {cgroup: /kubepods.slice}}\n";
+	static const char *const bad[][2] = {
+		{ "functions:\n  - {service: billing, symbol: f}\n",
+		  "f.yaml:5: service: no service billing under services" },
+		{ "functions:\n  - {service: pods, symbol: f}\n",
+		  "f.yaml:5: service: service pods is selected by cgroup" },
+		{ "functions:\n  - {service: orders, symbol: \"\"}\n",
+		  "f.yaml:5: symbol: expected 1 to 255 characters" },
+		{ "functions:\n  - {service: orders}\n", "f.yaml:5: symbol: a function needs a symbol" },
+		{ "functions:\n  - {symbol: f}\n", "f.yaml:5: service: a function needs the service" },
+		{ "functions:\n  - {service: orders, symbol: f, error_when: \"<-1\"}\n",
+		  "f.yaml:5: error_when: expected never, <0, ==0, !=0, >0 or <=0" },
+		{ "functions:\n  - {service: orders, symbol: f, runtime: java}\n",
+		  "f.yaml:5: runtime: expected native, go or python" },
+		{ "functions:\n  - {service: orders, symbol: f, runtime: python}\n",
+		  "f.yaml:5: symbol: a Python function is module.function" },
+		{ "functions:\n  - {service: orders, symbol: m.f, runtime: python, error_when: \"<0\"}\n",
+		  "f.yaml:5: error_when: a Python function's return value is not seen" },
+		{ "functions:\n  - {service: orders, symbol: f}\n  - {service: orders, symbol: g, name: f}\n",
+		  "f.yaml:6: name: function f of service orders is defined twice" },
+		{ "functions:\n  - {service: orders, symbol: f, colour: red}\n", "f.yaml:5: colour: unknown key" },
+	};
+	static const char good[] =
+		"functions:\n"
+		"  - {service: orders, symbol: process_order, error_when: \"<0\"}\n"
+		"  - {service: orders, symbol: app.handlers.checkout, runtime: python, name: checkout}\n"
+		"  - {service: orders, symbol: crc, library: libz.so.1, error_when: \"==0\"}\n";
+	char text[1024], err[256];
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", svc, bad[i][0]);
+		assert_int_equal(config_parse("f.yaml", text, strlen(text), &c, err, sizeof(err)), -EINVAL);
+		if (strncmp(err, bad[i][1], strlen(bad[i][1])))
+			fail_msg("case %zu: got \"%s\", expected \"%s...\"", i, err, bad[i][1]);
+	}
+	/* Before the services in the file, they are still found. */
+	snprintf(text, sizeof(text), "%s%s", good, svc);
+	assert_int_equal(config_parse("f.yaml", text, strlen(text), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nfunctions, 3);
+	assert_string_equal(c.functions[0].name, "process_order");
+	assert_int_equal(c.functions[0].error_when, FUNC_ERROR_LT0);
+	assert_int_equal(c.functions[0].runtime, FUNC_RUNTIME_NATIVE);
+	assert_string_equal(c.functions[1].name, "checkout");
+	assert_int_equal(c.functions[1].runtime, FUNC_RUNTIME_PYTHON);
+	assert_string_equal(c.functions[2].library, "libz.so.1");
+	assert_true(config_func_failed(FUNC_ERROR_LT0, -1));
+	assert_false(config_func_failed(FUNC_ERROR_LT0, 0));
+	assert_true(config_func_failed(FUNC_ERROR_EQ0, 0));
+	assert_true(config_func_failed(FUNC_ERROR_NE0, 3));
+	assert_true(config_func_failed(FUNC_ERROR_GT0, 1));
+	assert_true(config_func_failed(FUNC_ERROR_LE0, 0));
+	assert_false(config_func_failed(FUNC_ERROR_NEVER, -1));
+	config_free(&c);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config c;
@@ -282,7 +345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),	  cmocka_unit_test(test_bad),	       cmocka_unit_test(test_features),
-		cmocka_unit_test(test_durations), cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_durations), cmocka_unit_test(test_missing_file), cmocka_unit_test(test_functions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "base/config.h"
+#include "sonde.h"
 
 struct walk {
 	yaml_document_t *doc;
@@ -594,9 +595,103 @@ static int parse_notifier(struct walk *w, const yaml_node_t *node, struct config
 	return 0;
 }
 
+int config_func_failed(enum func_error e, int64_t ret)
+{
+	switch (e) {
+	case FUNC_ERROR_LT0:
+		return ret < 0;
+	case FUNC_ERROR_EQ0:
+		return ret == 0;
+	case FUNC_ERROR_NE0:
+		return ret != 0;
+	case FUNC_ERROR_GT0:
+		return ret > 0;
+	case FUNC_ERROR_LE0:
+		return ret <= 0;
+	default:
+		return 0;
+	}
+}
+
+/* Its service must be one of the file's, selected by process: the probes
+ * go into its processes as they become targets. */
+static int function_service(struct walk *w, const yaml_node_t *node, const struct config *c,
+			    const struct function_config *f)
+{
+	for (size_t i = 0; i < c->nservices; i++) {
+		if (strcmp(c->services[i].name, f->service))
+			continue;
+		if (c->services[i].match.kind == SELECTOR_CGROUP)
+			return fail(w, node, "service",
+				    "service %s is selected by cgroup: functions follow services selected by pid, "
+				    "exe or port",
+				    f->service);
+		return 0;
+	}
+	return fail(w, node, "service", "no service %s under services", f->service);
+}
+
+static int parse_function(struct walk *w, const yaml_node_t *node, struct config *c)
+{
+	static const char *const errors[] = { "never", "<0", "==0", "!=0", ">0", "<=0" };
+	static const char *const runtimes[] = { "native", "go", "python" };
+	struct function_config *f = &c->functions[c->nfunctions];
+	const yaml_node_t *k, *v, *service = NULL;
+	const char *key;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	FOR_EACH_PAIR(w, node, "functions", key, k, v)
+	{
+		if (!strcmp(key, "service"))
+			ret = string_value(w, v, key, f->service, sizeof(f->service)), service = v;
+		else if (!strcmp(key, "symbol"))
+			ret = string_value(w, v, key, f->symbol, sizeof(f->symbol));
+		else if (!strcmp(key, "name"))
+			ret = string_value(w, v, key, f->name, sizeof(f->name));
+		else if (!strcmp(key, "library"))
+			ret = string_value(w, v, key, f->library, sizeof(f->library));
+		else if (!strcmp(key, "error_when"))
+			ret = ENUM_VALUE(w, v, key, errors, "never, <0, ==0, !=0, >0 or <=0", &f->error_when);
+		else if (!strcmp(key, "runtime"))
+			ret = ENUM_VALUE(w, v, key, runtimes, "native, go or python", &f->runtime);
+		else
+			ret = fail(w, k, key,
+				   "unknown key (expected service, symbol, name, error_when, library, runtime)");
+		if (ret)
+			return ret;
+	}
+	if (!service)
+		return fail(w, node, "service", "a function needs the service whose processes run it");
+	ret = function_service(w, service, c, f);
+	if (ret)
+		return ret;
+	if (!f->symbol[0])
+		return fail(w, node, "symbol", "a function needs a symbol");
+	if (f->runtime == FUNC_RUNTIME_PYTHON) {
+		const char *dot = strrchr(f->symbol, '.');
+
+		if (!dot || dot == f->symbol || !dot[1] || strlen(dot + 1) >= SONDE_PY_NAME_MAX)
+			return fail(w, node, "symbol", "a Python function is module.function, its name under %d bytes",
+				    SONDE_PY_NAME_MAX);
+		if (f->error_when != FUNC_ERROR_NEVER)
+			return fail(w, node, "error_when", "a Python function's return value is not seen");
+		if (f->library[0])
+			return fail(w, node, "library", "a Python function is found by its module, not a library");
+	}
+	/* The symbol, cut to a label's length. */
+	if (!f->name[0])
+		memcpy(f->name, f->symbol, strnlen(f->symbol, sizeof(f->name) - 1));
+	for (size_t i = 0; i < c->nfunctions; i++)
+		if (!strcmp(c->functions[i].service, f->service) && !strcmp(c->functions[i].name, f->name))
+			return fail(w, node, "name", "function %s of service %s is defined twice", f->name, f->service);
+	c->nfunctions++;
+	return 0;
+}
+
 static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
 {
-	const yaml_node_t *rules = NULL;
+	const yaml_node_t *rules = NULL, *functions = NULL;
 	char why[256];
 	int ret = 0;
 
@@ -646,15 +741,21 @@ static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
 			ret = 0;
 		} else if (!strcmp(key, "notifiers")) {
 			ret = section_items(w, v, key, CONFIG_MAX_NOTIFIERS, parse_notifier, c);
+		} else if (!strcmp(key, "functions")) {
+			/* After the services they name. */
+			functions = v;
+			ret = 0;
 		} else {
 			return fail(w, k, key,
 				    "unknown key (expected listen, namespace, services, health_checks, "
-				    "business_metrics, alert_rules, notifiers)");
+				    "business_metrics, alert_rules, notifiers, functions)");
 		}
 		if (ret)
 			return ret;
 	}
-	return rules ? section_items(w, rules, "alert_rules", CONFIG_MAX_RULES, parse_rule, c) : 0;
+	if (functions)
+		ret = section_items(w, functions, "functions", CONFIG_MAX_FUNCTIONS, parse_function, c);
+	return !ret && rules ? section_items(w, rules, "alert_rules", CONFIG_MAX_RULES, parse_rule, c) : ret;
 }
 
 /* A key given twice in one mapping: YAML forbids it, and libyaml would

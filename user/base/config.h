@@ -92,10 +92,29 @@ struct notifier_config {
 	char routing_key[128]; /* pagerduty */
 };
 
+/* What a function's return value means: none, or the comparison with 0
+ * that says it failed. */
+enum func_error { FUNC_ERROR_NEVER, FUNC_ERROR_LT0, FUNC_ERROR_EQ0, FUNC_ERROR_NE0, FUNC_ERROR_GT0, FUNC_ERROR_LE0 };
+/* How its calls are seen: native code and Go by symbol, Python through
+ * CPython's USDT probes. Native is Go's too when the file is a Go
+ * executable. */
+enum func_runtime { FUNC_RUNTIME_NATIVE, FUNC_RUNTIME_GO, FUNC_RUNTIME_PYTHON };
+
+/* functions[]: a function of a service's processes, timed and counted. */
+struct function_config {
+	char service[SONDE_NAME_MAX];
+	char symbol[256]; /* an ELF symbol, a Go symbol, or Python's module.function */
+	char name[SONDE_NAME_MAX]; /* the label and span name; default the symbol, cut */
+	char library[256]; /* the file's name or path; "" for the executable */
+	enum func_error error_when;
+	enum func_runtime runtime;
+};
+
 #define CONFIG_MAX_CHECKS 64
 #define CONFIG_MAX_BUSINESS 64
 #define CONFIG_MAX_RULES 64
 #define CONFIG_MAX_NOTIFIERS 16
+#define CONFIG_MAX_FUNCTIONS 64
 
 struct config {
 	int has_listen;
@@ -113,11 +132,15 @@ struct config {
 	size_t nrules;
 	struct notifier_config notifiers[CONFIG_MAX_NOTIFIERS];
 	size_t nnotifiers;
+	struct function_config functions[CONFIG_MAX_FUNCTIONS];
+	size_t nfunctions;
 };
 
 /* "5s", "250ms", "5m", "1h", or a bare number of seconds; 0 or -EINVAL. */
 int config_duration(const char *s, uint64_t *ms);
 const char *config_op_name(enum sla_op op);
+/* Whether a return value means failure. */
+int config_func_failed(enum func_error e, int64_t ret);
 /* Does value op target hold? */
 int config_op_holds(enum sla_op op, double value, double target);
 
