@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The collector on arbitrary ring buffer samples: whatever the kernel copies
  * from a socket, including lengths it should never report, is counted or
- * skipped, never a crash. Routes and the exposition come along. */
+ * skipped, never a crash. Routes, function calls, spans and the
+ * exposition come along. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/collector.h"
+#include "pipeline/functions.h"
 #include "base/buckets.h"
 #include "metrics/prom.h"
 #include "pipeline/routes.h"
@@ -37,6 +39,11 @@ static void to_tracing(void *arg, const struct exchange *x)
 	tracing_exchange(arg, x);
 }
 
+static void calls_to_tracing(void *arg, const struct function_call *c)
+{
+	tracing_function(arg, c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct registry *reg;
@@ -48,10 +55,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct route_set routes;
 	static struct route_set *by_service[2];
 	static struct tracing tracing;
+	static struct functions functions;
 	static int calls;
 	union {
 		struct sonde_http_event http;
 		struct sonde_conn_event conn;
+		struct sonde_func_event func;
 	} ev;
 	struct strbuf out = { 0 };
 	uint32_t id;
@@ -66,13 +75,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						.peers_per_service = 4,
 						.sinks = &sinks,
 						.red = &red,
-						.self = &self };
+						.self = &self,
+						.functions = &functions };
+		/* Ids 0x101 and 0x102: a native function and a Python one. */
+		const struct function_config fns[] = {
+			{ .service = "svc", .symbol = "f", .name = "f", .error_when = FUNC_ERROR_LT0 },
+			{ .service = "svc", .symbol = "m.g", .name = "g", .runtime = FUNC_RUNTIME_PYTHON },
+		};
 
 		reg = registry_new();
 		red_init(&red, reg, &rc);
 		self_metrics_init(&self, reg, "fuzz", "fuzz");
 		sinks_init(&sinks, &red);
 		services_intern(&services, "svc", &id);
+		functions_set(&functions, fns, 2);
 		collector_init(&c, &cfg);
 		routes_add(&routes, "/api/users/{id}");
 		routes_add(&routes, "/a/{x}/b");
@@ -84,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		otel_config_load(&oc, no_env, "http://127.0.0.1:1", 1.0, err, sizeof(err));
 		tracing_init(&tracing, &oc, no_sink, NULL);
 		sinks_add(&sinks, to_tracing, &tracing);
+		sinks_add_calls(&sinks, calls_to_tracing, &tracing);
 	}
 	/* The event as the ring buffer hands it over: size bytes, lengths as
 	 * they come. */

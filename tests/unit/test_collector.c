@@ -12,6 +12,7 @@
 #include "metrics/registry.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/collector.h"
+#include "pipeline/functions.h"
 #include "pipeline/red.h"
 #include "pipeline/sinks.h"
 #include "base/buckets.h"
@@ -26,6 +27,7 @@ struct fixture {
 	struct self_metrics self;
 	struct sinks sinks;
 	struct collector c;
+	struct functions functions;
 	struct strbuf out;
 	uint32_t web;
 };
@@ -49,6 +51,7 @@ static int setup(void **state)
 		.sinks = &f->sinks,
 		.red = &f->red,
 		.self = &f->self,
+		.functions = &f->functions,
 	};
 	f->reg = registry_new();
 	if (!f->reg || red_init(&f->red, f->reg, &rc) || self_metrics_init(&f->self, f->reg, "test", "unit") ||
@@ -494,6 +497,70 @@ static void test_streams_forget(void **state)
 	streams_free(&s);
 }
 
+static void feed_call(struct fixture *f, uint32_t id, int64_t ret, const char *file, uint64_t dur_ns)
+{
+	struct sonde_func_event ev = {
+		.type = SONDE_EVENT_FUNC, .func_id = id, .start_ns = 1000, .end_ns = 1000 + dur_ns, .ret = ret, .tgid = 7
+	};
+
+	ev.file_len = (uint16_t)strlen(file);
+	memcpy(ev.file, file, ev.file_len);
+	collector_event(&f->c, &ev, sizeof(ev));
+}
+
+/* Calls of the configuration's functions: counted by the outcome their
+ * return value says; a Python name of another module skipped; a call of
+ * a function a reload dropped never counted under another. */
+static void test_function_calls(void **state)
+{
+	const struct function_config cfg[] = {
+		{ .service = "orders",
+		  .symbol = "process_order",
+		  .name = "process_order",
+		  .error_when = FUNC_ERROR_LT0 },
+		{ .service = "orders",
+		  .symbol = "app.handlers.checkout",
+		  .name = "checkout",
+		  .runtime = FUNC_RUNTIME_PYTHON },
+	};
+	struct fixture *f = *state;
+	uint32_t native, python, stale;
+	char cut[SONDE_PY_FILE_MAX];
+
+	functions_set(&f->functions, cfg, 2);
+	stale = f->functions.entries[0].id;
+	functions_set(&f->functions, cfg, 2);
+	native = f->functions.entries[0].id;
+	python = f->functions.entries[1].id;
+	assert_int_not_equal(stale, native);
+	assert_string_equal(f->functions.entries[1].module, "app.handlers");
+	assert_string_equal(f->functions.entries[1].py_name, "checkout");
+	feed_call(f, native, -1, "", 2000000);
+	feed_call(f, native, 0, "", 2000000);
+	feed_call(f, native, 0, "", 3000000);
+	feed_call(f, stale, 0, "", 3000000);
+	feed_call(f, 0, 0, "", 3000000);
+	feed_call(f, python, 0, "/srv/app/handlers.py", 500000);
+	feed_call(f, python, 0, "/srv/app/handlers/__init__.py", 500000);
+	feed_call(f, python, 0, "/srv/app/other.py", 500000);
+	feed_call(f, python, 0, "/srv/app/xhandlers.py", 500000);
+	/* As the kernel cuts a long path: 127 bytes and a NUL. */
+	memset(cut, 'a', sizeof(cut) - 1);
+	cut[sizeof(cut) - 1] = '\0';
+	memcpy(cut + sizeof(cut) - 12, "/x.py", 5);
+	feed_call(f, python, 0, cut, 500000);
+	assert_line(f,
+		    "microservice_function_calls_total{service=\"orders\",function=\"process_order\",status=\"ok\"} 2");
+	assert_line(
+		f,
+		"microservice_function_calls_total{service=\"orders\",function=\"process_order\",status=\"error\"} 1");
+	assert_line(f, "microservice_function_duration_seconds_count{service=\"orders\",function=\"process_order\"} 3");
+	assert_line(f, "microservice_function_duration_seconds_bucket{service=\"orders\",function=\"process_order\","
+		       "le=\"0.0025\"} 2");
+	/* Its module's file, its package's __init__.py, and one cut short. */
+	assert_line(f, "microservice_function_calls_total{service=\"orders\",function=\"checkout\",status=\"ok\"} 3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +576,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_function_calls, setup, teardown),
 		cmocka_unit_test(test_streams_evict),
 		cmocka_unit_test(test_streams_forget),
 	};

@@ -94,6 +94,12 @@ static size_t span_attrs(const struct span *s, struct attr *a)
 {
 	size_t n = 0;
 
+	if (s->kind == SPAN_KIND_INTERNAL) {
+		a[n++] = (struct attr){ .key = "code.function.name", .str = s->code_function };
+		if (s->code_file[0])
+			a[n++] = (struct attr){ .key = "code.file.path", .str = s->code_file };
+		return n;
+	}
 	n = s->protocol[0] ? rpc_attrs(s, a) : http_attrs(s, a);
 	if (s->server_address[0])
 		a[n++] = (struct attr){ .key = "server.address", .str = s->server_address };
@@ -194,8 +200,9 @@ int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_h
 			if (memcmp(s->parent_id, "\0\0\0\0\0\0\0\0", 8))
 				p->parent_span_id = (ProtobufCBinaryData){ 8, (uint8_t *)s->parent_id };
 			p->name = (char *)s->name;
-			p->kind = s->kind == SPAN_KIND_SERVER ? SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_SERVER :
-								SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
+			p->kind = s->kind == SPAN_KIND_SERVER	? SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_SERVER :
+				  s->kind == SPAN_KIND_INTERNAL ? SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_INTERNAL :
+								  SONDE__OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
 			p->start_time_unix_nano = s->start_unix_ns;
 			p->end_time_unix_nano = s->end_unix_ns;
 			p->n_attributes = span_attrs(s, sa);

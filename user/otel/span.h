@@ -8,7 +8,7 @@
 
 #include "identity/identity.h"
 
-enum span_kind { SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
+enum span_kind { SPAN_KIND_INTERNAL = 1, SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
 
 struct span {
 	uint8_t trace_id[16];
@@ -30,6 +30,10 @@ struct span {
 	char peer_address[48]; /* the client (server spans) or the server (client spans) */
 	char error_type[24]; /* a failed connect's reason, "" otherwise */
 	uint16_t peer_port;
+	/* INTERNAL spans, a function's call: code.function.name and
+	 * code.file.path ("" when not known). */
+	char code_function[256];
+	char code_file[256];
 	/* The resource: which process this is. */
 	char service[64];
 	uint32_t pid;

@@ -7,6 +7,7 @@
 
 #include "otel/tracing.h"
 #include "pipeline/exchange.h"
+#include "pipeline/functions.h"
 #include "pipeline/peers.h"
 #include "pipeline/routes.h"
 
@@ -221,6 +222,25 @@ static int client_in_context(struct tracing *t, const struct exchange *x)
 	return 1;
 }
 
+/* A span waiting for the server exchange that covers it; full, the
+ * oldest leaves as a root. */
+static struct pending_client *pending_add(struct tracing *t, uint32_t tgid, uint32_t tid, uint64_t start_ns,
+					  uint64_t end_ns)
+{
+	struct pending_client *p;
+
+	if (t->npending == TRACING_MAX_PENDING) {
+		release_root(t, &t->pending[0]);
+		t->pending[0] = t->pending[--t->npending];
+	}
+	p = &t->pending[t->npending++];
+	p->tgid = tgid;
+	p->tid = tid;
+	p->start_ns = start_ns;
+	p->end_ns = end_ns;
+	return p;
+}
+
 void tracing_exchange(struct tracing *t, const struct exchange *x)
 {
 	struct pending_client *p;
@@ -231,18 +251,30 @@ void tracing_exchange(struct tracing *t, const struct exchange *x)
 	}
 	if (client_in_context(t, x))
 		return;
-	/* Full: the oldest waiting client span leaves as a root. */
-	if (t->npending == TRACING_MAX_PENDING) {
-		release_root(t, &t->pending[0]);
-		t->pending[0] = t->pending[--t->npending];
-	}
-	p = &t->pending[t->npending++];
+	p = pending_add(t, x->tgid, x->tid, x->start_ns, x->end_ns);
 	fill(t, &p->span, x);
-	p->tgid = x->tgid;
-	p->tid = x->tid;
-	p->start_ns = x->start_ns;
-	p->end_ns = x->end_ns;
 	p->error_or_slow = p->span.error || slow(t, x);
+}
+
+void tracing_function(struct tracing *t, const struct function_call *c)
+{
+	struct pending_client *p = pending_add(t, c->tgid, c->tid, c->start_ns, c->end_ns);
+	struct span *s = &p->span;
+
+	memset(s, 0, sizeof(*s));
+	ids_random(&t->ids, s->span_id, sizeof(s->span_id));
+	s->kind = SPAN_KIND_INTERNAL;
+	s->error = c->error;
+	s->start_unix_ns = c->start_ns + (uint64_t)t->unix_offset_ns;
+	s->end_unix_ns = (c->end_ns >= c->start_ns ? c->end_ns : c->start_ns) + (uint64_t)t->unix_offset_ns;
+	snprintf(s->name, sizeof(s->name), "%s", c->fn->cfg.name);
+	snprintf(s->code_function, sizeof(s->code_function), "%s", c->fn->cfg.symbol);
+	snprintf(s->code_file, sizeof(s->code_file), "%s", c->file);
+	snprintf(s->service, sizeof(s->service), "%s", c->fn->cfg.service);
+	s->pid = c->tgid;
+	if (c->id)
+		s->id = *c->id;
+	p->error_or_slow = s->error || (t->cfg.slow_ns && c->end_ns - c->start_ns >= t->cfg.slow_ns);
 }
 
 void tracing_flush(struct tracing *t, uint64_t now_ns)

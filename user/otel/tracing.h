@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Spans from observed exchanges. A SERVER span joins the caller's trace
- * when the request carries traceparent. A CLIENT span made on a thread
- * while it served a request becomes that SERVER span's child: the client
- * exchange ends first, so it waits (up to a hold time) for the server
- * exchange that covers it on the same thread. */
+/* Spans from observed exchanges and function calls. A SERVER span joins
+ * the caller's trace when the request carries traceparent. A CLIENT span,
+ * or the INTERNAL span of a function's call, made on a thread while it
+ * served a request becomes that SERVER span's child: it ends first, so it
+ * waits (up to a hold time) for the server exchange that covers it on the
+ * same thread. */
 #ifndef SONDE_TRACING_H
 #define SONDE_TRACING_H
 
@@ -17,6 +18,7 @@
 #include "otel/sampler.h"
 
 struct exchange;
+struct function_call;
 
 typedef void (*span_sink)(void *arg, const struct span *spans, size_t n);
 
@@ -45,6 +47,7 @@ struct tracing {
 int tracing_init(struct tracing *t, const struct otel_config *cfg, span_sink sink, void *arg);
 void tracing_free(struct tracing *t);
 void tracing_exchange(struct tracing *t, const struct exchange *x);
+void tracing_function(struct tracing *t, const struct function_call *c);
 /* Hands the spans made since the last call to the sink, and releases as
  * roots the client spans no server span claimed within the hold time. */
 void tracing_flush(struct tracing *t, uint64_t now_ns);

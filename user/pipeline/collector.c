@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/collector.h"
+#include "pipeline/functions.h"
 #include "pipeline/red.h"
 #include "pipeline/routes.h"
 #include "pipeline/sinks.h"
@@ -370,6 +371,37 @@ static void collector_data(struct collector *c, const struct sonde_data_event *e
 		count_failure(c, streams_protocol(ev->proto));
 }
 
+/* A function's call: its entry's service, not the process's label. A
+ * Python name matched in the kernel whose file is another module's is
+ * not the function, and is no loss. */
+static void collector_func(struct collector *c, const struct sonde_func_event *ev)
+{
+	const struct function_entry *fn = c->cfg.functions ? functions_find(c->cfg.functions, ev->func_id) : NULL;
+	size_t len = ev->file_len < SONDE_PY_FILE_MAX ? ev->file_len : SONDE_PY_FILE_MAX - 1;
+	char file[SONDE_PY_FILE_MAX];
+	struct function_call call;
+
+	/* A function a reload dropped, its calls still in the ring. */
+	if (!fn)
+		return;
+	memcpy(file, ev->file, len);
+	file[len] = '\0';
+	if (fn->cfg.runtime == FUNC_RUNTIME_PYTHON &&
+	    !functions_module_matches(fn, file, len, ev->file_len >= SONDE_PY_FILE_MAX - 1))
+		return;
+	call = (struct function_call){
+		.fn = fn,
+		.tgid = ev->tgid,
+		.tid = ev->tid,
+		.id = c->cfg.identity ? c->cfg.identity(c->cfg.identity_arg, ev->cgroup_id, ev->tgid) : NULL,
+		.start_ns = ev->start_ns,
+		.end_ns = ev->end_ns,
+		.error = config_func_failed(fn->cfg.error_when, ev->ret),
+		.file = file,
+	};
+	sinks_call(c->cfg.sinks, &call);
+}
+
 void collector_event(struct collector *c, const void *sample, size_t size)
 {
 	uint32_t type;
@@ -386,6 +418,8 @@ void collector_event(struct collector *c, const void *sample, size_t size)
 		collector_conn(c, sample);
 	else if (type == SONDE_EVENT_DATA)
 		collector_data(c, sample, size);
+	else if (type == SONDE_EVENT_FUNC && size == sizeof(struct sonde_func_event))
+		collector_func(c, sample);
 	else
 		count_failure(c, "event");
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Turns the kernel's ring buffer samples into exchanges for the sinks:
  * HTTP/1.x exchanges the kernel framed, calls the wire parsers found in
- * the bytes of other connections, and connection events for the TCP
- * families. Labels are bounded here: methods, routes, peers, services.
+ * the bytes of other connections, connection events for the TCP
+ * families, and the calls of the configuration's functions. Labels are bounded here: methods, routes, peers, services.
  * Single-threaded: the caller holds the pipeline's lock. */
 #ifndef SONDE_COLLECTOR_H
 #define SONDE_COLLECTOR_H
@@ -16,6 +16,7 @@
 #include "pipeline/services.h"
 #include "pipeline/streams.h"
 
+struct functions;
 struct route_set;
 struct red;
 struct self_metrics;
@@ -37,6 +38,7 @@ struct collector_config {
 	struct sinks *sinks; /* where exchanges go */
 	struct red *red; /* where connection events go */
 	struct self_metrics *self; /* events and parse failures */
+	const struct functions *functions; /* the configuration's, by id; changed under the lock */
 };
 
 struct collector {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "metrics/registry.h"
+#include "pipeline/functions.h"
 #include "pipeline/red.h"
 
 #define NLABELS(names) (sizeof(names) / sizeof((names)[0]))
@@ -16,6 +17,8 @@ static const char *const error_labels[] = { "service", "type", IDENTITY_LABEL_NA
 static const char *const failure_labels[] = { "service", "peer", "reason", IDENTITY_LABEL_NAMES };
 static const char *const peer_labels[] = { "service", "peer", IDENTITY_LABEL_NAMES };
 static const char *const service_labels[] = { "service", IDENTITY_LABEL_NAMES };
+static const char *const function_labels[] = { "service", "function", IDENTITY_LABEL_NAMES };
+static const char *const call_labels[] = { "service", "function", "status", IDENTITY_LABEL_NAMES };
 
 static struct metric_family *add(struct registry *reg, const struct red_config *cfg, const char *suffix,
 				 const char *help, enum metric_type type, const char *const *labels, size_t nlabels)
@@ -63,6 +66,13 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
 				 NLABELS(service_labels));
 	r->processes = add(reg, cfg, "processes", "Processes of the service observed now", METRIC_GAUGE, service_labels,
 			   NLABELS(service_labels));
+	r->function_calls = add(reg, cfg, "function_calls_total", "Calls of the functions named in the configuration",
+				METRIC_COUNTER, call_labels, NLABELS(call_labels));
+	r->function_duration = add(reg, cfg, "function_duration_seconds",
+				   "Duration of calls of the functions named in the configuration, in seconds",
+				   METRIC_HISTOGRAM, function_labels, NLABELS(function_labels));
+	if (!r->function_calls || !r->function_duration)
+		return -ENOMEM;
 	if (!r->requests || !r->duration || !r->errors || !r->client_requests || !r->client_duration ||
 	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->sent_bytes || !r->received_bytes ||
 	    !r->active_connections || !r->cpu_seconds || !r->resident_memory || !r->processes)
@@ -94,6 +104,17 @@ void red_exchange(struct red *r, const struct exchange *x)
 		memcpy(err + 2, labels + 5, IDENTITY_NLABELS * sizeof(*err));
 		bump(r->errors, err, 1);
 	}
+}
+
+void red_function(struct red *r, const struct function_call *c)
+{
+	const char *labels[3 + IDENTITY_NLABELS] = { c->fn->cfg.service, c->fn->cfg.name, c->error ? "error" : "ok" };
+	const char *timed[2 + IDENTITY_NLABELS] = { c->fn->cfg.service, c->fn->cfg.name };
+
+	identity_labels(c->id, labels + 3);
+	identity_labels(c->id, timed + 2);
+	bump(r->function_calls, labels, 1);
+	series_observe(family_series(r->function_duration, timed), function_call_seconds(c));
 }
 
 static void conn_labels(const struct red_conn *c, const char **out)

@@ -31,6 +31,8 @@ struct red {
 	struct metric_family *cpu_seconds;
 	struct metric_family *resident_memory;
 	struct metric_family *processes;
+	struct metric_family *function_calls;
+	struct metric_family *function_duration;
 };
 
 struct red_config {
@@ -46,6 +48,12 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg);
  * a server fault in errors_total. A failed connect is no request: its
  * connection event counts it. */
 void red_exchange(struct red *r, const struct exchange *x);
+
+struct function_call;
+
+/* A call of a function named in the configuration: counted ok or error,
+ * and timed. */
+void red_function(struct red *r, const struct function_call *c);
 
 /* One end of a TCP connection: the service, its peer's label, identity. */
 struct red_conn {

@@ -21,6 +21,23 @@ int sinks_add(struct sinks *s, sink_fn fn, void *arg)
 	return 0;
 }
 
+int sinks_add_calls(struct sinks *s, call_sink_fn fn, void *arg)
+{
+	if (s->ncalls == SINKS_MAX)
+		return -ENOSPC;
+	s->calls[s->ncalls].fn = fn;
+	s->calls[s->ncalls].arg = arg;
+	s->ncalls++;
+	return 0;
+}
+
+void sinks_call(const struct sinks *s, const struct function_call *c)
+{
+	red_function(s->red, c);
+	for (size_t i = 0; i < s->ncalls; i++)
+		s->calls[i].fn(s->calls[i].arg, c);
+}
+
 void sinks_emit(const struct sinks *s, const struct exchange *x)
 {
 	red_exchange(s->red, x);
