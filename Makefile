@@ -105,7 +105,7 @@ $(eval $(call flavour,obj,$(CC),))
 $(eval $(call flavour,obj-asan,$(CLANG),$(ASAN_FLAGS) -Wno-unused-parameter))
 $(eval $(call flavour,obj-fuzz,$(CLANG),$(FUZZ_FLAGS) -Wno-unused-parameter))
 
-$(BUILD)/obj/kernel/loader.o $(BUILD)/obj/kernel/tls_uprobes.o: $(BUILD)/sonde.skel.h
+$(BUILD)/obj/kernel/loader.o $(BUILD)/obj/kernel/tls_uprobes.o $(BUILD)/obj/kernel/func_uprobes.o: $(BUILD)/sonde.skel.h
 
 $(BUILD)/sonde: $(DAEMON_OBJS) $(BUILD)/obj/libsonde.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -161,6 +161,7 @@ test: $(BUILD)/sonde $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) \
 
 bench: $(BUILD)/sonde
 	@tests/bench/overhead.sh
+	@tests/bench/functions.sh
 
 # vmlinux.h is checked in per architecture; this regenerates it from the
 # running kernel's BTF.

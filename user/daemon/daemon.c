@@ -62,6 +62,13 @@ static void to_tracing(void *arg, const struct exchange *x)
 	tracing_exchange(&d->tracing, x);
 }
 
+static void to_tracing_calls(void *arg, const struct function_call *c)
+{
+	struct daemon *d = arg;
+
+	tracing_function(&d->tracing, c);
+}
+
 static void to_business(void *arg, const struct exchange *x)
 {
 	struct daemon *d = arg;
@@ -176,9 +183,11 @@ static int start_pipeline(struct daemon *d)
 		.sinks = &d->sinks,
 		.red = &d->red,
 		.self = &d->self,
+		.functions = &d->functions,
 	};
 	int ret;
 
+	functions_set(&d->functions, d->config.functions, d->config.nfunctions);
 	d->reg = registry_new();
 	if (!d->reg)
 		return -ENOMEM;
@@ -190,10 +199,22 @@ static int start_pipeline(struct daemon *d)
 		return ret;
 	sinks_init(&d->sinks, &d->red);
 	if (d->otel.endpoint[0])
-		ret = sinks_add(&d->sinks, to_tracing, d);
+		ret = sinks_add(&d->sinks, to_tracing, d) ?: sinks_add_calls(&d->sinks, to_tracing_calls, d);
 	ret = ret ?: sinks_add(&d->sinks, to_business, d);
 	ret = ret ?: sinks_add(&d->sinks, to_alerts, d);
 	return ret ?: sinks_add(&d->sinks, to_health, d);
+}
+
+void daemon_functions_changed(struct daemon *d)
+{
+	uint32_t ids[CONFIG_MAX_FUNCTIONS] = { 0 };
+
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->functions.n; i++)
+		if (services_intern(&d->services, d->functions.entries[i].cfg.service, &ids[i]))
+			log_warn("functions", "no room for service %s", d->functions.entries[i].cfg.service);
+	pthread_mutex_unlock(&d->lock);
+	func_uprobes_set(&d->funcs, &d->functions, ids);
 }
 
 /* Targets first, then the ring buffer, then the hooks: the kernel selects
@@ -212,6 +233,13 @@ static int start_kernel(struct daemon *d)
 	ret = ret ?: loader_attach(d->skel);
 	if (ret)
 		return ret;
+	ret = func_uprobes_start(&d->funcs, d->skel, &d->tls.links, d->maps.targets);
+	if (ret)
+		return ret;
+	daemon_functions_changed(d);
+	d->tls.hook.target = func_uprobes_target;
+	d->tls.hook.scan = func_uprobes_scan;
+	d->tls.hook.arg = &d->funcs;
 	/* With selectors, only the targets trap on the TLS probes; cgroup
 	 * members, told apart by the kernel at each connection, per file. */
 	return tls_uprobes_start(&d->tls, d->skel, targets_by_pid(&d->targets) ? TLS_PER_PROCESS : TLS_PER_FILE,
@@ -311,6 +339,7 @@ static void stop(struct daemon *d)
 	if (d->ring.rb)
 		ringbuf_close(&d->ring);
 	tls_uprobes_free(&d->tls);
+	func_uprobes_free(&d->funcs);
 	if (d->skel)
 		loader_destroy(d->skel, &d->maps);
 	reload_join(d);
@@ -350,6 +379,7 @@ int daemon_run(struct daemon *d)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->scrape_lock, NULL);
 	tls_uprobes_init(&d->tls);
+	func_uprobes_init(&d->funcs);
 	if (install_signals()) {
 		log_error("main", "cannot install signal handlers");
 		return 1;

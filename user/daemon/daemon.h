@@ -17,12 +17,14 @@
 #include "kernel/ringbuf.h"
 #include "kernel/listeners.h"
 #include "kernel/targets.h"
+#include "kernel/func_uprobes.h"
 #include "kernel/tls_uprobes.h"
 #include "metrics/self_metrics.h"
 #include "otel/exporter.h"
 #include "otel/otel_config.h"
 #include "otel/tracing.h"
 #include "pipeline/collector.h"
+#include "pipeline/functions.h"
 #include "pipeline/red.h"
 #include "pipeline/routes.h"
 #include "pipeline/services.h"
@@ -56,6 +58,7 @@ struct daemon {
 	struct collector collector;
 	struct services services;
 	struct route_set *routes[SONDE_MAX_SERVICES + 1]; /* by service id */
+	struct functions functions; /* the configuration's, by the ids their probes carry */
 	struct identity_cache identities;
 	struct k8s *k8s; /* NULL outside a cluster */
 	struct identity enriched; /* event path: the cache's entry with pod metadata */
@@ -75,6 +78,7 @@ struct daemon {
 	struct targets targets;
 	struct listeners listeners;
 	struct tls_uprobes tls;
+	struct func_uprobes funcs; /* on the TLS probes' thread */
 	struct processes processes; /* a scrape's, under scrape_lock */
 	pthread_mutex_t scrape_lock; /* taken before lock, never after */
 	struct server server;
@@ -95,6 +99,8 @@ struct daemon {
 /* Runs until SIGINT or SIGTERM; SIGHUP reloads the configuration file.
  * Returns the process's exit status. */
 int daemon_run(struct daemon *d);
+/* The functions are d->functions now: their probes follow. */
+void daemon_functions_changed(struct daemon *d);
 /* An alert rule's notice, to the notifiers. */
 void daemon_notice(void *arg, const struct alert_notice *n);
 

@@ -140,14 +140,20 @@ void reload_config(struct daemon *d)
 	d->config.nrules = next->nrules;
 	memcpy(d->config.notifiers, next->notifiers, sizeof(next->notifiers));
 	d->config.nnotifiers = next->nnotifiers;
+	memcpy(d->config.functions, next->functions, sizeof(next->functions));
+	d->config.nfunctions = next->nfunctions;
+	functions_set(&d->functions, d->config.functions, d->config.nfunctions);
 	swap_threads(d, &checks, &notifier);
 	checks_publish_status(d->checks);
 	pthread_mutex_unlock(&d->lock);
 	/* The old threads finish outside the lock they may be waiting on,
 	 * and away from the event path. */
 	retire_threads(d, checks, notifier);
-	log_info("config", "reloaded %s: %zu checks, %zu business metrics, %zu alert rules, %zu notifiers",
-		 d->opts.config_path, d->config.nchecks, d->config.nbusiness, d->config.nrules, d->config.nnotifiers);
+	daemon_functions_changed(d);
+	log_info("config",
+		 "reloaded %s: %zu checks, %zu business metrics, %zu alert rules, %zu notifiers, %zu functions",
+		 d->opts.config_path, d->config.nchecks, d->config.nbusiness, d->config.nrules, d->config.nnotifiers,
+		 d->config.nfunctions);
 out:
 	config_free(next);
 	free(next);

@@ -19,6 +19,11 @@ static void tls_site(void *arg, const struct tls_file *f, const struct tls_point
 	self_metrics_tls_site(arg, f->name, p->func, p->emulated);
 }
 
+static void function_probes(void *arg, const struct function_config *fn, size_t processes)
+{
+	self_metrics_function(arg, fn->service, fn->name, processes);
+}
+
 /* Brings the scrape-time figures up to date and takes the lock; /proc and
  * the maps are read before, so a scrape holds up the event path only while
  * it renders. */
@@ -44,6 +49,10 @@ static void refresh_and_lock(struct daemon *d)
 	pthread_mutex_unlock(&d->scrape_lock);
 	self_metrics_tls_sites_reset(&d->self);
 	self_metrics_tls_processes(&d->self, tls_uprobes_report(&d->tls, tls_site, &d->self));
+	self_metrics_functions_reset(&d->self);
+	func_uprobes_report(&d->funcs, function_probes, &d->self);
+	self_metrics_function_losses(&d->self, stats[SONDE_STAT_FUNC_EXITED] + atomic_load(&d->funcs.exited),
+				     stats[SONDE_STAT_FUNC_DEPTH]);
 	business_refresh(&d->business, clocks_mono_ms());
 	if (d->k8s) {
 		const struct k8s_stats *st = k8s_stats(d->k8s);

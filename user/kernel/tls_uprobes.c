@@ -300,7 +300,8 @@ static int file_probes(struct tls_uprobes *t, struct tls_file *f, const char *pa
 
 	for (uint8_t k = f->nprobes; k < n && !ret; k++) {
 		probe_spec(f, k, &p, &r);
-		ret = uprobe_links_probe(&t->links, path, p->offset, 0, r, probe_prog(t, p, r), cookie(p), &f->probes[k]);
+		ret = uprobe_links_probe(&t->links, path, p->offset, 0, r, probe_prog(t, p, r), cookie(p),
+					 &f->probes[k]);
 		if (!ret)
 			f->nprobes = k + 1;
 	}
@@ -549,6 +550,8 @@ static int on_target(void *ctx, void *data, size_t size)
 		forget_pid(t, ev->pid);
 	else
 		new_target(t, ev->pid, ev->what == SONDE_TARGET_EXEC);
+	if (t->hook.target)
+		t->hook.target(t->hook.arg, ev->pid, ev->what);
 	log_debug("tls", "target event %u for pid %u handled %" PRIu64 " us after it", ev->what, ev->pid,
 		  (uint64_t)((clocks_mono_ns() - ev->ts_ns) / 1000));
 	return 0;
@@ -567,6 +570,8 @@ static void scan(struct tls_uprobes *t)
 		scan_pid(t, t->pids[i]);
 	if (t->mode == TLS_PER_PROCESS)
 		prune(t);
+	if (t->hook.scan)
+		t->hook.scan(t->hook.arg, t->pids, n);
 }
 
 static void *run(void *arg)
@@ -611,12 +616,14 @@ int tls_uprobes_start(struct tls_uprobes *t, struct sonde_bpf *skel, enum tls_mo
 		return -ENOMEM;
 	t->pids_fn = pids_fn;
 	t->pids_arg = arg;
-	if (t->mode == TLS_PER_PROCESS) {
+	if (t->mode == TLS_PER_PROCESS || t->hook.scan) {
 		uprobe_links_clean_stale();
 		ret = uprobe_links_start(&t->links);
 		if (ret)
 			return ret;
-		uprobe_links_warm(&t->links, TLS_WARM_MS);
+		/* Per file, the links serve function probes only: kept cold. */
+		if (t->mode == TLS_PER_PROCESS)
+			uprobe_links_warm(&t->links, TLS_WARM_MS);
 	}
 	/* Their probes made now, not while a new target races to its first
 	 * TLS call. */
@@ -671,7 +678,7 @@ void tls_uprobes_free(struct tls_uprobes *t)
 			uprobe_links_remove(&t->files[i].probes[k]);
 	}
 	free(t->files);
-	if (t->mode == TLS_PER_PROCESS)
+	if (t->mode == TLS_PER_PROCESS || t->hook.scan)
 		uprobe_links_stop(&t->links);
 	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));

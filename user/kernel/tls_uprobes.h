@@ -123,7 +123,15 @@ struct tls_uprobes {
 	int epoll_fd, stop_fd;
 	pthread_t thread;
 	bool started;
-	struct uprobe_links links; /* per-process mode */
+	struct uprobe_links links; /* per-process mode, or with a hook */
+	/* Told, on the thread, of each target event and each scan's
+	 * processes: the function probes (kernel/func_uprobes.h) follow the
+	 * same targets, and share the links. */
+	struct {
+		void (*target)(void *arg, uint32_t pid, uint32_t what);
+		void (*scan)(void *arg, const uint32_t *pids, size_t n);
+		void *arg;
+	} hook;
 };
 
 void tls_uprobes_init(struct tls_uprobes *t);

@@ -22,6 +22,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	static const char *const kind[] = { "kind" }, *const reason[] = { "reason" };
 	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
 	static const char *const site[] = { "file", "function", "site" }, *const service[] = { "service" };
+	static const char *const function[] = { "service", "function" };
 	const char *build_values[2] = { version, mode };
 
 	memset(m, 0, sizeof(*m));
@@ -84,6 +85,15 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->tls_processes = add(reg, "sonde_tls_uprobe_processes",
 			       "Target processes with TLS uprobes of their own (none: the probes are per file)",
 			       METRIC_GAUGE, NULL, 0);
+	m->function_processes = registry_add(reg, "sonde_function_probe_processes",
+					     "Processes with the probes of a function named in the configuration",
+					     METRIC_GAUGE, function, 2, NULL, 0, TLS_SITES_CAP);
+	m->function_calls_lost = add(reg, "sonde_function_calls_lost_total",
+				     "Function calls not counted: in flight when their thread or process exited, or "
+				     "nested deeper than sonde times, or whose entry was not seen",
+				     METRIC_COUNTER, reason, 1);
+	if (!m->function_processes || !m->function_calls_lost)
+		return -ENOMEM;
 	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted ||
 	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
 	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
@@ -192,4 +202,24 @@ void self_metrics_tls_site(struct self_metrics *m, const char *file, const char 
 void self_metrics_tls_processes(struct self_metrics *m, uint64_t n)
 {
 	mirror(m->tls_processes, n);
+}
+
+void self_metrics_functions_reset(struct self_metrics *m)
+{
+	family_reset(m->function_processes);
+}
+
+void self_metrics_function(struct self_metrics *m, const char *service, const char *function, uint64_t processes)
+{
+	const char *labels[] = { service, function };
+
+	series_set(family_series(m->function_processes, labels), (double)processes);
+}
+
+void self_metrics_function_losses(struct self_metrics *m, uint64_t exited, uint64_t depth)
+{
+	const char *exit_label[] = { "exit" }, *depth_label[] = { "depth" };
+
+	series_set(family_series(m->function_calls_lost, exit_label), (double)exited);
+	series_set(family_series(m->function_calls_lost, depth_label), (double)depth);
 }

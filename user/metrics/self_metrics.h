@@ -39,6 +39,8 @@ struct self_metrics {
 	struct metric_family *tls_sites;
 	struct metric_family *tls_processes;
 	struct metric_family *tls_unreadable;
+	struct metric_family *function_processes;
+	struct metric_family *function_calls_lost;
 };
 
 /* version and mode label sonde_build_info. 0 or -ENOMEM. */
@@ -69,5 +71,11 @@ void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, u
 void self_metrics_tls_sites_reset(struct self_metrics *m);
 void self_metrics_tls_site(struct self_metrics *m, const char *file, const char *function, bool emulated);
 void self_metrics_tls_processes(struct self_metrics *m, uint64_t n);
+/* The function probes: the processes that have each function's, and the
+ * calls lost, in flight at their thread's or process's exit or nested too
+ * deep to be timed. */
+void self_metrics_functions_reset(struct self_metrics *m);
+void self_metrics_function(struct self_metrics *m, const char *service, const char *function, uint64_t processes);
+void self_metrics_function_losses(struct self_metrics *m, uint64_t exited, uint64_t depth);
 
 #endif
