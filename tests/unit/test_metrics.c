@@ -221,11 +221,82 @@ static void test_refused(void **state)
 	registry_free(NULL);
 }
 
+/* One service's made-up label sets fill its own budget only: another
+ * service's new series still get their own labels, and the first
+ * service's overflow keeps its name. */
+static void test_service_budget(void **state)
+{
+	static const char *const names[] = { "service", "route" };
+	struct registry *r = registry_new();
+	struct metric_family *f;
+	char route[32];
+
+	(void)state;
+	f = registry_add(r, "svc_total", "Requests", METRIC_COUNTER, names, 2, NULL, 0, 100);
+	assert_non_null(f);
+	assert_int_equal(family_limit_per_service(f, 10), 0);
+	for (int i = 0; i < 50; i++) {
+		snprintf(route, sizeof(route), "/junk/%d", i);
+		series_add(family_series(f, (const char *[]){ "web", route }), 1);
+	}
+	/* 10 of web's, and web's own overflow with the other 40. */
+	assert_int_equal(family_size(f), 11);
+	assert_true(series_value(family_series(f, (const char *[]){ "web", METRIC_OVERFLOW })) == 40);
+	series_add(family_series(f, (const char *[]){ "api", "/orders" }), 1);
+	assert_string_equal(series_labels(family_series_at(f, 11))[1], "/orders");
+	assert_int_equal(family_size(f), 12);
+	/* The family's cap still bounds them all. */
+	for (int i = 0; i < 200; i++) {
+		char svc[16];
+
+		snprintf(svc, sizeof(svc), "s%d", i);
+		family_series(f, (const char *[]){ svc, "/" });
+	}
+	assert_int_equal(family_size(f), 101);
+	assert_string_equal(series_labels(family_series_at(f, 100))[0], METRIC_OVERFLOW);
+	assert_int_equal(
+		family_limit_per_service(registry_add(r, "x_total", "x", METRIC_COUNTER, names + 1, 1, NULL, 0, 5), 3),
+		-EINVAL);
+	registry_free(r);
+}
+
+/* Series not looked up for idle ticks go, and their service's budget
+ * comes back; those in use stay, values kept. */
+static void test_expiry(void **state)
+{
+	static const char *const names[] = { "service", "route" };
+	struct registry *r = registry_new();
+	struct metric_family *f, *kept;
+
+	(void)state;
+	f = registry_add(r, "exp_total", "Requests", METRIC_COUNTER, names, 2, NULL, 0, 100);
+	kept = registry_add(r, "kept_total", "Requests", METRIC_COUNTER, names, 2, NULL, 0, 100);
+	assert_int_equal(family_limit_per_service(f, 2), 0);
+	family_expire_when_idle(f);
+	series_add(family_series(f, (const char *[]){ "web", "/old" }), 1);
+	series_add(family_series(f, (const char *[]){ "web", "/live" }), 5);
+	series_add(family_series(kept, (const char *[]){ "web", "/old" }), 1);
+	for (int t = 0; t < 3; t++) {
+		assert_int_equal(registry_expire(r, 3), 0);
+		series_add(family_series(f, (const char *[]){ "web", "/live" }), 1);
+	}
+	assert_int_equal(registry_expire(r, 3), 1);
+	assert_int_equal(family_size(f), 1);
+	assert_true(series_value(family_series(f, (const char *[]){ "web", "/live" })) == 8);
+	/* web's budget of 2 has room again. */
+	family_series(f, (const char *[]){ "web", "/new" });
+	assert_int_equal(family_size(f), 2);
+	assert_string_equal(series_labels(family_series_at(f, 1))[1], "/new");
+	assert_int_equal(family_size(kept), 1);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lookup), cmocka_unit_test(test_types), cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_many),   cmocka_unit_test(test_reset), cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_lookup),	       cmocka_unit_test(test_types),  cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_many),	       cmocka_unit_test(test_reset),  cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_service_budget), cmocka_unit_test(test_expiry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

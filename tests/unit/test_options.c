@@ -126,6 +126,16 @@ static void test_errors(void **state)
 	assert_int_equal(parse(&o, err, "--max-connections", "lots", NULL, NULL), -EINVAL);
 	assert_int_equal(parse(&o, err, "--max-connections", "200000", NULL, NULL), 0);
 	assert_int_equal(o.max_connections, 200000);
+	assert_int_equal(o.series_family_cap, 20000);
+	assert_int_equal(o.series_idle_ms, 600000);
+	assert_int_equal(parse(&o, err, "--series-idle", "5s", NULL, NULL), -EINVAL);
+	assert_string_equal(err, "--series-idle 5s: expected 0 or a duration of 10s or more, like 10m");
+	assert_int_equal(parse(&o, err, "--series-idle", "0", "--series-family-cap", "50"), 0);
+	assert_int_equal(o.series_idle_ms, 0);
+	assert_int_equal(o.series_family_cap, 50);
+	assert_int_equal(parse(&o, err, "--series-idle", "1h", "--series-family-cap", "0"), -EINVAL);
+	assert_int_equal(parse(&o, err, "--series-idle", "1h", NULL, NULL), 0);
+	assert_int_equal(o.series_idle_ms, 3600000);
 }
 
 static void test_hooks(void **state)

@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "base/buckets.h"
+#include "base/config.h"
 #include "base/options.h"
 
 const char options_usage[] =
 	"usage: sonde [--config FILE] [--listen ADDR:PORT] [--namespace NAME] [--target SELECTOR[=SERVICE]]...\n"
-	"             [--buckets B1,B2,...] [--series-cap N] [--log-level LEVEL]\n"
+	"             [--buckets B1,B2,...] [--series-cap N] [--series-family-cap N]\n"
+	"             [--series-idle DURATION] [--log-level LEVEL]\n"
 	"             [--otlp-endpoint URL] [--slow-threshold SECONDS] [--max-connections N]\n"
 	"             [--hooks auto|sockets|syscalls]\n"
 	"       sonde top [--url http://HOST:PORT]   a terminal view of a running sonde\n"
@@ -21,7 +23,12 @@ const char options_usage[] =
 	"                          pid:N, exe:NAME, port:N or cgroup:PATH; repeatable. Without any,\n"
 	"                          every process but sonde itself is observed\n"
 	"  --buckets LIST          request duration buckets in seconds\n"
-	"  --series-cap N          series per metric family before the overflow series (default 1000)\n"
+	"  --series-cap N          series of one service in a metric family before its own overflow\n"
+	"                          series (default 1000)\n"
+	"  --series-family-cap N   series of a metric family in all before the overflow series\n"
+	"                          (default 20000)\n"
+	"  --series-idle DURATION  series and peers not updated for this long are dropped (default\n"
+	"                          10m; 0: never)\n"
 	"  --log-level LEVEL       debug, info, warn or error (default info)\n"
 	"  --otlp-endpoint URL     send spans over OTLP/HTTP to URL/v1/traces (or set\n"
 	"                          OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables)\n"
@@ -41,6 +48,8 @@ void options_defaults(struct sonde_options *o)
 	memcpy(o->buckets, buckets_default, buckets_default_len * sizeof(double));
 	o->nbuckets = buckets_default_len;
 	o->series_cap = 1000;
+	o->series_family_cap = 20000;
+	o->series_idle_ms = 600000;
 	o->log_level = LOG_INFO;
 	o->slow_threshold = 1.0;
 	o->max_connections = OPTIONS_MAX_CONNECTIONS_DEFAULT;
@@ -160,6 +169,8 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 		{ "target", required_argument, 0, 't' },
 		{ "buckets", required_argument, 0, 'b' },
 		{ "series-cap", required_argument, 0, 's' },
+		{ "series-family-cap", required_argument, 0, 'S' },
+		{ "series-idle", required_argument, 0, 'i' },
 		{ "log-level", required_argument, 0, 'v' },
 		{ "otlp-endpoint", required_argument, 0, 'o' },
 		{ "slow-threshold", required_argument, 0, 'w' },
@@ -218,6 +229,23 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 				return -EINVAL;
 			}
 			o->series_cap = cap;
+			break;
+		case 'S':
+			if (parse_ulong(optarg, 10000000, &cap) || !cap) {
+				snprintf(err, errlen, "--series-family-cap %s: expected 1 to 10000000", optarg);
+				return -EINVAL;
+			}
+			o->series_family_cap = cap;
+			break;
+		case 'i':
+			if (strcmp(optarg, "0") &&
+			    (config_duration(optarg, &o->series_idle_ms) || o->series_idle_ms < 10000)) {
+				snprintf(err, errlen,
+					 "--series-idle %s: expected 0 or a duration of 10s or more, like 10m", optarg);
+				return -EINVAL;
+			}
+			if (!strcmp(optarg, "0"))
+				o->series_idle_ms = 0;
 			break;
 		case 'v':
 			if (log_level_parse(optarg, &o->log_level)) {

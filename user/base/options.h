@@ -33,7 +33,9 @@ struct sonde_options {
 	size_t nselectors;
 	double buckets[SONDE_MAX_BUCKETS];
 	size_t nbuckets;
-	size_t series_cap;
+	size_t series_cap; /* per family and service */
+	size_t series_family_cap; /* per family, all services */
+	uint64_t series_idle_ms; /* series and peers idle this long are dropped; 0: never */
 	enum log_level log_level;
 	const char *otlp_endpoint; /* --otlp-endpoint, or NULL */
 	const char *config_path; /* --config, or NULL */

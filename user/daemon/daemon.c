@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,8 @@ static int start_pipeline(struct daemon *d)
 		.buckets = d->opts.buckets,
 		.nbuckets = d->opts.nbuckets,
 		.series_cap = d->opts.series_cap,
+		.family_cap = d->opts.series_family_cap,
+		.expire = d->opts.series_idle_ms > 0,
 	};
 	const struct collector_config cc = {
 		.services = &d->services,
@@ -246,9 +249,26 @@ static int start_kernel(struct daemon *d)
 				 tls_pids, d, d->maps.target_events);
 }
 
+/* Series, peers and known routes idle past --series-idle go, checked a
+ * tenth of that apart. */
+#define IDLE_TICKS 10
+
+static void expire_idle(struct daemon *d)
+{
+	size_t gone;
+
+	pthread_mutex_lock(&d->lock);
+	gone = registry_expire(d->reg, IDLE_TICKS);
+	collector_expire(&d->collector, IDLE_TICKS);
+	pthread_mutex_unlock(&d->lock);
+	if (gone)
+		log_debug("metrics", "%zu series idle for %" PRIu64 " s dropped", gone, d->opts.series_idle_ms / 1000);
+}
+
 static void observe(struct daemon *d)
 {
 	int64_t next_scan = clocks_mono_ms() + RESCAN_INTERVAL_MS, next_eval = clocks_mono_ms();
+	int64_t idle_step = (int64_t)d->opts.series_idle_ms / IDLE_TICKS, next_idle = clocks_mono_ms() + idle_step;
 
 	while (!stopping) {
 		ringbuf_drain(&d->ring, DRAIN_INTERVAL_MS, &d->lock);
@@ -264,6 +284,10 @@ static void observe(struct daemon *d)
 				reload_config(d);
 			else
 				log_warn("config", "SIGHUP ignored: sonde runs without --config");
+		}
+		if (idle_step && clocks_mono_ms() >= next_idle) {
+			expire_idle(d);
+			next_idle = clocks_mono_ms() + idle_step;
 		}
 		if (clocks_mono_ms() >= next_scan) {
 			if (targets_have_port_selectors(&d->targets))

@@ -7,6 +7,16 @@
 #include "base/hash.h"
 #include "metrics/internal.h"
 
+static void services_clear(struct metric_family *f)
+{
+	for (size_t i = 0; i < f->service_slots; i++) {
+		free(f->services[i].name);
+		f->services[i].name = NULL;
+		f->services[i].n = 0;
+	}
+	f->nservices = 0;
+}
+
 void family_reset(struct metric_family *f)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -16,11 +26,13 @@ void family_reset(struct metric_family *f)
 	f->n = 0;
 	if (f->slots)
 		memset(f->slots, 0, f->nslots * sizeof(*f->slots));
+	services_clear(f);
 }
 
 void family_free(struct metric_family *f)
 {
 	family_reset(f);
+	free(f->services);
 	for (size_t i = 0; i < f->nlabels; i++)
 		free(f->labels[i]);
 	free(f->labels);
@@ -124,6 +136,54 @@ static int grow(struct metric_family *f)
 	return 0;
 }
 
+int family_limit_per_service(struct metric_family *f, size_t cap)
+{
+	if (!f->nlabels || strcmp(f->labels[0], "service") || !cap)
+		return -EINVAL;
+	f->service_cap = cap;
+	return 0;
+}
+
+void family_expire_when_idle(struct metric_family *f)
+{
+	f->expires = true;
+}
+
+/* The count of a service's series, made at 0 if new; NULL on ENOMEM. */
+static struct family_service *service_of(struct metric_family *f, const char *name)
+{
+	uint64_t h = hash_string(HASH_INIT, name);
+	size_t i;
+
+	if ((f->nservices + 1) * 2 > f->service_slots) {
+		size_t n = f->service_slots ? 2 * f->service_slots : 16;
+		struct family_service *grown = calloc(n, sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		for (size_t k = 0; k < f->service_slots; k++) {
+			if (!f->services[k].name)
+				continue;
+			for (i = f->services[k].hash & (n - 1); grown[i].name; i = (i + 1) & (n - 1))
+				;
+			grown[i] = f->services[k];
+		}
+		free(f->services);
+		f->services = grown;
+		f->service_slots = n;
+	}
+	for (i = h & (f->service_slots - 1); f->services[i].name; i = (i + 1) & (f->service_slots - 1))
+		if (f->services[i].hash == h && !strcmp(f->services[i].name, name))
+			return &f->services[i];
+	f->services[i].name = strdup(name);
+	if (!f->services[i].name)
+		return NULL;
+	f->services[i].hash = h;
+	f->services[i].n = 0;
+	f->nservices++;
+	return &f->services[i];
+}
+
 static struct metric_series *overflow_series(struct metric_family *f)
 {
 	if (!f->overflow)
@@ -146,25 +206,99 @@ static struct metric_series *lookup(const struct metric_family *f, const char *c
 	return NULL;
 }
 
-struct metric_series *family_series(struct metric_family *f, const char *const *label_values)
+/* A new regular series, in the table. */
+static struct metric_series *add_series(struct metric_family *f, const char *const *values, uint64_t hash)
 {
-	uint64_t hash = hash_values(label_values, f->nlabels);
-	struct metric_series *s = lookup(f, label_values, hash);
+	struct metric_series *s;
 
-	if (s)
-		return s;
-	/* A regular series with the overflow's labels would duplicate it. */
-	if (f->n >= f->cap || overflow_values(f, label_values))
-		return overflow_series(f);
 	if (grow(f))
 		return NULL;
-	s = series_new(f, label_values, hash);
+	s = series_new(f, values, hash);
 	if (!s)
 		return NULL;
+	s->touched = *f->tick;
 	f->series[f->n] = s;
 	slot_insert(f->slots, f->nslots, hash, f->n);
 	f->n++;
 	return s;
+}
+
+/* A service over its budget: its own overflow series, a regular one that
+ * the budget does not count. */
+static struct metric_series *service_overflow(struct metric_family *f, const char *service)
+{
+	const char *values[f->nlabels];
+	struct metric_series *s;
+	uint64_t hash;
+
+	values[0] = service;
+	for (size_t i = 1; i < f->nlabels; i++)
+		values[i] = METRIC_OVERFLOW;
+	hash = hash_values(values, f->nlabels);
+	s = lookup(f, values, hash);
+	if (s)
+		return s->touched = *f->tick, s;
+	if (f->n >= f->cap)
+		return overflow_series(f);
+	s = add_series(f, values, hash);
+	if (s)
+		s->service_overflow = true;
+	return s;
+}
+
+struct metric_series *family_series(struct metric_family *f, const char *const *label_values)
+{
+	uint64_t hash = hash_values(label_values, f->nlabels);
+	struct metric_series *s = lookup(f, label_values, hash);
+	struct family_service *svc = NULL;
+
+	if (s) {
+		s->touched = *f->tick;
+		return s;
+	}
+	/* A regular series with the overflow's labels would duplicate it. */
+	if (f->n >= f->cap || overflow_values(f, label_values))
+		return overflow_series(f);
+	if (f->service_cap) {
+		svc = service_of(f, label_values[0]);
+		if (!svc)
+			return NULL;
+		if (svc->n >= f->service_cap)
+			return service_overflow(f, label_values[0]);
+	}
+	s = add_series(f, label_values, hash);
+	if (s && svc)
+		svc->n++;
+	return s;
+}
+
+size_t family_expire(struct metric_family *f, uint32_t oldest)
+{
+	size_t kept = 0, gone;
+
+	for (size_t i = 0; i < f->n; i++) {
+		/* Ticks wrap: older is a negative distance. */
+		if ((int32_t)(f->series[i]->touched - oldest) < 0)
+			free(f->series[i]);
+		else
+			f->series[kept++] = f->series[i];
+	}
+	gone = f->n - kept;
+	if (!gone)
+		return 0;
+	f->n = kept;
+	memset(f->slots, 0, f->nslots * sizeof(*f->slots));
+	services_clear(f);
+	for (size_t i = 0; i < f->n; i++) {
+		struct metric_series *s = f->series[i];
+		struct family_service *svc;
+
+		slot_insert(f->slots, f->nslots, s->hash, i);
+		/* Out of memory, a service is counted short until it is again. */
+		if (f->service_cap && !s->service_overflow && (svc = service_of(f, s->values[0])))
+			svc->n++;
+	}
+	return gone;
 }
 
 size_t family_size(const struct metric_family *f)

@@ -18,6 +18,15 @@ struct metric_series;
  * are none), created on first use. All-METRIC_OVERFLOW values name the
  * overflow series. NULL only on ENOMEM. */
 struct metric_series *family_series(struct metric_family *f, const char *const *label_values);
+/* A budget of series per service for a family whose first label is
+ * service: once a service holds cap series, its new label sets are
+ * accounted to its own overflow series (the service's name, every other
+ * label METRIC_OVERFLOW), so no service takes another's room; the
+ * family's cap still bounds the total. 0 or -EINVAL. */
+int family_limit_per_service(struct metric_family *f, size_t cap);
+/* Series of the family not looked up for a while are dropped
+ * (registry_expire), as a target's series end in Prometheus. */
+void family_expire_when_idle(struct metric_family *f);
 /* Removes every series of a family, for gauges recomputed at scrape time. */
 void family_reset(struct metric_family *f);
 /* The number of series, the overflow series included. */

@@ -3,6 +3,7 @@
 #ifndef SONDE_METRICS_INTERNAL_H
 #define SONDE_METRICS_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@ struct metric_series {
 	uint64_t hash;
 	double value; /* counter or gauge value; histogram sum */
 	uint64_t count;
+	uint32_t touched; /* the registry's tick when last looked up */
+	bool service_overflow; /* a service's overflow: not in its budget */
 	char **values;
 	uint64_t buckets[]; /* histograms: nbounds + 1 */
 };
@@ -33,13 +36,28 @@ struct metric_family {
 	size_t *slots; /* open addressing: series index + 1, 0 empty */
 	size_t nslots; /* a power of two, at least twice n */
 	struct metric_series *overflow;
+	/* Per service (label 0), at most service_cap series (0: no budget):
+	 * each service's count, by hash of its name, open addressing. */
+	size_t service_cap;
+	struct family_service {
+		uint64_t hash;
+		char *name; /* NULL: empty slot */
+		size_t n;
+	} * services;
+	size_t nservices, service_slots;
+	bool expires; /* series idle past the registry's bound are dropped */
+	const uint32_t *tick; /* the registry's */
 };
 
 struct registry {
 	struct metric_family *first, *last;
+	uint32_t tick;
 };
 
 /* Frees a family and its series. */
 void family_free(struct metric_family *f);
+/* Drops the series last looked up before tick oldest (wrapping);
+ * returns how many. */
+size_t family_expire(struct metric_family *f, uint32_t oldest);
 
 #endif

@@ -82,6 +82,7 @@ struct metric_family *registry_add(struct registry *r, const char *name, const c
 		return NULL;
 	f->type = type;
 	f->cap = series_cap;
+	f->tick = &r->tick;
 	f->name = strdup(name);
 	f->help = strdup(help);
 	/* Never a zero-sized request: malloc(0) may return NULL. */
@@ -120,6 +121,17 @@ struct metric_family *registry_find(struct registry *r, const char *name)
 		if (!strcmp(f->name, name))
 			return f;
 	return NULL;
+}
+
+size_t registry_expire(struct registry *r, uint32_t idle_ticks)
+{
+	size_t gone = 0;
+
+	r->tick++;
+	for (struct metric_family *f = r->first; f; f = f->next)
+		if (f->expires)
+			gone += family_expire(f, r->tick - idle_ticks);
+	return gone;
 }
 
 const struct metric_family *registry_first(const struct registry *r)

@@ -26,6 +26,10 @@ struct metric_family *registry_add(struct registry *r, const char *name, const c
 /* The family of that name, or NULL: what survives a configuration reload
  * is looked up rather than added twice. */
 struct metric_family *registry_find(struct registry *r, const char *name);
+/* One tick of the registry's clock: the series of expiring families not
+ * looked up within the last idle_ticks ticks are dropped. Returns how
+ * many. */
+size_t registry_expire(struct registry *r, uint32_t idle_ticks);
 /* Families in the order added; NULL when none (family_next goes on). */
 const struct metric_family *registry_first(const struct registry *r);
 

@@ -31,7 +31,7 @@ int collector_init(struct collector *c, const struct collector_config *cfg)
 		return -ENOMEM;
 	peers_init(c->peers, cfg->peers_per_service);
 	c->pipelined = malloc(sizeof(*c->pipelined));
-	if (!c->pipelined || streams_init(&c->streams, STREAMS_MAX)) {
+	if (!c->pipelined || streams_init(&c->streams, STREAMS_MAX) || known_routes_init(&c->known)) {
 		collector_free(c);
 		return -ENOMEM;
 	}
@@ -41,6 +41,7 @@ int collector_init(struct collector *c, const struct collector_config *cfg)
 
 void collector_free(struct collector *c)
 {
+	known_routes_free(&c->known);
 	streams_free(&c->streams);
 	free(c->pipelined);
 	c->pipelined = NULL;
@@ -99,14 +100,22 @@ static void label_peer(struct collector *c, const struct origin *o, struct origi
 	l->peer = peers_label(c->peers, l->service, o->peer, inbound, l->peer_buf, sizeof(l->peer_buf));
 }
 
-/* The route of a server request: the service's own patterns first, then
- * the heuristics. */
-static int server_route(const struct collector *c, uint32_t service_id, const char *target, char route[ROUTE_MAX])
+void collector_expire(struct collector *c, uint32_t idle_ticks)
+{
+	peers_expire(c->peers, idle_ticks);
+	known_routes_expire(&c->known, idle_ticks);
+}
+
+/* The route of a server request: the service's own patterns first
+ * (matched says so), then the heuristics. */
+static int server_route(const struct collector *c, uint32_t service_id, const char *target, char route[ROUTE_MAX],
+			bool *matched)
 {
 	int n = -ENOENT;
 
 	if (service_id < c->cfg.nroutes && c->cfg.routes[service_id])
 		n = routes_match(c->cfg.routes[service_id], target, strlen(target), route, ROUTE_MAX);
+	*matched = n >= 0;
 	if (n < 0)
 		n = routes_from_target(target, strlen(target), route, ROUTE_MAX);
 	return n;
@@ -128,6 +137,8 @@ static void emit(struct collector *c, const struct origin *o, struct exchange *x
 	if (o->role == SONDE_ROLE_CLIENT) {
 		label_peer(c, o, &l, false);
 		x->endpoint = l.peer;
+	} else if (!strcmp(x->protocol, "http") && !x->endpoint_matched) {
+		x->endpoint = known_routes_endpoint(&c->known, l.service, x->endpoint, x->status);
 	}
 	sinks_emit(c->cfg.sinks, x);
 }
@@ -184,6 +195,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 	int client = ev->role == SONDE_ROLE_CLIENT;
 	struct pipelined_taken taken;
 	struct http_head req;
+	bool matched = false;
 	uint64_t start_ns;
 	int status, ret;
 
@@ -197,7 +209,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		count_failure(c, ret == -ENOENT ? "pipeline" : "request");
 		return;
 	}
-	if (!client && server_route(c, ev->service_id, req.target, route) < 0) {
+	if (!client && server_route(c, ev->service_id, req.target, route, &matched) < 0) {
 		count_failure(c, "target");
 		return;
 	}
@@ -212,6 +224,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		.protocol = "http",
 		.method = method_label(req.method),
 		.endpoint = client ? NULL : route,
+		.endpoint_matched = matched,
 		.status_label = status_label,
 		.status = status < 0 ? 0 : status,
 		.target = req.target,
@@ -315,9 +328,10 @@ static void collector_call(void *arg, const struct wire_call *w)
 	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http");
 	char route[ROUTE_MAX], status_label[12], fault[32];
 	const char *endpoint = NULL;
+	bool matched = false;
 
 	if (!client && http) {
-		if (server_route(c, ev->service_id, w->target, route) < 0) {
+		if (server_route(c, ev->service_id, w->target, route, &matched) < 0) {
 			count_failure(c, "target");
 			return;
 		}
@@ -341,6 +355,7 @@ static void collector_call(void *arg, const struct wire_call *w)
 		.protocol = w->protocol,
 		.method = http ? method_label(w->method) : w->method,
 		.endpoint = endpoint,
+		.endpoint_matched = matched,
 		.status_label = status_label,
 		.status = http && w->status < 0 ? 0 : w->status,
 		.target = w->target,

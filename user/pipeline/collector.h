@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "identity/identity.h"
+#include "pipeline/known_routes.h"
 #include "pipeline/peers.h"
 #include "pipeline/pipelined.h"
 #include "pipeline/services.h"
@@ -46,10 +47,14 @@ struct collector {
 	struct peers *peers;
 	struct streams streams; /* HTTP/2, Redis and PostgreSQL connections */
 	struct pipelined *pipelined; /* HTTP/1.1 requests waiting behind others */
+	struct known_routes known; /* routes answered other than 404 */
 };
 
 int collector_init(struct collector *c, const struct collector_config *cfg);
 void collector_free(struct collector *c);
+/* One tick of the idle clock: peers and known routes unused within the
+ * last idle_ticks ticks are forgotten, as the series that named them go. */
+void collector_expire(struct collector *c, uint32_t idle_ticks);
 /* A ring buffer sample of size bytes: an exchange, a connection event or
  * the bytes of a call. A sample whose type or lengths disagree with its
  * size is counted and skipped. */

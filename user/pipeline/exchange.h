@@ -29,6 +29,7 @@ struct exchange {
 	const char *protocol;
 	const char *method;
 	const char *endpoint;
+	bool endpoint_matched; /* a server's route is one of its service's patterns */
 	const char *status_label;
 	/* HTTP: the status, 0 when the response did not parse; gRPC:
 	 * grpc-status, -1 when none came; Redis and PostgreSQL: 0. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -55,16 +56,55 @@ static struct peer_slot *slot_of(struct peers *p, const char *service, const cha
 const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound, char *out,
 			size_t size)
 {
-	struct peer_slot *svc;
+	struct peer_slot *svc, *known;
 
 	peers_format(peer, !inbound, out, size);
 	if (strlen(service) >= sizeof(p->slots[0].service))
 		return PEER_OVERFLOW;
-	if (slot_of(p, service, out, false))
+	known = slot_of(p, service, out, false);
+	if (known) {
+		known->touched = p->tick;
 		return out;
+	}
 	svc = slot_of(p, service, "", true);
-	if (!svc || svc->count >= p->cap_per_service || !slot_of(p, service, out, true))
+	if (!svc || svc->count >= p->cap_per_service || !(known = slot_of(p, service, out, true)))
 		return PEER_OVERFLOW;
+	svc->touched = known->touched = p->tick;
 	svc->count++;
 	return out;
+}
+
+size_t peers_expire(struct peers *p, uint32_t idle_ticks)
+{
+	struct peer_slot *old = malloc(sizeof(p->slots));
+	uint32_t oldest;
+	size_t gone = 0;
+
+	p->tick++;
+	oldest = p->tick - idle_ticks;
+	/* Open addressing has no deletion: the table is made again from the
+	 * peers still in use. Out of memory, it waits for the next tick. */
+	if (!old)
+		return 0;
+	memcpy(old, p->slots, sizeof(p->slots));
+	memset(p->slots, 0, sizeof(p->slots));
+	p->used = 0;
+	for (size_t i = 0; i < PEERS_TABLE_SIZE; i++) {
+		struct peer_slot *svc, *kept;
+
+		if (!old[i].hash || !old[i].peer[0])
+			continue;
+		if ((int32_t)(old[i].touched - oldest) < 0) {
+			gone++;
+			continue;
+		}
+		svc = slot_of(p, old[i].service, "", true);
+		kept = slot_of(p, old[i].service, old[i].peer, true);
+		if (svc && kept) {
+			svc->count++;
+			svc->touched = kept->touched = old[i].touched;
+		}
+	}
+	free(old);
+	return gone;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sonde.h"
 
@@ -18,12 +19,14 @@
 struct peers {
 	size_t cap_per_service;
 	size_t used;
+	uint32_t tick; /* advanced by peers_expire */
 	/* Known (service, peer) pairs, and the peers each service has. */
 	struct peer_slot {
 		unsigned long long hash;
 		char service[64];
 		char peer[PEER_LABEL_MAX];
 		size_t count; /* in a service's slot (peer ""): its peers */
+		uint32_t touched; /* the tick of its last label */
 	} slots[PEERS_TABLE_SIZE];
 };
 
@@ -34,5 +37,9 @@ void peers_format(const struct sonde_peer *peer, bool with_port, char *out, size
  * is under its cap (or the peer is already known), else PEER_OVERFLOW. */
 const char *peers_label(struct peers *p, const char *service, const struct sonde_peer *peer, bool inbound, char *out,
 			size_t size);
+/* One tick: peers not labelled within the last idle_ticks ticks are
+ * forgotten, and their room in their service's cap comes back. Returns
+ * how many went. */
+size_t peers_expire(struct peers *p, uint32_t idle_ticks);
 
 #endif

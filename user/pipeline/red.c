@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +26,21 @@ static struct metric_family *add(struct registry *reg, const struct red_config *
 {
 	char name[160];
 
+	struct metric_family *f;
+
 	snprintf(name, sizeof(name), "%s_%s", cfg->ns, suffix);
-	return registry_add(reg, name, help, type, labels, nlabels, type == METRIC_HISTOGRAM ? cfg->buckets : NULL,
-			    type == METRIC_HISTOGRAM ? cfg->nbuckets : 0, cfg->series_cap);
+	f = registry_add(reg, name, help, type, labels, nlabels, type == METRIC_HISTOGRAM ? cfg->buckets : NULL,
+			 type == METRIC_HISTOGRAM ? cfg->nbuckets : 0,
+			 cfg->family_cap ? cfg->family_cap : cfg->series_cap);
+	/* Every family here is by service first: no service takes another's
+	 * room, and a service's series end when it stops. */
+	if (f && family_limit_per_service(f, cfg->series_cap)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (f && cfg->expire)
+		family_expire_when_idle(f);
+	return f;
 }
 
 int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)

@@ -39,7 +39,9 @@ struct red_config {
 	const char *ns;
 	const double *buckets;
 	size_t nbuckets;
-	size_t series_cap;
+	size_t series_cap; /* per family and service */
+	size_t family_cap; /* per family */
+	bool expire; /* series idle past the registry's bound go */
 };
 
 /* 0 or -ENOMEM. */
