@@ -223,8 +223,7 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		return 0;
 	}
 	if (c->proto == SONDE_PROTO_UNKNOWN) {
-		c->state = SONDE_CONN_NOT_HTTP;
-		stat_inc(SONDE_STAT_NOT_HTTP);
+		conn_left_alone(c);
 		return 0;
 	}
 	if (c->proto > SONDE_PROTO_HTTP1)

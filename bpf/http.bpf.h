@@ -9,6 +9,7 @@
 #define SONDE_HTTP_BPF_H
 
 #include "maps.bpf.h"
+#include "note.bpf.h"
 
 #define SCRATCH_MASK (2 * SONDE_HEAD_SCAN - 1)
 
@@ -218,10 +219,8 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 		if (!looks_like_request(h, seg_len)) {
 			/* A connection that never spoke HTTP is left alone from
 			 * now on; one that did resynchronises on its next read. */
-			if (!c->spoke) {
-				c->state = SONDE_CONN_NOT_HTTP;
-				stat_inc(SONDE_STAT_NOT_HTTP);
-			}
+			if (!c->spoke)
+				conn_left_alone(c);
 			return;
 		}
 		c->is_head = seg_len >= 5 && h[0] == 'H' && h[1] == 'E' && h[2] == 'A' && h[3] == 'D' && h[4] == ' ';

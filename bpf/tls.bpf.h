@@ -8,6 +8,7 @@
 
 #include "maps.bpf.h"
 #include "conn.bpf.h"
+#include "note.bpf.h"
 
 /* The connection the SSL object is known to be on, NULL if none or if
  * another connection holds a socket at that address now. */
@@ -31,31 +32,10 @@ static __always_inline void tls_bind(const struct sonde_ssl_key *key, const stru
  * made a call the probes saw: said once, to user space. */
 static __always_inline void tls_unreadable(struct sonde_conn *c)
 {
-	struct sonde_conn_event *e;
-
 	if (pid_bit_has(&tls_procs, c->tgid))
 		return;
 	c->blind = SONDE_TLS_SAID;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(SONDE_STAT_LOST);
-		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = SONDE_EVENT_CONN;
-	e->tgid = c->tgid;
-	e->service_id = c->service_id;
-	e->what = SONDE_CONN_TLS_UNREADABLE;
-	e->role = c->role;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->cgroup_id = c->cgroup_id;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->peer = c->peer;
-	/* Not in softirq context, where the current task is any. */
-	if (bpf_get_current_pid_tgid() >> 32 == c->tgid)
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, wakeup_flag());
-	stat_inc(SONDE_STAT_EVENTS);
+	conn_note(c, SONDE_CONN_TLS_UNREADABLE);
 }
 
 /* The goroutine this thread runs: a Go executable keeps its runtime.g in

@@ -144,6 +144,9 @@ enum sonde_conn_what {
 	/* A TLS connection whose plaintext no probe saw after several
 	 * ciphertext calls: a TLS library sonde does not read. */
 	SONDE_CONN_TLS_UNREADABLE,
+	/* A connection whose first bytes were no protocol sonde follows: left
+	 * alone from then on. */
+	SONDE_CONN_LEFT_ALONE,
 };
 
 /* A connection's life: one event per connect, failure, retransmit, close. */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Bad input loses nothing and crashes nothing: binary junk, a TLS hello on
 # a plaintext port, a request with a 70 kB header; good requests still
-# count exactly after them.
+# count exactly after them, and the connections left alone are counted
+# by service and reason.
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd curl /usr/bin/python3
@@ -46,6 +47,9 @@ wait_metric 'microservice_requests_total{service="junk",protocol="http",method="
 expect_metric 'sonde_connections_not_http_total' 2
 expect_metric 'sonde_tls_connections_total' 1
 expect_metric 'sonde_parse_failures_total{kind="redis"}' 1
+# Each left alone, counted by service and reason.
+expect_metric 'sonde_connections_left_total{service="junk",reason="unknown_protocol"}' 2
+expect_metric 'sonde_connections_left_total{service="junk",reason="redis"}' 1
 expect_no_line '^microservice_requests_total\{[^}]*protocol="redis"' "the junk RESP command counts no request"
 expect_metric 'microservice_requests_total{service="junk",protocol="http",method="GET",endpoint="/big",status="431"}' 1
 expect_metric 'sonde_events_lost_total' 0

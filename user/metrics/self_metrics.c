@@ -22,7 +22,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	static const char *const kind[] = { "kind" }, *const reason[] = { "reason" };
 	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
 	static const char *const site[] = { "file", "function", "site" }, *const service[] = { "service" };
-	static const char *const function[] = { "service", "function" };
+	static const char *const function[] = { "service", "function" }, *const left[] = { "service", "reason" };
 	const char *build_values[2] = { version, mode };
 
 	memset(m, 0, sizeof(*m));
@@ -92,7 +92,11 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 				     "Function calls not counted: in flight when their thread or process exited, or "
 				     "nested deeper than sonde times, or whose entry was not seen",
 				     METRIC_COUNTER, reason, 1);
-	if (!m->function_processes || !m->function_calls_lost)
+	m->conns_left = registry_add(reg, "sonde_connections_left_total",
+				     "Connections of a service left alone from some point on, and why: no protocol "
+				     "sonde follows (unknown_protocol), or their parser gave up (the protocol)",
+				     METRIC_COUNTER, left, 2, NULL, 0, TLS_SITES_CAP);
+	if (!m->function_processes || !m->function_calls_lost || !m->conns_left)
 		return -ENOMEM;
 	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted ||
 	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
@@ -202,6 +206,13 @@ void self_metrics_tls_site(struct self_metrics *m, const char *file, const char 
 void self_metrics_tls_processes(struct self_metrics *m, uint64_t n)
 {
 	mirror(m->tls_processes, n);
+}
+
+void self_metrics_conn_left(struct self_metrics *m, const char *service, const char *reason)
+{
+	const char *labels[] = { service, reason };
+
+	series_add(family_series(m->conns_left, labels), 1);
 }
 
 void self_metrics_functions_reset(struct self_metrics *m)

@@ -39,6 +39,7 @@ struct self_metrics {
 	struct metric_family *tls_sites;
 	struct metric_family *tls_processes;
 	struct metric_family *tls_unreadable;
+	struct metric_family *conns_left;
 	struct metric_family *function_processes;
 	struct metric_family *function_calls_lost;
 };
@@ -71,6 +72,10 @@ void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, u
 void self_metrics_tls_sites_reset(struct self_metrics *m);
 void self_metrics_tls_site(struct self_metrics *m, const char *file, const char *function, bool emulated);
 void self_metrics_tls_processes(struct self_metrics *m, uint64_t n);
+/* A connection of the service left alone, and why: its first bytes were
+ * no protocol sonde follows (unknown_protocol), or its parser gave up
+ * (the protocol's name). */
+void self_metrics_conn_left(struct self_metrics *m, const char *service, const char *reason);
 /* The function probes: the processes that have each function's, and the
  * calls lost, in flight at their thread's or process's exit or nested too
  * deep to be timed. */

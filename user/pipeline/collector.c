@@ -296,6 +296,9 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 	case SONDE_CONN_CLOSED:
 		red_connection_bytes(c->cfg.red, &rc, ev->bytes_sent, ev->bytes_received);
 		break;
+	case SONDE_CONN_LEFT_ALONE:
+		self_metrics_conn_left(c->cfg.self, l.service, "unknown_protocol");
+		break;
 	case SONDE_CONN_TLS_UNREADABLE:
 		/* Said once a service: its traffic is not seen. */
 		if (self_metrics_tls_unreadable(c->cfg.self, l.service) == 1)
@@ -372,6 +375,7 @@ static void collector_call(void *arg, const struct wire_call *w)
 static void collector_data(struct collector *c, const struct sonde_data_event *ev, size_t size)
 {
 	struct call_context ctx = { .c = c, .ev = ev };
+	int ret;
 
 	if (size >= SONDE_DATA_EVENT_SIZE(0) && ev->flags & SONDE_DATA_EXIT) {
 		streams_forget(&c->streams, ev->tgid);
@@ -382,8 +386,17 @@ static void collector_data(struct collector *c, const struct sonde_data_event *e
 		count_failure(c, "event");
 		return;
 	}
-	if (streams_feed(&c->streams, ev, collector_call, &ctx))
+	ret = streams_feed(&c->streams, ev, collector_call, &ctx);
+	if (ret)
 		count_failure(c, streams_protocol(ev->proto));
+	if (ret == -EPROTO) {
+		const struct origin o = { ev->role,	 ev->service_id, ev->tgid, ev->tid,
+					  ev->cgroup_id, ev->comm,	 &ev->peer };
+		struct origin_labels l;
+
+		label_origin(c, &o, &l);
+		self_metrics_conn_left(c->cfg.self, l.service, streams_protocol(ev->proto));
+	}
 }
 
 /* A function's call: its entry's service, not the process's label. A

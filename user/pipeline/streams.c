@@ -181,7 +181,7 @@ int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call
 		ops->destroy(c->parser);
 		c->parser = NULL;
 		c->failed = 1;
-		return -EBADMSG;
+		return -EPROTO;
 	}
 	return 0;
 }

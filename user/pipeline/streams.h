@@ -25,9 +25,10 @@ struct streams {
 int streams_init(struct streams *s, size_t max_conns);
 void streams_free(struct streams *s);
 /* Feeds one data event to its connection's parser, which calls cb per
- * call completed. Returns 0; -EBADMSG when the bytes did not parse (the
- * connection is ignored from then on); -EINVAL for an unknown protocol;
- * -ENOMEM when no parser could be made. */
+ * call completed. Returns 0; -EBADMSG when the bytes did not parse and
+ * the parser found its footing again; -EPROTO when it could not (the
+ * connection is left alone from then on); -EINVAL for an unknown
+ * protocol; -ENOMEM when no parser could be made. */
 int streams_feed(struct streams *s, const struct sonde_data_event *ev, wire_call_fn cb, void *arg);
 /* Drops the connections of a process that exited. */
 void streams_forget(struct streams *s, uint32_t tgid);
