@@ -344,7 +344,7 @@ static void test_sender_retries(void **state)
 	assert_int_equal(loopback_start(&hook, script, 2), 0);
 	snprintf(cfg[0].url, sizeof(cfg[0].url), "http://127.0.0.1:%u/sonde", hook.port);
 	snprintf(cfg[1].url, sizeof(cfg[1].url), "http://127.0.0.1:%u", loopback_closed_port());
-	assert_int_equal(notifier_start(&nt, cfg, 2, GENERATOR), 0);
+	assert_int_equal(notifier_start(&nt, cfg, 2, GENERATOR, NULL), 0);
 	notifier_push(nt, &a);
 	wait_for(nt, 0, 1, 0);
 	wait_for(nt, 1, 0, 1);
@@ -387,7 +387,7 @@ static void test_sender_gives_up(void **state)
 	(void)state;
 	assert_int_equal(loopback_start(&hook, script, 2), 0);
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/v2/enqueue", hook.port);
-	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR), 0);
+	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR, NULL), 0);
 	start = clocks_mono_ms();
 	notifier_push(nt, &a);
 	wait_for(nt, 0, 0, 1);
@@ -411,7 +411,7 @@ static void test_sender_refused(void **state)
 	(void)state;
 	assert_int_equal(loopback_start(&hook, script, 1), 0);
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/", hook.port);
-	assert_int_equal(notifier_start(&nt, &cfg, 1, NULL), 0);
+	assert_int_equal(notifier_start(&nt, &cfg, 1, NULL, NULL), 0);
 	notifier_push(nt, &a);
 	wait_for(nt, 0, 0, 1);
 	assert_int_equal(atomic_load(&notifier_stats(nt, 0)->failed), 1);
@@ -434,7 +434,7 @@ static void test_sender_drains_on_stop(void **state)
 	(void)state;
 	assert_int_equal(loopback_start(&hook, script, 1), 0);
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/", hook.port);
-	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR), 0);
+	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR, NULL), 0);
 	for (int i = 0; i < 5; i++) {
 		snprintf(a.rule, sizeof(a.rule), "rule%d", i);
 		notifier_push(nt, &a);
@@ -465,7 +465,7 @@ static void test_sender_full_queue_and_stop(void **state)
 	(void)state;
 	assert_int_equal(loopback_start(&hook, script, 1), 0);
 	snprintf(cfg.url, sizeof(cfg.url), "http://127.0.0.1:%u/", hook.port);
-	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR), 0);
+	assert_int_equal(notifier_start(&nt, &cfg, 1, GENERATOR, NULL), 0);
 	start = clocks_mono_ms();
 	for (int i = 0; i < QUEUE_CAP + 50; i++)
 		notifier_push(nt, &a);
@@ -486,7 +486,7 @@ static void test_no_notifiers(void **state)
 	struct notifier *nt = (struct notifier *)&a;
 
 	(void)state;
-	assert_int_equal(notifier_start(&nt, NULL, 0, GENERATOR), 0);
+	assert_int_equal(notifier_start(&nt, NULL, 0, GENERATOR, NULL), 0);
 	assert_null(nt);
 	notifier_push(nt, &a);
 	assert_null(notifier_stats(nt, 0));

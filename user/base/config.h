@@ -85,6 +85,7 @@ struct alert_rule_config {
 };
 
 enum notifier_type { NOTIFIER_ALERTMANAGER, NOTIFIER_WEBHOOK, NOTIFIER_SLACK, NOTIFIER_PAGERDUTY };
+#define NOTIFIER_TYPES 4
 
 struct notifier_config {
 	enum notifier_type type;

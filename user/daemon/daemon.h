@@ -34,6 +34,7 @@
 #include "rules/business.h"
 #include "rules/checks.h"
 #include "rules/health.h"
+#include "rules/notifier.h"
 
 struct alert_notice;
 struct k8s;
@@ -71,6 +72,8 @@ struct daemon {
 	struct check_families check_families;
 	struct checks *checks;
 	struct notifier *notifier;
+	/* Notifications by notifier type, across every reload's notifiers. */
+	struct notifier_stats notify_totals[NOTIFIER_TYPES];
 	/* The kernel side. */
 	struct sonde_bpf *skel;
 	struct bpf_maps maps;

@@ -33,7 +33,7 @@ int reload_start_threads(struct daemon *d, const struct config *c, struct checks
 
 	snprintf(generator, sizeof(generator), "http://%s:%u/alerts", d->opts.listen_host, d->opts.listen_port);
 	if (checks_start(checks, c->checks, c->nchecks, &d->check_families, &d->lock) ||
-	    notifier_start(notifier, c->notifiers, c->nnotifiers, generator)) {
+	    notifier_start(notifier, c->notifiers, c->nnotifiers, generator, d->notify_totals)) {
 		log_error("config", "cannot start the health checks or notifiers");
 		checks_stop(*checks);
 		*checks = NULL;

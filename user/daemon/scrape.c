@@ -59,12 +59,16 @@ static void refresh_and_lock(struct daemon *d)
 
 		self_metrics_k8s(&d->self, atomic_load(&st->lists), atomic_load(&st->events), atomic_load(&st->errors));
 	}
+	/* By type, across reloads: a type is shown once configured. */
 	self_metrics_notifications_reset(&d->self);
-	for (size_t i = 0; i < d->config.nnotifiers; i++) {
-		const struct notifier_stats *st = notifier_stats(d->notifier, i);
+	for (int type = 0; type < NOTIFIER_TYPES; type++) {
+		const struct notifier_stats *st = &d->notify_totals[type];
+		bool used = false;
 
-		if (st)
-			self_metrics_notifications(&d->self, notify_type_name(d->config.notifiers[i].type),
+		for (size_t i = 0; i < d->config.nnotifiers && !used; i++)
+			used = (int)d->config.notifiers[i].type == type;
+		if (used || atomic_load(&st->sent) || atomic_load(&st->failed) || atomic_load(&st->dropped))
+			self_metrics_notifications(&d->self, notify_type_name((enum notifier_type)type),
 						   atomic_load(&st->sent), atomic_load(&st->failed),
 						   atomic_load(&st->dropped));
 	}

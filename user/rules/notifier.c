@@ -47,6 +47,7 @@ struct notifier {
 	size_t head, count;
 	struct notifier_config *cfg;
 	struct notifier_stats *stats;
+	struct notifier_stats *totals; /* the caller's, by notifier type; or NULL */
 	size_t n;
 	char generator[256];
 	pthread_t thread;
@@ -126,10 +127,21 @@ static int backoff(struct notifier *nt, int64_t ms)
 	return go_on;
 }
 
+enum outcome { SENT, FAILED, DROPPED };
+
+/* Notifier i's outcome, in its counters and its type's running totals. */
+static void tally(struct notifier *nt, size_t i, enum outcome o)
+{
+	struct notifier_stats *mine = &nt->stats[i], *all = nt->totals ? &nt->totals[nt->cfg[i].type] : NULL;
+
+	atomic_fetch_add(o == SENT ? &mine->sent : o == FAILED ? &mine->failed : &mine->dropped, 1);
+	if (all)
+		atomic_fetch_add(o == SENT ? &all->sent : o == FAILED ? &all->failed : &all->dropped, 1);
+}
+
 static void deliver(struct notifier *nt, const struct entry *e)
 {
 	const struct notifier_config *cfg = &nt->cfg[e->notifier];
-	struct notifier_stats *st = &nt->stats[e->notifier];
 	struct strbuf url = { 0 }, body = { 0 };
 	char err[CURL_ERROR_SIZE] = "", shown[LOG_URL_MAX];
 	int64_t wait_ms = FIRST_BACKOFF_MS;
@@ -138,7 +150,7 @@ static void deliver(struct notifier *nt, const struct entry *e)
 
 	ret = notify_body(cfg, &e->notice, nt->generator, &url, &body);
 	if (ret) {
-		atomic_fetch_add(&st->failed, 1);
+		tally(nt, e->notifier, FAILED);
 		log_error("notify", "%s: %s: cannot build the body: %s", notify_type_name(cfg->type), e->notice.rule,
 			  strerror(-ret));
 		goto out;
@@ -146,7 +158,7 @@ static void deliver(struct notifier *nt, const struct entry *e)
 	for (int attempt = 1;; attempt++, wait_ms *= 2) {
 		code = post(nt, url.data, body.data, err, sizeof(err));
 		if (code >= 200 && code < 300) {
-			atomic_fetch_add(&st->sent, 1);
+			tally(nt, e->notifier, SENT);
 			goto out;
 		}
 		/* The receiver refused the body: sending it again will not help. */
@@ -164,7 +176,7 @@ static void deliver(struct notifier *nt, const struct entry *e)
 		if (!backoff(nt, wait_ms))
 			break;
 	}
-	atomic_fetch_add(&st->failed, 1);
+	tally(nt, e->notifier, FAILED);
 	if (code)
 		log_warn("notify", "%s %s: %s %s not delivered: HTTP %ld", notify_type_name(cfg->type),
 			 log_url(url.data, shown), e->notice.rule, notify_state_name(e->notice.state), code);
@@ -190,7 +202,7 @@ static void *run(void *arg)
 		if (nt->stopping && clocks_mono_ms() >= nt->give_up_ms) {
 			log_warn("notify", "stopping: %zu notifications not sent", nt->count);
 			for (; nt->count; nt->count--, nt->head = (nt->head + 1) % QUEUE_CAP)
-				atomic_fetch_add(&nt->stats[nt->queue[nt->head].notifier].failed, 1);
+				tally(nt, nt->queue[nt->head].notifier, FAILED);
 			break;
 		}
 		e = nt->queue[nt->head];
@@ -216,7 +228,8 @@ static void notifier_free(struct notifier *nt)
 
 /* Without notifiers there is no thread and *out is NULL, which every
  * other call accepts. */
-int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator)
+int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator,
+		   struct notifier_stats *totals)
 {
 	struct notifier *nt;
 	int ret = -ENOMEM;
@@ -236,6 +249,7 @@ int notifier_start(struct notifier **out, const struct notifier_config *cfg, siz
 		goto fail;
 	memcpy(nt->cfg, cfg, n * sizeof(*cfg));
 	nt->n = n;
+	nt->totals = totals;
 	snprintf(nt->generator, sizeof(nt->generator), "%s", generator ? generator : "");
 	ret = -pthread_create(&nt->thread, NULL, run, nt);
 	if (ret)
@@ -257,7 +271,7 @@ void notifier_push(struct notifier *nt, const struct alert_notice *a)
 		if (a->repeat && nt->cfg[i].type != NOTIFIER_ALERTMANAGER)
 			continue;
 		if (nt->count == QUEUE_CAP) {
-			atomic_fetch_add(&nt->stats[i].dropped, 1);
+			tally(nt, i, DROPPED);
 			continue;
 		}
 		nt->queue[(nt->head + nt->count) % QUEUE_CAP] = (struct entry){ .notifier = i, .notice = *a };

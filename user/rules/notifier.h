@@ -19,8 +19,11 @@ struct notifier_stats {
 struct notifier;
 
 /* Starts the sender thread for these notifiers; generator names sonde in
- * the bodies (Alertmanager's generatorURL). */
-int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator);
+ * the bodies (Alertmanager's generatorURL). totals, NULL or NOTIFIER_TYPES
+ * counters by notifier type that outlive the notifier, also count every
+ * outcome: a reload's new notifiers count on from its old ones'. */
+int notifier_start(struct notifier **out, const struct notifier_config *cfg, size_t n, const char *generator,
+		   struct notifier_stats *totals);
 /* Queues one notice for every notifier that wants it; never blocks. NULL is fine. */
 void notifier_push(struct notifier *nt, const struct alert_notice *a);
 /* The counters of notifier i (configuration order), or NULL. */
