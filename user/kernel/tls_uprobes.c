@@ -53,7 +53,7 @@ void tls_uprobes_init(struct tls_uprobes *t)
 static struct tls_file *file_seen(struct tls_uprobes *t, uint64_t dev, uint64_t ino)
 {
 	for (size_t i = 0; i < t->nfiles; i++)
-		if (t->files[i].dev == dev && t->files[i].ino == ino)
+		if (t->files[i].state != TLS_FILE_FREE && t->files[i].dev == dev && t->files[i].ino == ino)
 			return &t->files[i];
 	return NULL;
 }
@@ -184,6 +184,73 @@ static int decode(struct tls_file *f, const char *path)
 	return 0;
 }
 
+static void links_destroy(struct bpf_link **links)
+{
+	for (size_t i = 0; i < TLS_MAX_LINKS; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
+/* Whether one of the system's libssl, probed before any target maps it. */
+static bool system_file(const struct tls_file *f)
+{
+	for (size_t i = 0; i < sizeof(system_libssl) / sizeof(system_libssl[0]); i++)
+		if (!strcmp(f->name, system_libssl[i]))
+			return true;
+	return false;
+}
+
+/* Whether a slot may be given back: no probes, or (per process) probes
+ * no target has events on. Per file, a file's probes serve processes
+ * sonde does not list, so they stay. */
+static bool reclaimable(const struct tls_uprobes *t, size_t i)
+{
+	const struct tls_file *f = &t->files[i];
+
+	if (f->state == TLS_FILE_NO_OPENSSL || (f->state == TLS_FILE_FAILED && !f->links[0] && !f->nprobes))
+		return true;
+	if (t->mode != TLS_PER_PROCESS || f->state == TLS_FILE_FREE || system_file(f))
+		return false;
+	for (size_t k = 0; k < t->nattachments; k++)
+		if (t->attachments[k].file == i)
+			return false;
+	return true;
+}
+
+/* A slot for a new file: past the last one used, or, the table full, one
+ * given back (the lot of them reclaimed at once). NULL when none can be. */
+static struct tls_file *free_slot(struct tls_uprobes *t)
+{
+	size_t freed = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].state == TLS_FILE_FREE)
+			return &t->files[i];
+	if (t->nfiles < TLS_MAX_FILES)
+		return &t->files[t->nfiles];
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tls_file *f = &t->files[i];
+
+		if (!reclaimable(t, i))
+			continue;
+		pthread_mutex_lock(&t->lock);
+		f->state = TLS_FILE_FREE;
+		pthread_mutex_unlock(&t->lock);
+		links_destroy(f->links);
+		for (uint8_t k = 0; k < f->nprobes; k++)
+			uprobe_links_remove(&f->probes[k]);
+		f->nprobes = 0;
+		freed++;
+	}
+	log_debug("tls", "file table full: %zu slots given back", freed);
+	t->full_logged = t->full_logged && !freed;
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].state == TLS_FILE_FREE)
+			return &t->files[i];
+	return NULL;
+}
+
 /* The file at path, as it is on disk: known, or looked at now. NULL when
  * the table is full or the path is gone. */
 static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const char *name)
@@ -196,20 +263,22 @@ static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const c
 	f = file_seen(t, st.st_dev, st.st_ino);
 	if (f)
 		return f;
-	if (t->nfiles == TLS_MAX_FILES) {
+	f = free_slot(t);
+	if (!f) {
 		if (!t->full_logged)
-			log_warn("tls", "%d files looked at: %s and later ones are not", TLS_MAX_FILES, name);
+			log_warn("tls", "%d files with probes in use: %s and later ones are not looked at",
+				 TLS_MAX_FILES, name);
 		t->full_logged = true;
 		return NULL;
 	}
 	pthread_mutex_lock(&t->lock);
-	f = &t->files[t->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->state = decode(f, path) ? TLS_FILE_NO_OPENSSL : TLS_FILE_READY;
-	t->nfiles++;
+	if (f == &t->files[t->nfiles])
+		t->nfiles++;
 	pthread_mutex_unlock(&t->lock);
 	return f;
 }
@@ -217,14 +286,6 @@ static struct tls_file *file_at(struct tls_uprobes *t, const char *path, const c
 static uint64_t cookie(const struct tls_point *p)
 {
 	return (p->write ? TLS_COOKIE_WRITE : 0) | (p->ex ? TLS_COOKIE_EX : 0);
-}
-
-static void links_destroy(struct bpf_link **links)
-{
-	for (size_t i = 0; i < TLS_MAX_LINKS; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
-	}
 }
 
 /* The file's probes in order: each point's entry, and a read's return (a

@@ -20,7 +20,9 @@
 #include "kernel/uprobe_links.h"
 
 /* Every executable of every process is looked at when all may be
- * observed: room for a node's worth of them. */
+ * observed: room for a node's worth of them. Full, the slots of files no
+ * target has probes in are given back (any one can run 4,096 tiny
+ * executables). */
 #define TLS_MAX_FILES 4096
 /* Points probed in one file: OpenSSL's read and write, the _ex form and
  * the plain one when they do not share an internal function; Go's
@@ -45,6 +47,7 @@ enum tls_file_state {
 	TLS_FILE_NO_OPENSSL, /* no SSL_read defined in it, nor Go's TLS of a Go read */
 	TLS_FILE_READY, /* decoded: its points are known */
 	TLS_FILE_FAILED, /* tries times so far */
+	TLS_FILE_FREE, /* a slot given back: no process used it any more */
 };
 
 enum tls_point_kind {
