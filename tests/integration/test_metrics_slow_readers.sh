@@ -10,13 +10,13 @@ require_cmd nginx curl /usr/bin/python3
 PORT=$(free_port)
 start_nginx "$PORT"
 start_sonde --target exe:nginx=web
-# 900 routes of words, each its own series (404s).
+# 900 routes of words, each its own series (nginx answers them 201).
 /usr/bin/python3 - "$PORT" >"$TMP/urls.curl" <<'PY'
 import random, string, sys
 random.seed(7)
 for i in range(900):
     word = "".join(random.choice(string.ascii_lowercase) for _ in range(12))
-    print('url = "http://127.0.0.1:%s/w/%s"' % (sys.argv[1], word))
+    print('url = "http://127.0.0.1:%s/api/users/%s"' % (sys.argv[1], word))
     print('output = "/dev/null"')
 PY
 curl -s --config "$TMP/urls.curl" || fail "the 900 requests failed"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,26 +46,60 @@ static struct known_route *slot_of(struct known_routes *k, uint64_t h, const cha
 	return &k->slots[i];
 }
 
-const char *known_routes_endpoint(struct known_routes *k, const char *service, const char *route, int status)
+/* A new entry in the empty slot r; false when full or out of memory. */
+static bool remember(struct known_routes *k, struct known_route *r, uint64_t h, const char *service, const char *route,
+		     uint32_t n)
 {
-	uint64_t h = key_hash(service, route);
-	struct known_route *r = slot_of(k, h, service, route);
 	size_t ns = strlen(service), nr = strlen(route);
 
-	if (r->hash) {
-		r->touched = k->tick;
-		return route;
-	}
-	if (status == 404)
-		return KNOWN_ROUTES_UNMATCHED;
-	/* Full, the route is counted but not remembered: its 404s collapse. */
 	if (k->used >= KNOWN_ROUTES_MAX || !(r->key = malloc(ns + nr + 2)))
-		return route;
+		return false;
 	memcpy(r->key, service, ns + 1);
 	memcpy(r->key + ns + 1, route, nr + 1);
 	r->hash = h;
 	r->touched = k->tick;
+	r->n = n;
 	k->used++;
+	return true;
+}
+
+/* The service's count of routes that only got 404s. */
+static struct known_route *not_found_count(struct known_routes *k, const char *service)
+{
+	uint64_t h = key_hash(service, "");
+	struct known_route *s = slot_of(k, h, service, "");
+
+	if (!s->hash && !remember(k, s, h, service, "", 0))
+		return NULL;
+	s->touched = k->tick;
+	return s;
+}
+
+const char *known_routes_endpoint(struct known_routes *k, const char *service, const char *route, int status)
+{
+	uint64_t h = key_hash(service, route);
+	struct known_route *r = slot_of(k, h, service, route), *count;
+
+	if (r->hash) {
+		r->touched = k->tick;
+		/* A route that only got 404s is answered now. */
+		if (status != 404 && !r->n && (count = not_found_count(k, service)) && count->n) {
+			count->n--;
+			r->n = 1;
+		}
+		return route;
+	}
+	if (status != 404) {
+		/* Full, the route is counted but not remembered. */
+		remember(k, r, h, service, route, 1);
+		return route;
+	}
+	count = not_found_count(k, service);
+	/* slot_of's slot may have moved under the count's insertion. */
+	r = slot_of(k, h, service, route);
+	if (!count || count->n >= KNOWN_ROUTES_NOT_FOUND_MAX || !remember(k, r, h, service, route, 0))
+		return KNOWN_ROUTES_UNMATCHED;
+	count->n++;
 	return route;
 }
 
@@ -98,7 +133,17 @@ size_t known_routes_expire(struct known_routes *k, uint32_t idle_ticks)
 		route = old[i].key + strlen(old[i].key) + 1;
 		r = slot_of(k, old[i].hash, old[i].key, route);
 		*r = old[i];
+		if (!*route)
+			r->n = 0;
 		k->used++;
+	}
+	/* The services' counts, of the 404-only routes that stayed. */
+	for (size_t i = 0; i < SLOTS; i++) {
+		struct known_route *count;
+
+		if (k->slots[i].hash && !k->slots[i].n && k->slots[i].key[strlen(k->slots[i].key) + 1] &&
+		    (count = not_found_count(k, k->slots[i].key)))
+			count->n++;
 	}
 	free(old);
 	return gone;
