@@ -9,6 +9,7 @@
 #include "base/clocks.h"
 #include "base/log.h"
 #include "daemon/daemon.h"
+#include "daemon/privileges.h"
 #include "daemon/reload.h"
 #include "daemon/scrape.h"
 #include "identity/k8s.h"
@@ -413,6 +414,12 @@ int daemon_run(struct daemon *d)
 		fprintf(stderr, "sonde: %s\n", err);
 		return 1;
 	}
+	/* Before the first thread, which inherits what is left. */
+	ret = privileges_drop(err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return 1;
+	}
 	ret = routes_from_config(d);
 	if (ret == -ENOMEM || (!ret && start_pipeline(d))) {
 		log_error("main", "out of memory");
@@ -454,6 +461,11 @@ int daemon_run(struct daemon *d)
 	ret = start_kernel(d);
 	if (ret) {
 		log_error("main", "cannot start observing: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	if (privileges_confine(err, sizeof(err))) {
+		log_error("main", "%s", err);
 		ret = 1;
 		goto out;
 	}
