@@ -134,11 +134,7 @@ expect_metric 'sonde_notifications_total{notifier="webhook",outcome="sent"}' 2
 expect_metric 'sonde_notifications_total{notifier="webhook",outcome="failed"}' 0
 # A reload starts new notifiers; the counts go on from the old ones'.
 kill -HUP "$SONDE_PID"
-for ((i = 0; i < 50; i++)); do
-	grep -q "config: reloaded" "$TMP/sonde.log" && break
-	sleep 0.1
-done
-grep -q "config: reloaded" "$TMP/sonde.log" || fail "sonde did not reload"
+wait_log "config: reloaded" 5 "sonde did not reload"
 scrape
 expect_metric 'sonde_notifications_total{notifier="webhook",outcome="sent"}' 2
 stop_sonde

@@ -165,10 +165,7 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 spans >"$TMP/spans.jsonl"
-for body in "$TMP"/otlp/*.bin; do
-	protoc --decode=sonde.otlp.ExportTraceServiceRequest --proto_path="$ROOT/proto" "$ROOT/proto/otlp.proto" \
-		<"$body" >/dev/null || fail "protoc --decode rejected $body"
-done
+protoc_decode_all "$TMP/otlp"
 /usr/bin/python3 - "$TMP/spans.jsonl" <<'PY' || fail "the INTERNAL spans are not the SERVER spans' children"
 import json, sys
 spans = [json.loads(l) for l in open(sys.argv[1])]
@@ -200,11 +197,7 @@ functions:
 EOF
 } >"$TMP/sonde.yaml"
 kill -HUP "$SONDE_PID"
-for ((i = 0; i < 100; i++)); do
-	grep -q "reloaded .* 1 functions" "$TMP/sonde.log" && break
-	sleep 0.1
-done
-grep -q "reloaded .* 1 functions" "$TMP/sonde.log" || fail "sonde did not reload"
+wait_log "reloaded .* 1 functions" 10 "sonde did not reload"
 run orders tree_walk "$TMP/go" "$TMP/orders" recurse 2 "$TMP/go"
 wait "$RUN_PID" || fail "orders recurse failed"
 wait_metric 'microservice_function_duration_seconds_count{service="orders",function="tree_walk"}' 3
@@ -223,11 +216,7 @@ pass "after SIGHUP: tree_walk counted, process_order no longer probed"
 printf '%s\nfunctions:\n  - service: orders\n    symbol: walk_tree\n    error_when: sometimes\n' "$(services)" \
 	>"$TMP/sonde.yaml"
 kill -HUP "$SONDE_PID"
-for ((i = 0; i < 100; i++)); do
-	grep -q "reload refused" "$TMP/sonde.log" && break
-	sleep 0.1
-done
-grep -q "reload refused.*sonde.yaml:13: error_when" "$TMP/sonde.log" || fail "the bad reload was not refused by file and line"
+wait_log "reload refused.*sonde.yaml:13: error_when" 10 "the bad reload was not refused by file and line"
 run orders tree_walk "$TMP/go" "$TMP/orders" recurse 2 "$TMP/go"
 wait "$RUN_PID" || fail "orders recurse failed"
 wait_metric 'microservice_function_duration_seconds_count{service="orders",function="tree_walk"}' 6

@@ -56,8 +56,7 @@ wait_metric 'microservice_requests_total{service="web",protocol="http",method="G
 pass "a target started after the drop: 3 plaintext and 2 HTTPS requests counted"
 wait_metric 'microservice_health_check_status{check="cache"}' 1 10
 kill -HUP "$SONDE_PID"
-for ((i = 0; i < 50; i++)); do grep -q "config: reloaded" "$TMP/sonde.log" && break; sleep 0.1; done
-grep -q "config: reloaded" "$TMP/sonde.log" || fail "the reload did not happen"
+wait_log "config: reloaded" 5 "the reload did not happen"
 pass "a Redis health check and a SIGHUP reload work under the filter"
 expect_metric 'sonde_events_lost_total' 0
 stop_sonde

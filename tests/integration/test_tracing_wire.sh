@@ -41,11 +41,7 @@ for ((i = 0; i < 150; i++)); do
 	sleep 0.1
 done
 spans >"$TMP/spans.jsonl"
-for body in "$TMP"/otlp/*.bin; do
-	protoc --decode=sonde.otlp.ExportTraceServiceRequest --proto_path="$ROOT/proto" "$ROOT/proto/otlp.proto" \
-		<"$body" >/dev/null || fail "protoc --decode rejected $body"
-done
-pass "protoc --decode reads every request body"
+protoc_decode_all "$TMP/otlp"
 
 /usr/bin/python3 - "$TMP/spans.jsonl" "$GRPC_PORT" <<'PY' || fail "the gRPC spans are not as expected"
 import json, sys

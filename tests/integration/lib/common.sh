@@ -112,6 +112,27 @@ wait_metric() { # series, value, seconds
 	expect_metric "$1" "$2"
 }
 
+# Waits for a line of the daemon's log to match an extended regex.
+wait_log() { # regex, seconds, what is missing
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		grep -qE -- "$1" "$TMP/sonde.log" && return 0
+		sleep 0.1
+	done
+	fail "${3:-no line of the log matches $1} in ${2:-10} s"
+}
+
+# Every OTLP request body a test receiver stored in a directory decodes
+# with protoc.
+protoc_decode_all() { # directory
+	local body
+	for body in "$1"/*.bin; do
+		protoc --decode=sonde.otlp.ExportTraceServiceRequest --proto_path="$ROOT/proto" "$ROOT/proto/otlp.proto" \
+			<"$body" >/dev/null || fail "protoc --decode rejected $body"
+	done
+	pass "protoc --decode reads every request body"
+}
+
 expect_no_line() { # extended regex, reason
 	if grep -E -- "$1" "$TMP/metrics" >/dev/null; then
 		grep -E -- "$1" "$TMP/metrics" | head -n 5
