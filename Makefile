@@ -52,7 +52,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test unit unit-asan fuzz fuzz-smoke integration bench vmlinux clean
+.PHONY: all deps run test unit unit-asan fuzz fuzz-smoke integration bench soak vmlinux clean
 
 all: $(BUILD)/sonde
 
@@ -162,6 +162,11 @@ test: $(BUILD)/sonde $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) \
 bench: $(BUILD)/sonde
 	@tests/bench/overhead.sh
 	@tests/bench/functions.sh
+
+# An hour (SOAK_MINUTES) of mixed traffic, churn, hostile clients and
+# reloads, sampled for drift; not part of test.
+soak: $(BUILD)/sonde
+	@tests/soak/soak.sh
 
 # vmlinux.h is checked in per architecture; this regenerates it from the
 # running kernel's BTF.
