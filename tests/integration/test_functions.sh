@@ -1,7 +1,8 @@
 #!/bin/bash
 # Functions named in the configuration, timed and counted from outside:
 # a C program's process_order (20 calls, 5 returning -1, about 2 ms each),
-# a recursive function, a function on 8 threads at once, one called while
+# a recursive function, a function on 8 threads at once, a function of a
+# library the program loads, one called while
 # a thread serves an HTTP request (its INTERNAL span the SERVER span's
 # child, decoded with protoc), a Go function (probes on its return
 # instructions) and a Python function through CPython's USDT probes, a
@@ -14,6 +15,7 @@ require_cmd cc go protoc promtool curl /usr/bin/python3.11
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || fail "python3-protobuf is not installed (make deps installs it)"
 
 cc -O2 -g -o "$TMP/orders" "$ROOT/tests/integration/peers/orders.c" -lpthread || fail "cc failed"
+cc -O2 -g -shared -fPIC -o "$TMP/liborders.so" "$ROOT/tests/integration/peers/liborders.c" || fail "cc -shared failed"
 cp "$TMP/orders" "$TMP/orders_web"
 export GOCACHE=$TMP/gocache GOPATH=$TMP/gopath
 go build -o "$TMP/go_orders" "$ROOT/tests/integration/peers/go_orders.go" || fail "go build failed"
@@ -59,6 +61,10 @@ functions:
   - service: pyorders
     symbol: py_orders.process_order
     runtime: python
+  - service: orders
+    symbol: lib_charge
+    library: liborders.so
+    error_when: "<0"
 EOF
 } >"$TMP/sonde.yaml"
 
@@ -128,6 +134,15 @@ wait_metric "microservice_function_calls_total$F,status=\"ok\"}" 95
 expect_metric "microservice_function_duration_seconds_count$F}" 100
 expect_metric "microservice_function_duration_seconds_bucket$F,le=\"0.001\"}" 0
 pass "8 threads calling it at once: 80 more calls, all timed"
+
+# A function of a library the program loads, named by the library's file.
+run orders lib_charge "$TMP/go" "$TMP/orders" charge "$TMP/liborders.so" 12 3 "$TMP/go"
+wait "$RUN_PID" || fail "orders charge failed"
+L='{service="orders",function="lib_charge"'
+wait_metric "microservice_function_calls_total$L,status=\"ok\"}" 9
+expect_metric "microservice_function_calls_total$L,status=\"error\"}" 3
+expect_metric "microservice_function_duration_seconds_bucket$L,le=\"0.0005\"}" 0
+pass "a library's function (library: liborders.so): 9 ok, 3 errors"
 
 run goorders process_order "$TMP/go" "$TMP/go_orders" 40 10 4 "$TMP/go"
 wait "$RUN_PID" || fail "go_orders failed"

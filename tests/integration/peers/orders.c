@@ -8,12 +8,16 @@
  *                              the thread serving each request, one a
  *                              connection, until killed
  *   orders hold GO             one process_order that never returns
+ *   orders charge LIB N ERRORS GO
+ *                              loads the library LIB, then calls its
+ *                              lib_charge N times, ERRORS of them failing
  *   orders spin N GO [framed]  N calls of tick, a function doing nothing
  *                              that starts with a mov (or of tick_framed,
  *                              one that starts with push rbp); prints the
  *                              calls per second
  * Each process_order lasts about 2 ms, each level of walk_tree 1 ms. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -131,6 +135,18 @@ int main(int argc, char **argv)
 			pthread_join(t[i], NULL);
 		return 0;
 	}
+	if (argc == 6 && !strcmp(argv[1], "charge")) {
+		void *lib = dlopen(argv[2], RTLD_NOW);
+		int (*charge)(int) = lib ? (int (*)(int))dlsym(lib, "lib_charge") : NULL;
+		int n = atoi(argv[3]), errors = atoi(argv[4]);
+
+		if (!charge)
+			return 1;
+		wait_for(argv[5]);
+		for (int i = 0; i < n; i++)
+			charge(i < errors);
+		return 0;
+	}
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "spin")) {
 		int (*fn)(int) = argc == 5 && !strcmp(argv[4], "framed") ? tick_framed : tick;
 		struct timespec a, b;
@@ -153,6 +169,7 @@ int main(int argc, char **argv)
 		return serve(atoi(argv[2]));
 	}
 	fprintf(stderr,
-		"usage: orders calls N ERRORS GO | recurse DEPTH GO | threads T N GO | serve PORT GO | hold GO | spin N GO [framed]\n");
+		"usage: orders calls N ERRORS GO | recurse DEPTH GO | threads T N GO | serve PORT GO | hold GO | charge LIB N ERRORS GO |\n"
+		"       spin N GO [framed]\n");
 	return 2;
 }
