@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "base/grow.h"
 #include "base/log.h"
 #include "base/procfs.h"
 #include "elf/binary.h"
@@ -74,19 +75,10 @@ static struct func_attachment *attachment_of(struct func_uprobes *f, uint32_t pi
 
 static int add_attachment(struct func_uprobes *f, const struct func_attachment *a)
 {
-	int ret = 0;
+	int ret;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->nattachments == f->attachments_cap) {
-		size_t cap = f->attachments_cap ? 2 * f->attachments_cap : 64;
-		struct func_attachment *more = realloc(f->attachments, cap * sizeof(*more));
-
-		if (more) {
-			f->attachments = more;
-			f->attachments_cap = cap;
-		}
-		ret = more ? 0 : -ENOMEM;
-	}
+	ret = grow_for_one((void **)&f->attachments, &f->attachments_cap, f->nattachments, sizeof(*a), 64);
 	if (!ret)
 		f->attachments[f->nattachments++] = *a;
 	pthread_mutex_unlock(&f->lock);

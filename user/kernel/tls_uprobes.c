@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "base/clocks.h"
+#include "base/grow.h"
 #include "base/log.h"
 #include "base/procfs.h"
 #include "elf/binary.h"
@@ -389,19 +390,10 @@ static void remove_attachment(struct tls_uprobes *t, struct tls_attachment *a)
 
 static int add_attachment(struct tls_uprobes *t, const struct tls_attachment *a)
 {
-	int ret = 0;
+	int ret;
 
 	pthread_mutex_lock(&t->lock);
-	if (t->nattachments == t->attachments_cap) {
-		size_t cap = t->attachments_cap ? 2 * t->attachments_cap : 64;
-		struct tls_attachment *more = realloc(t->attachments, cap * sizeof(*more));
-
-		if (more) {
-			t->attachments = more;
-			t->attachments_cap = cap;
-		}
-		ret = more ? 0 : -ENOMEM;
-	}
+	ret = grow_for_one((void **)&t->attachments, &t->attachments_cap, t->nattachments, sizeof(*a), 64);
 	if (!ret)
 		t->attachments[t->nattachments++] = *a;
 	pthread_mutex_unlock(&t->lock);
