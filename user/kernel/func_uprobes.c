@@ -86,25 +86,28 @@ static int add_attachment(struct func_uprobes *f, const struct func_attachment *
 }
 
 /* A Go process's goroutines' calls in flight at its exit: counted, and
- * let go. */
+ * let go. Its keys are gathered in one pass, then deleted: a deletion
+ * mid-walk would send the walk back to the start. */
 static void sweep_stacks(struct func_uprobes *f, uint32_t pid)
 {
 	int fd = bpf_map__fd(f->skel->maps.func_stacks);
-	struct sonde_func_key key, next, *prev = NULL;
+	struct sonde_func_key key, last, *prev = NULL, *mine = NULL;
+	size_t n = 0, cap = 0;
 	struct sonde_func_stack st;
 	uint64_t gone = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (key.tgid != pid)
-			continue;
-		if (!bpf_map_lookup_elem(fd, &key, &st))
-			gone += st.n;
-		bpf_map_delete_elem(fd, &key);
-		/* The deleted key cannot lead on: start over. */
-		prev = NULL;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (key.tgid == pid && !grow_for_one((void **)&mine, &cap, n, sizeof(key), 16))
+			mine[n++] = key;
+		last = key;
+		prev = &last;
 	}
+	for (size_t i = 0; i < n; i++) {
+		if (!bpf_map_lookup_elem(fd, &mine[i], &st))
+			gone += st.n;
+		bpf_map_delete_elem(fd, &mine[i]);
+	}
+	free(mine);
 	if (gone)
 		atomic_fetch_add(&f->exited, gone);
 }
