@@ -13,8 +13,7 @@
 # the series it exposes, its events and losses. At the end, after the
 # load stops: the requests nginx logged for / against sonde's count of
 # them and its losses, then 1,000 requests that must count exactly, and
-# the drift of memory and maps from the sample after a tenth of the run
-# to the last.
+# the drift of memory and maps over the second half of the run.
 #   SOAK_MINUTES=60 make soak
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -186,15 +185,22 @@ counted=$(awk '$1 ~ /^microservice_requests_total\{service="web",protocol="http"
 echo "soak: GET / logged by nginx $logged, counted by sonde $counted"
 grep -E '^sonde_(events_lost|exchanges_evicted|requests_unanswered|connections_untracked|parse_failures)_total' "$TMP/metrics" |
 	sed 's/^/soak: /'
-# After it all, exact: 1,000 requests on one keep-alive connection.
+# After it all, exact: 1,000 requests on one keep-alive connection, in
+# web's totals (the hostile routes hold its series budget, so they may
+# land in its overflow series).
+web_total() {
+	curl -s "http://127.0.0.1:$SPORT/metrics" |
+		awk '$1 ~ /^microservice_requests_total\{service="web",/ { s += $2 } END { printf "%d\n", s }'
+}
+before=$(web_total)
 for i in $(seq 1000); do echo "url = \"http://127.0.0.1:$HTTP/final\""; echo "output = /dev/null"; done >"$TMP/final"
 curl -s -K "$TMP/final"
 sleep 2
-final=$(curl -s "http://127.0.0.1:$SPORT/metrics" |
-	awk '$1 ~ /^microservice_requests_total\{service="web",protocol="http",method="GET",endpoint="\/final",status="200"/ { s += $2 } END { print s + 0 }')
-echo "soak: after the run, 1000 requests to /final: $final counted"
-# Drift: from the sample after a tenth of the run to the last.
-awk -v skip="$(($(wc -l <"$TMP/samples") / 10 + 1))" 'NR == skip { r0 = $2; m0 = $4 } { r = $2; m = $4 } END {
-	printf "soak: RSS %d -> %d kB (%+.1f%%), maps %d -> %d B (%+.1f%%)\n", r0, r, r0 ? 100 * (r - r0) / r0 : 0, m0, m, m0 ? 100 * (m - m0) / m0 : 0 }' "$TMP/samples"
+final=$(($(web_total) - before))
+echo "soak: after the run, 1000 requests to /final: $final more counted"
+# Drift over the second half of the run, once the series budgets are full.
+awk -v half="$(($(wc -l <"$TMP/samples") / 2))" 'NR == half { r0 = $2; m0 = $4 } { r = $2; m = $4 } END {
+	printf "soak: over the second half, RSS %d -> %d kB (%+.1f%%), maps %d -> %d B (%+.1f%%)\n", r0, r, r0 ? 100 * (r - r0) / r0 : 0, m0, m, m0 ? 100 * (m - m0) / m0 : 0 }' "$TMP/samples"
 grep -cE ' (error|warn) ' "$TMP/sonde.log" | xargs printf 'soak: %s warnings and errors logged\n'
+grep -E ' (error|warn) ' "$TMP/sonde.log" | sort -k3 | uniq -c -f2 | head -5 | sed 's/^/soak:   /'
 [ "$final" = 1000 ] || { echo "soak: the count after the run is not exact"; exit 1; }
