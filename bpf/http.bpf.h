@@ -112,6 +112,7 @@ static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exc
 	__u32 len = x->ev.req_len;
 
 	x->ev.end = end;
+	x->ev.flags = c->tls ? SONDE_HTTP_TLS : 0;
 	/* The responding thread's name, unless the exchange ends outside its
 	 * process (a reset in softirq context): then the requesting one's. */
 	if (bpf_get_current_pid_tgid() >> 32 == x->ev.tgid)

@@ -91,12 +91,17 @@ struct sonde_http_event {
 	__u16 resp_len; /* bytes of resp[] filled */
 	__u8 role;
 	__u8 end; /* enum sonde_exchange_end */
-	__u8 pad[2];
+	__u8 flags; /* enum sonde_http_flags */
+	__u8 pad;
 	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
 	char resp[SONDE_RESP_CAP];
 	/* Last, so an event ends after req_len bytes of it. */
 	char req[SONDE_REQ_CAP];
+};
+
+enum sonde_http_flags {
+	SONDE_HTTP_TLS = 1, /* read from the TLS library: https */
 };
 
 /* The bytes of an event that carries req_len bytes of request. */

@@ -230,6 +230,8 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		.target = req.target,
 		.host = req.host,
 		.traceparent = req.traceparent,
+		.tls = ev->flags & SONDE_HTTP_TLS,
+		.http_version = (uint8_t)req.version,
 		.start_ns = start_ns,
 		.end_ns = ev->end_ns,
 		.fault = client || (status >= 0 && status < 500) ? NULL :
@@ -364,6 +366,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 		.target = w->target,
 		.host = w->authority,
 		.traceparent = w->traceparent,
+		.tls = ev->flags & SONDE_DATA_TLS,
+		.http_version = grpc || http ? 20 : 0,
 		.start_ns = w->start_ns,
 		.end_ns = w->end_ns,
 		.fault = !client && w->server_fault ? fault : NULL,

@@ -38,6 +38,8 @@ struct exchange {
 	const char *host; /* the Host header or :authority, or "" */
 	const char *traceparent; /* or "" */
 	const struct sonde_peer *peer;
+	bool tls; /* read from the TLS library: https */
+	uint8_t http_version; /* 10, 11 or 20 (HTTP/2, gRPC); 0 for the others */
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t end_ns;
 	/* Set when the exchange counts against the server: the type
