@@ -115,24 +115,24 @@ static void test_otel_config(void **state)
 
 	(void)state;
 	assert_int_equal(load(&c, none, NULL, err), 0);
-	assert_string_equal(c.endpoint, "");
+	assert_string_equal(c.transport.endpoint, "");
 	assert_int_equal(c.sampler, SAMPLER_PARENTBASED_ALWAYS_ON);
 	assert_int_equal(load(&c, base, NULL, err), 0);
-	assert_string_equal(c.endpoint, "http://collector:4318/v1/traces");
-	assert_int_equal(c.protocol, OTLP_HTTP_JSON);
-	assert_int_equal(c.nheaders, 2);
-	assert_string_equal(c.headers[0], "api-key: a b,c");
-	assert_string_equal(c.headers[1], "x-team: blue");
+	assert_string_equal(c.transport.endpoint, "http://collector:4318/v1/traces");
+	assert_int_equal(c.transport.protocol, OTLP_HTTP_JSON);
+	assert_int_equal(c.transport.nheaders, 2);
+	assert_string_equal(c.transport.headers[0], "api-key: a b,c");
+	assert_string_equal(c.transport.headers[1], "x-team: blue");
 	assert_int_equal(c.sampler, SAMPLER_TRACEIDRATIO);
 	assert_true(c.ratio == 0.25);
 	assert_int_equal(c.max_queue, 100);
 	assert_int_equal(c.max_batch, 100); /* never more than the queue */
 	assert_int_equal(c.delay_ms, 250);
 	assert_int_equal(load(&c, traces, NULL, err), 0);
-	assert_string_equal(c.endpoint, "https://b/custom/path");
+	assert_string_equal(c.transport.endpoint, "https://b/custom/path");
 	/* The flag wins over the variables. */
 	assert_int_equal(load(&c, traces, "http://flag:9999", err), 0);
-	assert_string_equal(c.endpoint, "http://flag:9999/v1/traces");
+	assert_string_equal(c.transport.endpoint, "http://flag:9999/v1/traces");
 }
 
 static void test_otel_config_errors(void **state)

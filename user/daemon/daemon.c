@@ -71,6 +71,13 @@ static void to_tracing_calls(void *arg, const struct function_call *c)
 	tracing_function(&d->tracing, c);
 }
 
+static void to_otel_metrics(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	otel_metrics_exchange(&d->otel_metrics, x);
+}
+
 static void to_business(void *arg, const struct exchange *x)
 {
 	struct daemon *d = arg;
@@ -202,8 +209,19 @@ static int start_pipeline(struct daemon *d)
 	if (ret)
 		return ret;
 	sinks_init(&d->sinks, &d->red);
-	if (d->otel.endpoint[0])
+	if (d->otel.transport.endpoint[0])
 		ret = sinks_add(&d->sinks, to_tracing, d) ?: sinks_add_calls(&d->sinks, to_tracing_calls, d);
+	if (!ret && d->otel_metrics_cfg.transport.endpoint[0]) {
+		const struct otel_metrics_limits limits = {
+			.buckets = d->opts.buckets,
+			.nbuckets = d->opts.nbuckets,
+			.series_cap = d->opts.series_cap,
+			.family_cap = d->opts.series_family_cap,
+			.expire = d->opts.series_idle_ms > 0,
+		};
+
+		ret = otel_metrics_init(&d->otel_metrics, &limits) ?: sinks_add(&d->sinks, to_otel_metrics, d);
+	}
 	ret = ret ?: sinks_add(&d->sinks, to_business, d);
 	ret = ret ?: sinks_add(&d->sinks, to_alerts, d);
 	return ret ?: sinks_add(&d->sinks, to_health, d);
@@ -260,6 +278,8 @@ static void expire_idle(struct daemon *d)
 
 	pthread_mutex_lock(&d->lock);
 	gone = registry_expire(d->reg, IDLE_TICKS);
+	if (d->otel_metrics.reg)
+		registry_expire(d->otel_metrics.reg, IDLE_TICKS);
 	collector_expire(&d->collector, IDLE_TICKS);
 	pthread_mutex_unlock(&d->lock);
 	if (gone)
@@ -273,7 +293,7 @@ static void observe(struct daemon *d)
 
 	while (!stopping) {
 		ringbuf_drain(&d->ring, DRAIN_INTERVAL_MS, &d->lock);
-		if (d->otel.endpoint[0])
+		if (d->otel.transport.endpoint[0])
 			tracing_flush(&d->tracing, clocks_mono_ns());
 		if (clocks_mono_ms() >= next_eval) {
 			evaluate_alerts(d);
@@ -300,7 +320,7 @@ static void observe(struct daemon *d)
 	}
 	/* What the kernel queued before the signal still counts. */
 	ringbuf_drain(&d->ring, 0, &d->lock);
-	if (d->otel.endpoint[0])
+	if (d->otel.transport.endpoint[0])
 		tracing_flush(&d->tracing, UINT64_MAX - TRACING_HOLD_NS);
 }
 
@@ -372,6 +392,8 @@ static void stop(struct daemon *d)
 	notifier_stop(d->notifier);
 	k8s_stop(d->k8s);
 	exporter_stop(&d->exporter);
+	metrics_exporter_stop(&d->metrics_exporter);
+	otel_metrics_free(&d->otel_metrics);
 	tracing_free(&d->tracing);
 	business_free(&d->business);
 	alerts_free(&d->alerts);
@@ -435,9 +457,15 @@ int daemon_run(struct daemon *d)
 		ret = 2;
 		goto out;
 	}
-	if (d->otel.endpoint[0] && (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
-				    exporter_start(&d->exporter, &d->otel, SONDE_VERSION))) {
+	if (d->otel.transport.endpoint[0] && (tracing_init(&d->tracing, &d->otel, on_spans, d) ||
+					      exporter_start(&d->exporter, &d->otel, SONDE_VERSION))) {
 		log_error("main", "cannot start the span exporter");
+		ret = 1;
+		goto out;
+	}
+	if (d->otel_metrics.reg && metrics_exporter_start(&d->metrics_exporter, &d->otel_metrics_cfg, &d->otel_metrics,
+							  &d->lock, SONDE_VERSION)) {
+		log_error("main", "cannot start the metrics exporter");
 		ret = 1;
 		goto out;
 	}

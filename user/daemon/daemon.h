@@ -21,6 +21,8 @@
 #include "kernel/tls_uprobes.h"
 #include "metrics/self_metrics.h"
 #include "otel/exporter.h"
+#include "otel/metrics_exporter.h"
+#include "otel/otel_metrics.h"
 #include "otel/otel_config.h"
 #include "otel/tracing.h"
 #include "pipeline/collector.h"
@@ -46,6 +48,7 @@ struct daemon {
 	struct sonde_options opts;
 	struct config config;
 	struct otel_config otel;
+	struct otel_metrics_config otel_metrics_cfg;
 	/* The pipeline. Its lock is held while a batch of events flows through
 	 * it and by everything that reads or changes what it keeps: the
 	 * registry's series, the collector, and every sink's state (spans
@@ -66,6 +69,8 @@ struct daemon {
 	/* The sinks, and what a reload replaces. */
 	struct tracing tracing; /* event path only */
 	struct exporter exporter;
+	struct otel_metrics otel_metrics; /* with an OTLP metrics endpoint only */
+	struct metrics_exporter metrics_exporter;
 	struct business business;
 	struct alerts alerts;
 	struct health_recent recent;

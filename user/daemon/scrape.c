@@ -45,6 +45,11 @@ static void refresh_and_lock(struct daemon *d)
 	self_metrics_streams(&d->self, d->collector.streams.evicted, d->collector.streams.used);
 	self_metrics_spans(&d->self, atomic_load(&d->exporter.exported), atomic_load(&d->exporter.dropped_queue_full),
 			   atomic_load(&d->exporter.dropped_export_failed));
+	if (d->otel_metrics.reg)
+		self_metrics_metric_exports(&d->self, atomic_load(&d->metrics_exporter.exports_ok),
+					    atomic_load(&d->metrics_exporter.exports_failed),
+					    atomic_load(&d->metrics_exporter.points_exported),
+					    atomic_load(&d->metrics_exporter.points_dropped));
 	red_processes(&d->red, d->processes.samples, d->processes.nsamples);
 	pthread_mutex_unlock(&d->scrape_lock);
 	self_metrics_tls_sites_reset(&d->self);

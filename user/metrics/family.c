@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "base/clocks.h"
 #include "metrics/internal.h"
 
 static void services_clear(struct metric_family *f)
@@ -85,6 +86,7 @@ static struct metric_series *series_new(const struct metric_family *f, const cha
 		return NULL;
 	s->family = f;
 	s->hash = hash;
+	s->created_ms = clocks_unix_ms();
 	s->values = (char **)((char *)s + head);
 	text = (char *)(s->values + f->nlabels);
 	for (size_t i = 0; i < f->nlabels; i++) {

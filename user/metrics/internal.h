@@ -17,6 +17,7 @@ struct metric_series {
 	double value; /* counter or gauge value; histogram sum */
 	uint64_t count;
 	uint32_t touched; /* the registry's tick when last looked up */
+	int64_t created_ms; /* CLOCK_REALTIME: a cumulative series' start */
 	bool service_overflow; /* a service's overflow: not in its budget */
 	char **values;
 	uint64_t buckets[]; /* histograms: nbounds + 1 */

@@ -23,6 +23,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
 	static const char *const site[] = { "file", "function", "site" }, *const service[] = { "service" };
 	static const char *const function[] = { "service", "function" }, *const left[] = { "service", "reason" };
+	static const char *const result[] = { "result" };
 	const char *build_values[2] = { version, mode };
 
 	memset(m, 0, sizeof(*m));
@@ -60,6 +61,12 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->spans_dropped = add(reg, "sonde_spans_dropped_total",
 			       "Spans dropped: the export queue was full, or the receiver kept failing", METRIC_COUNTER,
 			       reason, 1);
+	m->metric_exports = add(reg, "sonde_metric_exports_total",
+				"OTLP metric exports, by result: the receiver accepted the request, or it failed",
+				METRIC_COUNTER, result, 1);
+	m->metric_points = add(reg, "sonde_metric_points_total",
+			       "OTLP metric data points exported, or dropped with a failed delta export",
+			       METRIC_COUNTER, result, 1);
 	m->notifications = add(reg, "sonde_notifications_total", "Alert notifications by notifier and outcome",
 			       METRIC_COUNTER, notifier, 2);
 	m->k8s_updates = add(reg, "sonde_k8s_updates_total",
@@ -96,7 +103,8 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 				     "Connections of a service left alone from some point on, and why: no protocol "
 				     "sonde follows (unknown_protocol), or their parser gave up (the protocol)",
 				     METRIC_COUNTER, left, 2, NULL, 0, TLS_SITES_CAP);
-	if (!m->function_processes || !m->function_calls_lost || !m->conns_left)
+	if (!m->function_processes || !m->function_calls_lost || !m->conns_left || !m->metric_exports ||
+	    !m->metric_points)
 		return -ENOMEM;
 	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted ||
 	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
@@ -165,6 +173,18 @@ void self_metrics_spans(struct self_metrics *m, uint64_t exported, uint64_t drop
 	mirror(m->spans_exported, exported);
 	series_set(family_series(m->spans_dropped, full), (double)dropped_queue_full);
 	series_set(family_series(m->spans_dropped, failed), (double)dropped_export_failed);
+}
+
+void self_metrics_metric_exports(struct self_metrics *m, uint64_t ok, uint64_t failed, uint64_t points_exported,
+				 uint64_t points_dropped)
+{
+	const char *ok_v[1] = { "ok" }, *failed_v[1] = { "failed" };
+	const char *exported_v[1] = { "exported" }, *dropped_v[1] = { "dropped" };
+
+	series_set(family_series(m->metric_exports, ok_v), (double)ok);
+	series_set(family_series(m->metric_exports, failed_v), (double)failed);
+	series_set(family_series(m->metric_points, exported_v), (double)points_exported);
+	series_set(family_series(m->metric_points, dropped_v), (double)points_dropped);
 }
 
 void self_metrics_notifications_reset(struct self_metrics *m)

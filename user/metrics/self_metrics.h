@@ -31,6 +31,8 @@ struct self_metrics {
 	struct metric_family *build_info;
 	struct metric_family *spans_exported;
 	struct metric_family *spans_dropped;
+	struct metric_family *metric_exports;
+	struct metric_family *metric_points;
 	struct metric_family *notifications;
 	struct metric_family *k8s_updates;
 	struct metric_family *conns_untracked;
@@ -58,6 +60,10 @@ uint64_t self_metrics_tls_unreadable(struct self_metrics *m, const char *service
 void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets);
 /* The connections parsed in user space: dropped for room, followed now. */
 void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t open);
+/* The OTLP metrics exporter's exports by result, and its data points
+ * exported or lost with a failed delta export. */
+void self_metrics_metric_exports(struct self_metrics *m, uint64_t ok, uint64_t failed, uint64_t points_exported,
+				 uint64_t points_dropped);
 void self_metrics_spans(struct self_metrics *m, uint64_t exported, uint64_t dropped_queue_full,
 			uint64_t dropped_export_failed);
 /* The notifications of each notifier: forget the last scrape's, then add

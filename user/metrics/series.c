@@ -47,3 +47,8 @@ double series_sum(const struct metric_series *s)
 {
 	return s->value;
 }
+
+int64_t series_created_ms(const struct metric_series *s)
+{
+	return s->created_ms;
+}

@@ -22,5 +22,8 @@ const char *const *series_labels(const struct metric_series *s);
  * last; and the sum of observations. */
 const uint64_t *series_buckets(const struct metric_series *s);
 double series_sum(const struct metric_series *s);
+/* When the series was made (CLOCK_REALTIME, ms): where its cumulative
+ * values start. */
+int64_t series_created_ms(const struct metric_series *s);
 
 #endif

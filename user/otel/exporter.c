@@ -7,39 +7,10 @@
 #include <curl/curl.h>
 
 #include "otel/exporter.h"
+#include "otel/otlp_http.h"
 #include "base/clocks.h"
 #include "base/log.h"
 #include "base/strbuf.h"
-
-static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	(void)ptr;
-	(void)arg;
-	return size * nmemb;
-}
-
-/* One POST. Returns the HTTP status, or 0 when no response came. */
-static long post(CURL *curl, struct curl_slist *headers, const char *url, const void *body, size_t len,
-		 uint32_t timeout_ms)
-{
-	long code = 0;
-
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-	if (curl_easy_perform(curl) == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	return code;
-}
-
-static bool retryable(long code)
-{
-	return code == 0 || code == 429 || code == 502 || code == 503 || code == 504;
-}
 
 /* Sleeps up to ms, or less if the exporter is stopping or a batch fills.
  * Called locked. */
@@ -48,7 +19,7 @@ static void wait_locked(struct exporter *e, uint32_t ms)
 	clocks_wait_until(&e->wake, &e->lock, clocks_mono_ms() + ms);
 }
 
-static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *headers, const struct span *spans, size_t n)
+static void send_batch(struct exporter *e, struct otlp_http *h, const struct span *spans, size_t n)
 {
 	struct strbuf json = { 0 };
 	char shown[LOG_URL_MAX];
@@ -59,7 +30,7 @@ static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *header
 	long code = 0;
 	int attempt;
 
-	if (e->cfg.protocol == OTLP_HTTP_JSON) {
+	if (e->cfg.transport.protocol == OTLP_HTTP_JSON) {
 		if (otlp_encode_json(spans, n, &e->host, &json))
 			goto dropped;
 		body = json.data;
@@ -70,12 +41,12 @@ static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *header
 		body = pb;
 	}
 	for (attempt = 1; attempt <= EXPORTER_MAX_ATTEMPTS; attempt++) {
-		code = post(curl, headers, e->cfg.endpoint, body, len, e->cfg.timeout_ms);
+		code = otlp_http_post(h, body, len);
 		if (code >= 200 && code < 300) {
 			atomic_fetch_add(&e->exported, n);
 			goto out;
 		}
-		if (!retryable(code) || attempt == EXPORTER_MAX_ATTEMPTS)
+		if (!otlp_http_retryable(code) || attempt == EXPORTER_MAX_ATTEMPTS)
 			break;
 		pthread_mutex_lock(&e->lock);
 		if (!e->stopping)
@@ -84,7 +55,7 @@ static void send_batch(struct exporter *e, CURL *curl, struct curl_slist *header
 		pthread_mutex_unlock(&e->lock);
 		backoff *= 2;
 	}
-	log_warn("otlp", "dropping %zu spans: %s %ld", n, log_url(e->cfg.endpoint, shown), code ? code : -1L);
+	log_warn("otlp", "dropping %zu spans: %s %ld", n, log_url(e->cfg.transport.endpoint, shown), code ? code : -1L);
 dropped:
 	atomic_fetch_add(&e->dropped_export_failed, n);
 out:
@@ -95,16 +66,11 @@ out:
 static void *run(void *arg)
 {
 	struct exporter *e = arg;
-	struct curl_slist *headers = NULL;
 	struct span *batch = malloc(e->cfg.max_batch * sizeof(*batch));
-	CURL *curl = curl_easy_init();
+	struct otlp_http h;
+	bool open = !otlp_http_open(&h, &e->cfg.transport);
 
-	headers = curl_slist_append(headers, e->cfg.protocol == OTLP_HTTP_JSON ?
-						     "Content-Type: application/json" :
-						     "Content-Type: application/x-protobuf");
-	for (size_t i = 0; i < e->cfg.nheaders; i++)
-		headers = curl_slist_append(headers, e->cfg.headers[i]);
-	if (!batch || !curl || !headers)
+	if (!batch || !open)
 		log_error("otlp", "out of memory: spans will be dropped");
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
@@ -123,15 +89,15 @@ static void *run(void *arg)
 		e->head = (e->head + n) % e->cfg.max_queue;
 		e->count -= n;
 		pthread_mutex_unlock(&e->lock);
-		if (batch && curl && headers)
-			send_batch(e, curl, headers, batch, n);
+		if (batch && open)
+			send_batch(e, &h, batch, n);
 		else
 			atomic_fetch_add(&e->dropped_export_failed, n);
 		pthread_mutex_lock(&e->lock);
 	}
 	pthread_mutex_unlock(&e->lock);
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
+	if (open)
+		otlp_http_close(&h);
 	free(batch);
 	return NULL;
 }
@@ -160,8 +126,8 @@ int exporter_start(struct exporter *e, const struct otel_config *cfg, const char
 		return -ret;
 	}
 	e->started = true;
-	log_info("otlp", "exporting spans to %s as %s", log_url(cfg->endpoint, shown),
-		 cfg->protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf");
+	log_info("otlp", "exporting spans to %s as %s", log_url(cfg->transport.endpoint, shown),
+		 cfg->transport.protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf");
 	return 0;
 }
 

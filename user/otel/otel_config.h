@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Trace export settings from the standard OTEL_* environment variables,
- * with sonde's flags on top. */
+/* Trace and metric export settings from the standard OTEL_* environment
+ * variables, with sonde's flags on top. */
 #ifndef SONDE_OTEL_CONFIG_H
 #define SONDE_OTEL_CONFIG_H
 
@@ -13,18 +13,32 @@
 
 enum otlp_protocol { OTLP_HTTP_PROTOBUF, OTLP_HTTP_JSON };
 
-struct otel_config {
-	char endpoint[512]; /* the traces URL; "" leaves tracing off */
+/* Where one signal goes: OTEL_EXPORTER_OTLP_<SIGNAL>_* over the
+ * OTEL_EXPORTER_OTLP_* defaults. */
+struct otlp_transport {
+	char endpoint[512]; /* the signal's URL; "" leaves its export off */
 	enum otlp_protocol protocol;
 	char headers[OTEL_MAX_HEADERS][520]; /* "Name: value", for libcurl */
 	size_t nheaders;
+	uint32_t timeout_ms; /* OTEL_EXPORTER_OTLP_TIMEOUT */
+};
+
+struct otel_config {
+	struct otlp_transport transport;
 	enum sampler sampler;
 	double ratio;
 	uint64_t slow_ns; /* slower requests are exported whatever the sampler says */
 	size_t max_queue; /* OTEL_BSP_MAX_QUEUE_SIZE */
 	size_t max_batch; /* OTEL_BSP_MAX_EXPORT_BATCH_SIZE */
 	uint32_t delay_ms; /* OTEL_BSP_SCHEDULE_DELAY */
-	uint32_t timeout_ms; /* OTEL_EXPORTER_OTLP_TIMEOUT */
+};
+
+enum otlp_temporality { OTLP_CUMULATIVE, OTLP_DELTA };
+
+struct otel_metrics_config {
+	struct otlp_transport transport; /* endpoint "": OTEL_METRICS_EXPORTER is none */
+	uint32_t interval_ms; /* OTEL_METRIC_EXPORT_INTERVAL */
+	enum otlp_temporality temporality;
 };
 
 typedef const char *(*env_lookup)(const char *name);
@@ -35,5 +49,12 @@ typedef const char *(*env_lookup)(const char *name);
  * what is wrong in err. */
 int otel_config_load(struct otel_config *c, env_lookup get, const char *flag_endpoint, double slow_seconds, char *err,
 		     size_t errlen);
+/* OTEL_METRICS_EXPORTER (none, the default, or otlp), the endpoint
+ * (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT
+ * and /v1/metrics), protocol, headers and timeout as for traces,
+ * OTEL_METRIC_EXPORT_INTERVAL and
+ * OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE. Returns 0, or
+ * -EINVAL with the variable and what is wrong in err. */
+int otel_metrics_config_load(struct otel_metrics_config *c, env_lookup get, char *err, size_t errlen);
 
 #endif

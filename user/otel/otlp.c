@@ -6,33 +6,27 @@
 #include <string.h>
 
 #include "otel/otlp.h"
+#include "otel/otlp_attrs.h"
 #include "otlp.pb-c.h"
 #include "base/strbuf.h"
 
 #define MAX_SPAN_ATTRS 11
 #define MAX_RESOURCE_ATTRS 14
 
-/* An attribute before encoding: a string or an integer. */
-struct attr {
-	const char *key;
-	const char *str;
-	int64_t num;
-};
-
 static bool same_resource(const struct span *a, const struct span *b)
 {
 	return a->pid == b->pid && !strcmp(a->service, b->service) && !memcmp(&a->id, &b->id, sizeof(a->id));
 }
 
-static size_t resource_attrs(const struct span *s, const struct otlp_host *host, struct attr *a)
+static size_t resource_attrs(const struct span *s, const struct otlp_host *host, struct otlp_attr *a)
 {
 	size_t n = 0;
 
-	a[n++] = (struct attr){ .key = "service.name", .str = s->service };
-	a[n++] = (struct attr){ .key = "host.name", .str = host->host_name };
-	a[n++] = (struct attr){ .key = "process.pid", .num = s->pid };
+	a[n++] = (struct otlp_attr){ .key = "service.name", .str = s->service };
+	a[n++] = (struct otlp_attr){ .key = "host.name", .str = host->host_name };
+	a[n++] = (struct otlp_attr){ .key = "process.pid", .num = s->pid };
 	if (s->id.container_id[0])
-		a[n++] = (struct attr){ .key = "container.id", .str = s->id.container_id };
+		a[n++] = (struct otlp_attr){ .key = "container.id", .str = s->id.container_id };
 	/* The OpenTelemetry Kubernetes resource conventions. */
 	const char *k8s[][2] = {
 		{ "k8s.pod.uid", s->id.pod_uid },
@@ -46,106 +40,74 @@ static size_t resource_attrs(const struct span *s, const struct otlp_host *host,
 
 	for (size_t i = 0; i < sizeof(k8s) / sizeof(k8s[0]); i++)
 		if (k8s[i][1][0])
-			a[n++] = (struct attr){ .key = k8s[i][0], .str = k8s[i][1] };
-	a[n++] = (struct attr){ .key = "telemetry.sdk.name", .str = "sonde" };
-	a[n++] = (struct attr){ .key = "telemetry.sdk.language", .str = "c" };
-	a[n++] = (struct attr){ .key = "telemetry.sdk.version", .str = host->version };
+			a[n++] = (struct otlp_attr){ .key = k8s[i][0], .str = k8s[i][1] };
+	a[n++] = (struct otlp_attr){ .key = "telemetry.sdk.name", .str = "sonde" };
+	a[n++] = (struct otlp_attr){ .key = "telemetry.sdk.language", .str = "c" };
+	a[n++] = (struct otlp_attr){ .key = "telemetry.sdk.version", .str = host->version };
 	return n;
 }
 
-static size_t http_attrs(const struct span *s, struct attr *a)
+static size_t http_attrs(const struct span *s, struct otlp_attr *a)
 {
 	size_t n = 0;
 
 	if (s->method[0])
-		a[n++] = (struct attr){ .key = "http.request.method", .str = s->method };
+		a[n++] = (struct otlp_attr){ .key = "http.request.method", .str = s->method };
 	if (s->kind == SPAN_KIND_SERVER && s->route[0])
-		a[n++] = (struct attr){ .key = "http.route", .str = s->route };
+		a[n++] = (struct otlp_attr){ .key = "http.route", .str = s->route };
 	if (s->path[0])
-		a[n++] = (struct attr){ .key = "url.path", .str = s->path };
+		a[n++] = (struct otlp_attr){ .key = "url.path", .str = s->path };
 	if (s->status)
-		a[n++] = (struct attr){ .key = "http.response.status_code", .num = s->status };
+		a[n++] = (struct otlp_attr){ .key = "http.response.status_code", .num = s->status };
 	return n;
 }
 
 /* The OpenTelemetry RPC and database conventions: what was called, and
  * gRPC's status, which 0 (OK) carries too. */
-static size_t rpc_attrs(const struct span *s, struct attr *a)
+static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 {
 	size_t n = 0;
 
 	if (!strcmp(s->protocol, "grpc")) {
-		a[n++] = (struct attr){ .key = "rpc.system", .str = "grpc" };
+		a[n++] = (struct otlp_attr){ .key = "rpc.system", .str = "grpc" };
 		if (s->rpc_service[0])
-			a[n++] = (struct attr){ .key = "rpc.service", .str = s->rpc_service };
-		a[n++] = (struct attr){ .key = "rpc.method", .str = s->method };
+			a[n++] = (struct otlp_attr){ .key = "rpc.service", .str = s->rpc_service };
+		a[n++] = (struct otlp_attr){ .key = "rpc.method", .str = s->method };
 		if (s->status >= 0)
-			a[n++] = (struct attr){ .key = "rpc.grpc.status_code", .num = s->status };
+			a[n++] = (struct otlp_attr){ .key = "rpc.grpc.status_code", .num = s->status };
 	} else {
-		a[n++] = (struct attr){ .key = "db.system.name", .str = s->protocol };
-		a[n++] = (struct attr){ .key = "db.operation.name", .str = s->method };
+		a[n++] = (struct otlp_attr){ .key = "db.system.name", .str = s->protocol };
+		a[n++] = (struct otlp_attr){ .key = "db.operation.name", .str = s->method };
 	}
 	return n;
 }
 
 /* The OpenTelemetry HTTP semantic conventions, or RPC and database ones
  * for the protocols that are not HTTP; the network attributes for all. */
-static size_t span_attrs(const struct span *s, struct attr *a)
+static size_t span_attrs(const struct span *s, struct otlp_attr *a)
 {
 	size_t n = 0;
 
 	if (s->kind == SPAN_KIND_INTERNAL) {
-		a[n++] = (struct attr){ .key = "code.function.name", .str = s->code_function };
+		a[n++] = (struct otlp_attr){ .key = "code.function.name", .str = s->code_function };
 		if (s->code_file[0])
-			a[n++] = (struct attr){ .key = "code.file.path", .str = s->code_file };
+			a[n++] = (struct otlp_attr){ .key = "code.file.path", .str = s->code_file };
 		return n;
 	}
 	n = s->protocol[0] ? rpc_attrs(s, a) : http_attrs(s, a);
 	if (s->server_address[0])
-		a[n++] = (struct attr){ .key = "server.address", .str = s->server_address };
+		a[n++] = (struct otlp_attr){ .key = "server.address", .str = s->server_address };
 	if (s->server_port)
-		a[n++] = (struct attr){ .key = "server.port", .num = s->server_port };
+		a[n++] = (struct otlp_attr){ .key = "server.port", .num = s->server_port };
 	if (s->kind == SPAN_KIND_SERVER && s->peer_address[0])
-		a[n++] = (struct attr){ .key = "client.address", .str = s->peer_address };
+		a[n++] = (struct otlp_attr){ .key = "client.address", .str = s->peer_address };
 	if (s->peer_address[0])
-		a[n++] = (struct attr){ .key = "network.peer.address", .str = s->peer_address };
+		a[n++] = (struct otlp_attr){ .key = "network.peer.address", .str = s->peer_address };
 	if (s->peer_port)
-		a[n++] = (struct attr){ .key = "network.peer.port", .num = s->peer_port };
+		a[n++] = (struct otlp_attr){ .key = "network.peer.port", .num = s->peer_port };
 	if (s->error_type[0])
-		a[n++] = (struct attr){ .key = "error.type", .str = s->error_type };
+		a[n++] = (struct otlp_attr){ .key = "error.type", .str = s->error_type };
 	return n;
-}
-
-/* Every message of one request, allocated together and freed at once. */
-struct pb_arena {
-	Sonde__Otlp__KeyValue *kv;
-	Sonde__Otlp__KeyValue **kvp;
-	Sonde__Otlp__AnyValue *av;
-	size_t used;
-};
-
-static Sonde__Otlp__KeyValue **pb_attrs(struct pb_arena *ar, const struct attr *a, size_t n)
-{
-	Sonde__Otlp__KeyValue **first = ar->kvp + ar->used;
-
-	for (size_t i = 0; i < n; i++, ar->used++) {
-		Sonde__Otlp__KeyValue *kv = &ar->kv[ar->used];
-		Sonde__Otlp__AnyValue *av = &ar->av[ar->used];
-
-		sonde__otlp__key_value__init(kv);
-		sonde__otlp__any_value__init(av);
-		kv->key = (char *)a[i].key;
-		if (a[i].str) {
-			av->value_case = SONDE__OTLP__ANY_VALUE__VALUE_STRING_VALUE;
-			av->string_value = (char *)a[i].str;
-		} else {
-			av->value_case = SONDE__OTLP__ANY_VALUE__VALUE_INT_VALUE;
-			av->int_value = a[i].num;
-		}
-		kv->value = av;
-		ar->kvp[ar->used] = kv;
-	}
-	return first;
 }
 
 int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_host *host, uint8_t **out, size_t *len)
@@ -162,20 +124,17 @@ int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_h
 	Sonde__Otlp__Span **spp = calloc(n ? n : 1, sizeof(*spp));
 	Sonde__Otlp__Status *st = calloc(n ? n : 1, sizeof(*st));
 	bool *done = calloc(n ? n : 1, sizeof(*done));
-	struct pb_arena ar = {
-		.kv = calloc(nattrs ? nattrs : 1, sizeof(*ar.kv)),
-		.kvp = calloc(nattrs ? nattrs : 1, sizeof(*ar.kvp)),
-		.av = calloc(nattrs ? nattrs : 1, sizeof(*ar.av)),
-	};
+	struct otlp_pb_arena ar;
+	int arena = otlp_pb_arena_init(&ar, nattrs);
 	size_t nspans = 0;
 	int ret = -ENOMEM;
 
-	if (!rs || !rsp || !res || !ss || !ssp || !sp || !spp || !st || !done || !ar.kv || !ar.kvp || !ar.av)
+	if (!rs || !rsp || !res || !ss || !ssp || !sp || !spp || !st || !done || arena)
 		goto out;
 	scope.name = "sonde";
 	scope.version = (char *)host->version;
 	for (size_t i = 0; i < n; i++) {
-		struct attr a[MAX_RESOURCE_ATTRS];
+		struct otlp_attr a[MAX_RESOURCE_ATTRS];
 		size_t first = nspans;
 
 		if (done[i])
@@ -184,11 +143,11 @@ int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_h
 		sonde__otlp__resource__init(&res[ngroups]);
 		sonde__otlp__scope_spans__init(&ss[ngroups]);
 		res[ngroups].n_attributes = resource_attrs(&spans[i], host, a);
-		res[ngroups].attributes = pb_attrs(&ar, a, res[ngroups].n_attributes);
+		res[ngroups].attributes = otlp_pb_attrs(&ar, a, res[ngroups].n_attributes);
 		for (size_t j = i; j < n; j++) {
 			const struct span *s = &spans[j];
 			Sonde__Otlp__Span *p = &sp[nspans];
-			struct attr sa[MAX_SPAN_ATTRS];
+			struct otlp_attr sa[MAX_SPAN_ATTRS];
 
 			if (done[j] || !same_resource(&spans[i], s))
 				continue;
@@ -206,7 +165,7 @@ int otlp_encode_protobuf(const struct span *spans, size_t n, const struct otlp_h
 			p->start_time_unix_nano = s->start_unix_ns;
 			p->end_time_unix_nano = s->end_unix_ns;
 			p->n_attributes = span_attrs(s, sa);
-			p->attributes = pb_attrs(&ar, sa, p->n_attributes);
+			p->attributes = otlp_pb_attrs(&ar, sa, p->n_attributes);
 			st[nspans].code = s->error ? SONDE__OTLP__STATUS__STATUS_CODE__STATUS_CODE_ERROR :
 						     SONDE__OTLP__STATUS__STATUS_CODE__STATUS_CODE_UNSET;
 			p->status = &st[nspans];
@@ -241,52 +200,9 @@ out:
 	free(spp);
 	free(st);
 	free(done);
-	free(ar.kv);
-	free(ar.kvp);
-	free(ar.av);
+	if (!arena)
+		otlp_pb_arena_free(&ar);
 	return ret;
-}
-
-static void json_string(struct strbuf *out, const char *s)
-{
-	strbuf_append(out, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			strbuf_printf(out, "\\%c", c);
-		else if (c < 0x20)
-			strbuf_printf(out, "\\u%04x", c);
-		else
-			strbuf_append(out, (const char *)&c, 1);
-	}
-	strbuf_append(out, "\"", 1);
-}
-
-static void json_hex(struct strbuf *out, const uint8_t *b, size_t n)
-{
-	strbuf_append(out, "\"", 1);
-	for (size_t i = 0; i < n; i++)
-		strbuf_printf(out, "%02x", b[i]);
-	strbuf_append(out, "\"", 1);
-}
-
-/* int64 values are strings in OTLP/JSON, as in protobuf's JSON mapping. */
-static void json_attrs(struct strbuf *out, const struct attr *a, size_t n)
-{
-	strbuf_append(out, "[", 1);
-	for (size_t i = 0; i < n; i++) {
-		strbuf_printf(out, "%s{\"key\":", i ? "," : "");
-		json_string(out, a[i].key);
-		if (a[i].str) {
-			strbuf_printf(out, ",\"value\":{\"stringValue\":");
-			json_string(out, a[i].str);
-			strbuf_append(out, "}}", 2);
-		} else {
-			strbuf_printf(out, ",\"value\":{\"intValue\":\"%lld\"}}", (long long)a[i].num);
-		}
-	}
-	strbuf_append(out, "]", 1);
 }
 
 int otlp_encode_json(const struct span *spans, size_t n, const struct otlp_host *host, struct strbuf *out)
@@ -298,38 +214,38 @@ int otlp_encode_json(const struct span *spans, size_t n, const struct otlp_host 
 		return -ENOMEM;
 	strbuf_printf(out, "{\"resourceSpans\":[");
 	for (size_t i = 0; i < n; i++) {
-		struct attr a[MAX_RESOURCE_ATTRS];
+		struct otlp_attr a[MAX_RESOURCE_ATTRS];
 		size_t count = 0;
 
 		if (done[i])
 			continue;
 		strbuf_printf(out, "%s{\"resource\":{\"attributes\":", groups++ ? "," : "");
-		json_attrs(out, a, resource_attrs(&spans[i], host, a));
+		otlp_json_attrs(out, a, resource_attrs(&spans[i], host, a));
 		strbuf_printf(out, "},\"scopeSpans\":[{\"scope\":{\"name\":\"sonde\",\"version\":");
-		json_string(out, host->version);
+		otlp_json_string(out, host->version);
 		strbuf_printf(out, "},\"spans\":[");
 		for (size_t j = i; j < n; j++) {
 			const struct span *s = &spans[j];
-			struct attr sa[MAX_SPAN_ATTRS];
+			struct otlp_attr sa[MAX_SPAN_ATTRS];
 
 			if (done[j] || !same_resource(&spans[i], s))
 				continue;
 			done[j] = true;
 			strbuf_printf(out, "%s{\"traceId\":", count++ ? "," : "");
-			json_hex(out, s->trace_id, 16);
+			otlp_json_hex(out, s->trace_id, 16);
 			strbuf_printf(out, ",\"spanId\":");
-			json_hex(out, s->span_id, 8);
+			otlp_json_hex(out, s->span_id, 8);
 			if (memcmp(s->parent_id, "\0\0\0\0\0\0\0\0", 8)) {
 				strbuf_printf(out, ",\"parentSpanId\":");
-				json_hex(out, s->parent_id, 8);
+				otlp_json_hex(out, s->parent_id, 8);
 			}
 			strbuf_printf(out, ",\"name\":");
-			json_string(out, s->name);
+			otlp_json_string(out, s->name);
 			strbuf_printf(
 				out,
 				",\"kind\":%d,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\",\"attributes\":",
 				s->kind, (unsigned long long)s->start_unix_ns, (unsigned long long)s->end_unix_ns);
-			json_attrs(out, sa, span_attrs(s, sa));
+			otlp_json_attrs(out, sa, span_attrs(s, sa));
 			strbuf_printf(out, ",\"status\":{\"code\":%d},\"flags\":1}", s->error ? 2 : 0);
 		}
 		strbuf_printf(out, "]}]}");

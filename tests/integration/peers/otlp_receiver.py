@@ -1,5 +1,7 @@
 """A loopback OTLP/HTTP receiver for tests: stores every POST body to
-/v1/traces in a directory ("-" keeps none, for the benchmark), answering
+/v1/traces in a directory as NNNN.bin or NNNN.json, and every one to
+/v1/metrics as metrics-NNNN.bin or .json ("-" keeps none, for the
+benchmark), answering
 the status codes it is given in turn (then 200), e.g.
 `otlp_receiver.py PORT DIR 503 503`."""
 import os
@@ -18,12 +20,13 @@ class Handler(BaseHTTPRequestHandler):
         global count
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         status = statuses.pop(0) if statuses else 200
-        if status == 200 and self.path == "/v1/traces" and directory != "-":
+        prefix = {"/v1/traces": "", "/v1/metrics": "metrics-"}.get(self.path)
+        if status == 200 and prefix is not None and directory != "-":
             count += 1
             kind = "json" if "json" in self.headers.get("Content-Type", "") else "bin"
-            with open(os.path.join(directory, "%04d.%s" % (count, kind)), "wb") as f:
+            with open(os.path.join(directory, "%s%04d.%s" % (prefix, count, kind)), "wb") as f:
                 f.write(body)
-            with open(os.path.join(directory, "%04d.headers" % count), "w") as f:
+            with open(os.path.join(directory, "%s%04d.headers" % (prefix, count)), "w") as f:
                 f.write(str(self.headers))
         self.send_response(status)
         self.send_header("Content-Length", "0")
