@@ -195,11 +195,62 @@ static void test_promtool(void **state)
 	registry_free(r);
 }
 
+/* OpenMetrics: families of counters without _total, exemplars on the
+ * buckets they fell in, a counter named otherwise as unknown, # EOF. */
+static void test_openmetrics(void **state)
+{
+	static const char *const method[] = { "method" };
+	static const double bounds[] = { 0.1, 0.5 };
+	static const uint8_t trace[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+					   0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
+	static const uint8_t span[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
+	static const char want[] =
+		"# HELP http_requests Requests, \\\"quoted\\\"\n"
+		"# TYPE http_requests counter\n"
+		"http_requests_total{method=\"GET\"} 3\n"
+		"# HELP odd_counter Named without _total\n"
+		"# TYPE odd_counter unknown\n"
+		"odd_counter 1\n"
+		"# HELP duration_seconds Durations\n"
+		"# TYPE duration_seconds histogram\n"
+		"duration_seconds_bucket{method=\"GET\",le=\"0.1\"} 0\n"
+		"duration_seconds_bucket{method=\"GET\",le=\"0.5\"} 1 # "
+		"{trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"} 0.25 1700000000.123\n"
+		"duration_seconds_bucket{method=\"GET\",le=\"+Inf\"} 1\n"
+		"duration_seconds_sum{method=\"GET\"} 0.25\n"
+		"duration_seconds_count{method=\"GET\"} 1\n"
+		"# EOF\n";
+	struct registry *r = registry_new();
+	struct metric_family *c, *odd, *h;
+	struct metric_series *s;
+	struct strbuf out = { 0 };
+	const char *get[] = { "GET" };
+
+	(void)state;
+	c = registry_add(r, "http_requests_total", "Requests, \"quoted\"", METRIC_COUNTER, method, 1, NULL, 0, 10);
+	odd = registry_add(r, "odd_counter", "Named without _total", METRIC_COUNTER, NULL, 0, NULL, 0, 10);
+	h = registry_add(r, "duration_seconds", "Durations", METRIC_HISTOGRAM, method, 1, bounds, 2, 10);
+	series_add(family_series(c, get), 3);
+	series_add(family_series(odd, NULL), 1);
+	s = family_series(h, get);
+	series_observe(s, 0.25);
+	assert_int_equal(series_exemplar(s, 0.25, trace, span, 1700000000123), 0);
+	assert_int_equal(prom_render_openmetrics(r, &out), 0);
+	assert_string_equal(out.data, want);
+	strbuf_free(&out);
+	/* The 0.0.4 text has no exemplars. */
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(prom_render(r, &out), 0);
+	assert_null(strstr(out.data, "trace_id"));
+	strbuf_free(&out);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values), cmocka_unit_test(test_escaping), cmocka_unit_test(test_full),
-		cmocka_unit_test(test_empty),  cmocka_unit_test(test_promtool),
+		cmocka_unit_test(test_empty),  cmocka_unit_test(test_promtool), cmocka_unit_test(test_openmetrics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,11 +57,15 @@ static void on_event(void *arg, const void *sample, size_t size)
 
 /* The sinks, each a view of the daemon: a reload replaces the business
  * metrics and rules in place. */
+/* A kept span's ids become its duration's exemplar. */
 static void to_tracing(void *arg, const struct exchange *x)
 {
 	struct daemon *d = arg;
 
 	tracing_exchange(&d->tracing, x);
+	if (d->tracing.last.kept)
+		red_exemplar(&d->red, x, d->tracing.last.trace_id, d->tracing.last.span_id,
+			     (int64_t)((x->end_ns + (uint64_t)d->tracing.unix_offset_ns) / 1000000u));
 }
 
 static void to_tracing_calls(void *arg, const struct function_call *c)

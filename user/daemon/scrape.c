@@ -79,13 +79,13 @@ static void refresh_and_lock(struct daemon *d)
 	}
 }
 
-int scrape_metrics(void *arg, struct strbuf *out)
+int scrape_metrics(void *arg, bool openmetrics, struct strbuf *out)
 {
 	struct daemon *d = arg;
 	int ret;
 
 	refresh_and_lock(d);
-	ret = prom_render(d->reg, out);
+	ret = openmetrics ? prom_render_openmetrics(d->reg, out) : prom_render(d->reg, out);
 	pthread_mutex_unlock(&d->lock);
 	return ret;
 }
@@ -155,7 +155,7 @@ static struct summary *summarise(struct daemon *d)
 
 	if (!sum)
 		return NULL;
-	ret = scrape_metrics(d, &text);
+	ret = scrape_metrics(d, false, &text);
 	if (ret || text.err) {
 		strbuf_free(&text);
 		free(sum);

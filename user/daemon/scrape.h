@@ -6,10 +6,12 @@
 #ifndef SONDE_SCRAPE_H
 #define SONDE_SCRAPE_H
 
+#include <stdbool.h>
+
 struct strbuf;
 
 /* server.h's handlers; arg is the daemon. */
-int scrape_metrics(void *arg, struct strbuf *out);
+int scrape_metrics(void *arg, bool openmetrics, struct strbuf *out);
 int scrape_health(void *arg, int detailed, struct strbuf *out, unsigned int *status);
 int scrape_alerts(void *arg, struct strbuf *out);
 /* GET /: the status page, from what /metrics, /health/detailed and /alerts

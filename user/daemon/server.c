@@ -24,7 +24,8 @@
 /* How old a shared /metrics may be. */
 #define SERVER_SNAPSHOT_MS 1000
 
-static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char *const exposition_types[2] = { "text/plain; version=0.0.4; charset=utf-8",
+						 "application/openmetrics-text; version=1.0.0; charset=utf-8" };
 static const char json_type[] = "application/json";
 static const char html_type[] = "text/html; charset=utf-8";
 
@@ -63,18 +64,35 @@ static enum MHD_Result serve(struct MHD_Connection *conn, int ret, struct strbuf
 /* Marks a request whose response is the shared /metrics. */
 static char metrics_request;
 
+/* Whether the client asks for OpenMetrics, as Prometheus does when it
+ * stores exemplars: any Accept offer of it not refused with q=0. */
+static bool wants_openmetrics(struct MHD_Connection *conn)
+{
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *p = accept ? strstr(accept, "application/openmetrics-text") : NULL;
+
+	for (; p; p = strstr(p + 1, "application/openmetrics-text")) {
+		const char *q = memmem(p, strcspn(p, ","), "q=", 2);
+
+		if (!q || strtod(q + 2, NULL) > 0)
+			return true;
+	}
+	return false;
+}
+
 /* /metrics: rendered afresh, unless another scrape is still being sent
- * the one rendered within the last second. */
+ * the one of its format rendered within the last second. */
 static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *conn, void **req_cls)
 {
 	struct strbuf out = { 0 };
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	int64_t now = clocks_mono_ms();
+	int om = wants_openmetrics(conn);
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->snapshot || !s->sending || now - s->snapshot_ms >= SERVER_SNAPSHOT_MS) {
-		int rc = s->handlers.metrics(s->handlers.arg, &out);
+	if (!s->snapshot[om] || !s->sending || now - s->snapshot_ms[om] >= SERVER_SNAPSHOT_MS) {
+		int rc = s->handlers.metrics(s->handlers.arg, om, &out);
 
 		r = rc || out.err ?
 			    NULL :
@@ -85,14 +103,14 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *co
 			strbuf_free(&out);
 			return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "rendering failed\n");
 		}
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, exposition_type);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, exposition_types[om]);
 		/* Responses are counted references: those being sent keep theirs. */
-		if (s->snapshot)
-			MHD_destroy_response(s->snapshot);
-		s->snapshot = r;
-		s->snapshot_ms = now;
+		if (s->snapshot[om])
+			MHD_destroy_response(s->snapshot[om]);
+		s->snapshot[om] = r;
+		s->snapshot_ms[om] = now;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, s->snapshot);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, s->snapshot[om]);
 	if (ret == MHD_YES) {
 		s->sending++;
 		*req_cls = &metrics_request;
@@ -191,7 +209,9 @@ void server_stop(struct server *s)
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
-	if (s->snapshot)
-		MHD_destroy_response(s->snapshot);
-	s->snapshot = NULL;
+	for (int i = 0; i < 2; i++) {
+		if (s->snapshot[i])
+			MHD_destroy_response(s->snapshot[i]);
+		s->snapshot[i] = NULL;
+	}
 }

@@ -5,14 +5,16 @@
 #define SONDE_SERVER_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct strbuf;
 struct MHD_Daemon;
 
 struct server_handlers {
-	/* Renders the exposition into out; 0 or a negative errno. */
-	int (*metrics)(void *arg, struct strbuf *out);
+	/* Renders the exposition into out, in OpenMetrics when asked; 0 or
+	 * a negative errno. */
+	int (*metrics)(void *arg, bool openmetrics, struct strbuf *out);
 	/* /health (detailed 0) or /health/detailed (1): the JSON document and
 	 * its HTTP status. 0 or a negative errno. */
 	int (*health)(void *arg, int detailed, struct strbuf *out, unsigned int *status);
@@ -30,8 +32,8 @@ struct server {
 	 * another is still being sent: many clients that never read cost one
 	 * copy of it, not one each. */
 	pthread_mutex_t lock;
-	struct MHD_Response *snapshot;
-	int64_t snapshot_ms;
+	struct MHD_Response *snapshot[2]; /* by format: 0.0.4, OpenMetrics */
+	int64_t snapshot_ms[2];
 	unsigned int sending; /* /metrics responses not yet completed */
 };
 

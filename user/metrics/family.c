@@ -21,8 +21,8 @@ static void services_clear(struct metric_family *f)
 void family_reset(struct metric_family *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		free(f->series[i]);
-	free(f->overflow);
+		series_free(f->series[i]);
+	series_free(f->overflow);
 	f->overflow = NULL;
 	f->n = 0;
 	if (f->slots)
@@ -281,7 +281,7 @@ size_t family_expire(struct metric_family *f, uint32_t oldest)
 	for (size_t i = 0; i < f->n; i++) {
 		/* Ticks wrap: older is a negative distance. */
 		if ((int32_t)(f->series[i]->touched - oldest) < 0)
-			free(f->series[i]);
+			series_free(f->series[i]);
 		else
 			f->series[kept++] = f->series[i];
 	}

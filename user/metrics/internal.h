@@ -20,6 +20,7 @@ struct metric_series {
 	int64_t created_ms; /* CLOCK_REALTIME: a cumulative series' start */
 	bool service_overflow; /* a service's overflow: not in its budget */
 	char **values;
+	struct series_exemplar *exemplars; /* histograms: nbounds + 1 once one is set */
 	uint64_t buckets[]; /* histograms: nbounds + 1 */
 };
 
@@ -55,6 +56,7 @@ struct registry {
 	uint32_t tick;
 };
 
+void series_free(struct metric_series *s);
 /* Frees a family and its series. */
 void family_free(struct metric_family *f);
 /* Drops the series last looked up before tick oldest (wrapping);

@@ -118,36 +118,57 @@ static void append_series_name(struct strbuf *out, const struct family_desc *d, 
 		strbuf_append(out, "}", 1);
 }
 
+/* The exemplar of an OpenMetrics bucket line: its span, value and time. */
+static void append_exemplar(struct strbuf *out, const struct series_exemplar *e)
+{
+	char value[PROM_VALUE_MAX];
+
+	strbuf_printf(out, " # {trace_id=\"");
+	for (size_t i = 0; i < sizeof(e->trace_id); i++)
+		strbuf_printf(out, "%02x", e->trace_id[i]);
+	strbuf_printf(out, "\",span_id=\"");
+	for (size_t i = 0; i < sizeof(e->span_id); i++)
+		strbuf_printf(out, "%02x", e->span_id[i]);
+	prom_format_value(e->value, value, sizeof(value));
+	strbuf_printf(out, "\"} %s %lld.%03lld", value, (long long)(e->unix_ms / 1000), (long long)(e->unix_ms % 1000));
+}
+
 static void append_sample(struct strbuf *out, const struct family_desc *d, const char *suffix,
-			  const struct metric_series *s, const char *le, double v)
+			  const struct metric_series *s, const char *le, double v, const struct series_exemplar *e)
 {
 	char value[PROM_VALUE_MAX];
 
 	append_series_name(out, d, suffix, s, le);
 	prom_format_value(v, value, sizeof(value));
-	strbuf_printf(out, " %s\n", value);
+	strbuf_printf(out, " %s", value);
+	if (e && e->unix_ms)
+		append_exemplar(out, e);
+	strbuf_append(out, "\n", 1);
 }
 
-static void render_series(struct strbuf *out, const struct family_desc *d, const struct metric_series *s)
+/* Exemplars are OpenMetrics' only: with_exemplars false renders 0.0.4. */
+static void render_series(struct strbuf *out, const struct family_desc *d, const struct metric_series *s,
+			  bool with_exemplars)
 {
+	const struct series_exemplar *ex = with_exemplars ? series_exemplars(s) : NULL;
 	const uint64_t *buckets;
 	uint64_t cumulative = 0;
 	char le[PROM_VALUE_MAX];
 
 	if (d->type != METRIC_HISTOGRAM) {
-		append_sample(out, d, "", s, NULL, series_value(s));
+		append_sample(out, d, "", s, NULL, series_value(s), NULL);
 		return;
 	}
 	buckets = series_buckets(s);
 	for (size_t b = 0; b < d->nbounds; b++) {
 		cumulative += buckets[b];
 		prom_format_value(d->bounds[b], le, sizeof(le));
-		append_sample(out, d, "_bucket", s, le, (double)cumulative);
+		append_sample(out, d, "_bucket", s, le, (double)cumulative, ex ? &ex[b] : NULL);
 	}
 	cumulative += buckets[d->nbounds];
-	append_sample(out, d, "_bucket", s, "+Inf", (double)cumulative);
-	append_sample(out, d, "_sum", s, NULL, series_sum(s));
-	append_sample(out, d, "_count", s, NULL, series_value(s));
+	append_sample(out, d, "_bucket", s, "+Inf", (double)cumulative, ex ? &ex[d->nbounds] : NULL);
+	append_sample(out, d, "_sum", s, NULL, series_sum(s), NULL);
+	append_sample(out, d, "_count", s, NULL, series_value(s), NULL);
 }
 
 int prom_render(const struct registry *r, struct strbuf *out)
@@ -161,7 +182,35 @@ int prom_render(const struct registry *r, struct strbuf *out)
 		append_escaped(out, d.help, false);
 		strbuf_printf(out, "\n# TYPE %s %s\n", d.name, type_names[d.type]);
 		for (size_t i = 0; i < n; i++)
-			render_series(out, &d, family_series_at(f, i));
+			render_series(out, &d, family_series_at(f, i), false);
 	}
+	return out->err;
+}
+
+/* OpenMetrics names a counter's family without its _total, which its
+ * samples keep; a counter named otherwise is of type unknown there. */
+int prom_render_openmetrics(const struct registry *r, struct strbuf *out)
+{
+	for (const struct metric_family *f = registry_first(r); f; f = family_next(f)) {
+		struct family_desc d;
+		size_t n = family_size(f), len;
+		const char *type;
+
+		family_describe(f, &d);
+		len = strlen(d.name);
+		type = type_names[d.type];
+		if (d.type == METRIC_COUNTER) {
+			if (len > 6 && !strcmp(d.name + len - 6, "_total"))
+				len -= 6;
+			else
+				type = "unknown";
+		}
+		strbuf_printf(out, "# HELP %.*s ", (int)len, d.name);
+		append_escaped(out, d.help, true);
+		strbuf_printf(out, "\n# TYPE %.*s %s\n", (int)len, d.name, type);
+		for (size_t i = 0; i < n; i++)
+			render_series(out, &d, family_series_at(f, i), true);
+	}
+	strbuf_printf(out, "# EOF\n");
 	return out->err;
 }

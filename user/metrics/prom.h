@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The Prometheus text exposition format, version 0.0.4. */
+/* The Prometheus text exposition format, version 0.0.4, and OpenMetrics
+ * 1.0 with the histograms' exemplars. */
 #ifndef SONDE_PROM_H
 #define SONDE_PROM_H
 
@@ -14,6 +15,10 @@ struct strbuf;
  * U+FFFD, as Prometheus rejects a scrape holding them. Returns 0 or
  * -ENOMEM. */
 int prom_render(const struct registry *r, struct strbuf *out);
+/* The same families as OpenMetrics 1.0 text: counters' families named
+ * without _total, the buckets' exemplars (trace_id, span_id, value,
+ * timestamp), # EOF at the end. Returns 0 or -ENOMEM. */
+int prom_render_openmetrics(const struct registry *r, struct strbuf *out);
 /* A sample value: integers without exponent or decimals, other finite
  * values in the fewest digits that read back exactly, +Inf, -Inf, NaN.
  * PROM_VALUE_MAX bytes always suffice. */

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "base/buckets.h"
 #include "metrics/internal.h"
 
@@ -51,4 +55,38 @@ double series_sum(const struct metric_series *s)
 int64_t series_created_ms(const struct metric_series *s)
 {
 	return s->created_ms;
+}
+
+int series_exemplar(struct metric_series *s, double v, const uint8_t trace_id[16], const uint8_t span_id[8],
+		    int64_t unix_ms)
+{
+	const struct metric_family *f;
+	struct series_exemplar *e;
+
+	if (!s || s->family->type != METRIC_HISTOGRAM)
+		return 0;
+	f = s->family;
+	if (!s->exemplars) {
+		s->exemplars = calloc(f->nbounds + 1, sizeof(*s->exemplars));
+		if (!s->exemplars)
+			return -ENOMEM;
+	}
+	e = &s->exemplars[buckets_index(f->bounds, f->nbounds, v)];
+	memcpy(e->trace_id, trace_id, sizeof(e->trace_id));
+	memcpy(e->span_id, span_id, sizeof(e->span_id));
+	e->value = v;
+	e->unix_ms = unix_ms;
+	return 0;
+}
+
+const struct series_exemplar *series_exemplars(const struct metric_series *s)
+{
+	return s->exemplars;
+}
+
+void series_free(struct metric_series *s)
+{
+	if (s)
+		free(s->exemplars);
+	free(s);
 }

@@ -22,6 +22,22 @@ const char *const *series_labels(const struct metric_series *s);
  * last; and the sum of observations. */
 const uint64_t *series_buckets(const struct metric_series *s);
 double series_sum(const struct metric_series *s);
+/* A sampled span's duration, kept by the histogram bucket it falls in:
+ * OpenMetrics' exemplar, the trace behind a latency. */
+struct series_exemplar {
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	double value;
+	int64_t unix_ms; /* 0: none in this bucket */
+};
+
+/* Histograms: v's exemplar replaces the one its bucket held. 0, or
+ * -ENOMEM (the first one of a series allocates its buckets' room). */
+int series_exemplar(struct metric_series *s, double v, const uint8_t trace_id[16], const uint8_t span_id[8],
+		    int64_t unix_ms);
+/* nbounds + 1 exemplars, one per bucket, +Inf last; NULL when none was
+ * ever set. */
+const struct series_exemplar *series_exemplars(const struct metric_series *s);
 /* When the series was made (CLOCK_REALTIME, ms): where its cumulative
  * values start. */
 int64_t series_created_ms(const struct metric_series *s);

@@ -179,8 +179,12 @@ static void server_exchange(struct tracing *t, const struct exchange *x)
 	memcpy(s.trace_id, trace_id, sizeof(trace_id));
 	if (has_parent)
 		memcpy(s.parent_id, parent.span_id, sizeof(s.parent_id));
-	if (keep)
+	if (keep) {
 		make_ready(t, &s);
+		t->last.kept = true;
+		memcpy(t->last.trace_id, s.trace_id, sizeof(s.trace_id));
+		memcpy(t->last.span_id, s.span_id, sizeof(s.span_id));
+	}
 	/* Adopt the client spans this request made on its thread. */
 	for (i = 0; i < t->npending;) {
 		struct pending_client *p = &t->pending[i];
@@ -245,6 +249,7 @@ void tracing_exchange(struct tracing *t, const struct exchange *x)
 {
 	struct pending_client *p;
 
+	t->last.kept = false;
 	if (x->role == SONDE_ROLE_SERVER) {
 		server_exchange(t, x);
 		return;

@@ -32,8 +32,18 @@ struct pending_client {
 #define TRACING_HOLD_NS 2000000000ull
 #define TRACING_MAX_PENDING 4096
 
+/* The span the last exchange made, when kept: the exemplar of its
+ * duration. Client spans are given their trace later, when a server
+ * span adopts them, so only server spans are. */
+struct tracing_kept {
+	bool kept;
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+};
+
 struct tracing {
 	struct otel_config cfg;
+	struct tracing_kept last;
 	struct ids ids;
 	int64_t unix_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	span_sink sink;

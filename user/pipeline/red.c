@@ -119,6 +119,18 @@ void red_exchange(struct red *r, const struct exchange *x)
 	}
 }
 
+void red_exemplar(struct red *r, const struct exchange *x, const uint8_t trace_id[16], const uint8_t span_id[8],
+		  int64_t unix_ms)
+{
+	const char *labels[5 + IDENTITY_NLABELS] = { x->service, x->protocol, x->method, x->endpoint, x->status_label };
+	struct metric_family *f = x->role == SONDE_ROLE_CLIENT ? r->client_duration : r->duration;
+
+	if (x->connect_error || x->end_ns < x->start_ns)
+		return;
+	identity_labels(x->id, labels + 5);
+	series_exemplar(family_series(f, labels), exchange_seconds(x), trace_id, span_id, unix_ms);
+}
+
 void red_function(struct red *r, const struct function_call *c)
 {
 	const char *labels[3 + IDENTITY_NLABELS] = { c->fn->cfg.service, c->fn->cfg.name, c->error ? "error" : "ok" };

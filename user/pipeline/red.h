@@ -50,6 +50,9 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg);
  * a server fault in errors_total. A failed connect is no request: its
  * connection event counts it. */
 void red_exchange(struct red *r, const struct exchange *x);
+/* The span of x, sampled, as the exemplar of its duration's bucket. */
+void red_exemplar(struct red *r, const struct exchange *x, const uint8_t trace_id[16], const uint8_t span_id[8],
+		  int64_t unix_ms);
 
 struct function_call;
 

@@ -271,7 +271,7 @@ wait_tls_attached() { # seconds
 
 # A real Prometheus scraping the given targets every second, with an
 # optional rule file; PROM_NETNS runs it (and prom_query) in that network
-# namespace. Sets PROM_PORT.
+# namespace; PROM_FLAGS are more flags. Sets PROM_PORT.
 start_prometheus() { # "host:port ..." [rule file]
 	local t targets=
 	PROM_PORT=$(free_port)
@@ -284,7 +284,7 @@ start_prometheus() { # "host:port ..." [rule file]
 	# Started directly, not through prom_exec: a backgrounded function is a
 	# subshell, and killing it would leave prometheus running.
 	set -- prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-		--web.listen-address="127.0.0.1:$PROM_PORT"
+		--web.listen-address="127.0.0.1:$PROM_PORT" ${PROM_FLAGS:-}
 	if [ -n "${PROM_NETNS:-}" ]; then
 		nsenter --net="/run/netns/$PROM_NETNS" "$@" >"$TMP/prometheus.log" 2>&1 &
 	else
