@@ -1,61 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
 
 #include "base/config.h"
+#include "base/yaml_walk.h"
 #include "sonde.h"
-
-struct walk {
-	yaml_document_t *doc;
-	const char *file;
-	char *err;
-	size_t errlen;
-};
-
-static int fail(struct walk *w, const yaml_node_t *node, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-#define CONFIG_FILE_MAX (1 << 20)
-
-/* "FILE:LINE: key: what is wrong"; lines count from 1. */
-static int fail(struct walk *w, const yaml_node_t *node, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(w->err, w->errlen, "%s:%lu: %s: ", w->file, (unsigned long)node->start_mark.line + 1, key);
-	if (n >= 0 && (size_t)n < w->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(w->err + n, w->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-static const char *scalar(const yaml_node_t *node)
-{
-	return node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
-}
-
-static int string_value(struct walk *w, const yaml_node_t *node, const char *key, char *out, size_t size)
-{
-	const char *v = scalar(node);
-
-	if (!v)
-		return fail(w, node, key, "expected a string");
-	if (!*v || strlen(v) >= size)
-		return fail(w, node, key, "expected 1 to %zu characters", size - 1);
-	strcpy(out, v);
-	return 0;
-}
 
 int config_duration(const char *s, uint64_t *ms)
 {
@@ -106,32 +61,32 @@ int config_op_holds(enum sla_op op, double value, double target)
 	return 0;
 }
 
-static int duration_value(struct walk *w, const yaml_node_t *node, const char *key, uint64_t *ms)
+static int duration_value(struct yaml_walk *w, const yaml_node_t *node, const char *key, uint64_t *ms)
 {
-	if (config_duration(scalar(node), ms) || !*ms)
-		return fail(w, node, key, "expected a positive duration like 250ms, 5s, 5m or 1h");
+	if (config_duration(yaml_walk_scalar(node), ms) || !*ms)
+		return yaml_walk_fail(w, node, key, "expected a positive duration like 250ms, 5s, 5m or 1h");
 	return 0;
 }
 
-static int number_value(struct walk *w, const yaml_node_t *node, const char *key, double *out)
+static int number_value(struct yaml_walk *w, const yaml_node_t *node, const char *key, double *out)
 {
-	const char *v = scalar(node);
+	const char *v = yaml_walk_scalar(node);
 	char *end;
 
 	if (!v || !*v)
-		return fail(w, node, key, "expected a number");
+		return yaml_walk_fail(w, node, key, "expected a number");
 	errno = 0;
 	*out = strtod(v, &end);
 	if (errno || *end || *out != *out)
-		return fail(w, node, key, "expected a number");
+		return yaml_walk_fail(w, node, key, "expected a number");
 	return 0;
 }
 
 /* One of names[], by its index. */
-static int enum_value(struct walk *w, const yaml_node_t *node, const char *key, const char *const *names, size_t n,
+static int enum_value(struct yaml_walk *w, const yaml_node_t *node, const char *key, const char *const *names, size_t n,
 		      const char *expected, int *out)
 {
-	const char *v = scalar(node);
+	const char *v = yaml_walk_scalar(node);
 
 	for (size_t i = 0; v && i < n; i++) {
 		if (!strcmp(v, names[i])) {
@@ -139,7 +94,7 @@ static int enum_value(struct walk *w, const yaml_node_t *node, const char *key, 
 			return 0;
 		}
 	}
-	return fail(w, node, key, "expected %s", expected);
+	return yaml_walk_fail(w, node, key, "expected %s", expected);
 }
 
 #define ENUM_VALUE(w, node, key, names, expected, out) \
@@ -147,14 +102,14 @@ static int enum_value(struct walk *w, const yaml_node_t *node, const char *key, 
 
 /* Iterates a mapping's pairs as (key string, value node); a non-string key
  * fails. */
-#define FOR_EACH_PAIR(w, map, section, key, k, v)                                                              \
-	for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start; p_ < (map)->data.mapping.pairs.top; p_++) \
-		if (((k) = yaml_document_get_node((w)->doc, p_->key)),                                         \
-		    ((v) = yaml_document_get_node((w)->doc, p_->value)), ((key) = scalar(k)), !(key))          \
-			return fail(w, k, section, "expected string keys");                                    \
+#define FOR_EACH_PAIR(w, map, section, key, k, v)                                                               \
+	for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start; p_ < (map)->data.mapping.pairs.top; p_++)  \
+		if (((k) = yaml_document_get_node((w)->doc, p_->key)),                                          \
+		    ((v) = yaml_document_get_node((w)->doc, p_->value)), ((key) = yaml_walk_scalar(k)), !(key)) \
+			return yaml_walk_fail(w, k, section, "expected string keys");                           \
 		else
 
-static int parse_match(struct walk *w, const yaml_node_t *node, struct service_config *svc)
+static int parse_match(struct yaml_walk *w, const yaml_node_t *node, struct service_config *svc)
 {
 	static const char *const kinds[] = { "pid", "exe", "port", "cgroup" };
 	char spec[320], why[256];
@@ -163,45 +118,46 @@ static int parse_match(struct walk *w, const yaml_node_t *node, struct service_c
 	const char *kind, *value;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(w, node, "match", "expected a mapping with one of pid, exe, port, cgroup");
+		return yaml_walk_fail(w, node, "match", "expected a mapping with one of pid, exe, port, cgroup");
 	pair = node->data.mapping.pairs.start;
 	if (node->data.mapping.pairs.top - pair != 1)
-		return fail(w, node, "match", "expected exactly one of pid, exe, port, cgroup");
+		return yaml_walk_fail(w, node, "match", "expected exactly one of pid, exe, port, cgroup");
 	k = yaml_document_get_node(w->doc, pair->key);
 	v = yaml_document_get_node(w->doc, pair->value);
-	kind = scalar(k);
-	value = scalar(v);
+	kind = yaml_walk_scalar(k);
+	value = yaml_walk_scalar(v);
 	if (!kind || !value)
-		return fail(w, node, "match", "expected a mapping of strings");
+		return yaml_walk_fail(w, node, "match", "expected a mapping of strings");
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(kind, kinds[i]))
 			continue;
 		snprintf(spec, sizeof(spec), "%s:%s=%s", kind, value, svc->name);
 		if (options_selector_parse(spec, &svc->match, why, sizeof(why)))
-			return fail(w, v, kind, "bad value %s", value);
+			return yaml_walk_fail(w, v, kind, "bad value %s", value);
 		return 0;
 	}
-	return fail(w, k, kind, "unknown selector (expected pid, exe, port or cgroup)");
+	return yaml_walk_fail(w, k, kind, "unknown selector (expected pid, exe, port or cgroup)");
 }
 
-static int parse_routes(struct walk *w, const yaml_node_t *node, struct service_config *svc)
+static int parse_routes(struct yaml_walk *w, const yaml_node_t *node, struct service_config *svc)
 {
 	size_t n;
 
 	if (node->type != YAML_SEQUENCE_NODE)
-		return fail(w, node, "routes", "expected a list of route patterns");
+		return yaml_walk_fail(w, node, "routes", "expected a list of route patterns");
 	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
 	if (n > CONFIG_MAX_ROUTES)
-		return fail(w, node, "routes", "at most %d patterns", CONFIG_MAX_ROUTES);
+		return yaml_walk_fail(w, node, "routes", "at most %d patterns", CONFIG_MAX_ROUTES);
 	svc->routes = calloc(n ? n : 1, sizeof(char *));
 	if (!svc->routes)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const yaml_node_t *item = yaml_document_get_node(w->doc, node->data.sequence.items.start[i]);
-		const char *v = scalar(item);
+		const char *v = yaml_walk_scalar(item);
 
 		if (!v || v[0] != '/')
-			return fail(w, item, "routes", "expected a pattern starting with /, like /api/users/{id}");
+			return yaml_walk_fail(w, item, "routes",
+					      "expected a pattern starting with /, like /api/users/{id}");
 		svc->routes[i] = strdup(v);
 		if (!svc->routes[i])
 			return -ENOMEM;
@@ -210,25 +166,25 @@ static int parse_routes(struct walk *w, const yaml_node_t *node, struct service_
 	return 0;
 }
 
-static int parse_service(struct walk *w, const yaml_node_t *node, struct config *c)
+static int parse_service(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	struct service_config *svc = &c->services[c->nservices];
 	const yaml_node_t *match = NULL, *routes = NULL;
 	int have_name = 0, ret;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(w, node, "services", "expected each service to be a mapping with name and match");
+		return yaml_walk_fail(w, node, "services", "expected each service to be a mapping with name and match");
 	memset(svc, 0, sizeof(*svc));
 	c->nservices++;
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *key = scalar(k);
+		const char *key = yaml_walk_scalar(k);
 
 		if (!key)
-			return fail(w, k, "services", "expected string keys");
+			return yaml_walk_fail(w, k, "services", "expected string keys");
 		if (!strcmp(key, "name")) {
-			ret = string_value(w, v, "name", svc->name, sizeof(svc->name));
+			ret = yaml_walk_string(w, v, "name", svc->name, sizeof(svc->name));
 			if (ret)
 				return ret;
 			have_name = 1;
@@ -237,16 +193,17 @@ static int parse_service(struct walk *w, const yaml_node_t *node, struct config 
 		} else if (!strcmp(key, "routes")) {
 			routes = v;
 		} else {
-			return fail(w, k, key, "unknown key (expected name, match, routes)");
+			return yaml_walk_fail(w, k, key, "unknown key (expected name, match, routes)");
 		}
 	}
 	if (!have_name)
-		return fail(w, node, "services", "a service needs a name");
+		return yaml_walk_fail(w, node, "services", "a service needs a name");
 	for (size_t i = 0; i + 1 < c->nservices; i++)
 		if (!strcmp(c->services[i].name, svc->name))
-			return fail(w, node, "name", "service %s is defined twice", svc->name);
+			return yaml_walk_fail(w, node, "name", "service %s is defined twice", svc->name);
 	if (!match)
-		return fail(w, node, "match", "service %s needs a match (pid, exe, port or cgroup)", svc->name);
+		return yaml_walk_fail(w, node, "match", "service %s needs a match (pid, exe, port or cgroup)",
+				      svc->name);
 	ret = parse_match(w, match, svc);
 	if (!ret && routes)
 		ret = parse_routes(w, routes, svc);
@@ -254,19 +211,19 @@ static int parse_service(struct walk *w, const yaml_node_t *node, struct config 
 }
 
 /* Each item of a list section, as a mapping; at most max of them. */
-static int section_items(struct walk *w, const yaml_node_t *node, const char *key, size_t max,
-			 int (*item)(struct walk *, const yaml_node_t *, struct config *), struct config *c)
+static int section_items(struct yaml_walk *w, const yaml_node_t *node, const char *key, size_t max,
+			 int (*item)(struct yaml_walk *, const yaml_node_t *, struct config *), struct config *c)
 {
 	if (node->type != YAML_SEQUENCE_NODE)
-		return fail(w, node, key, "expected a list");
+		return yaml_walk_fail(w, node, key, "expected a list");
 	if ((size_t)(node->data.sequence.items.top - node->data.sequence.items.start) > max)
-		return fail(w, node, key, "at most %zu entries", max);
+		return yaml_walk_fail(w, node, key, "at most %zu entries", max);
 	for (yaml_node_item_t *i = node->data.sequence.items.start; i < node->data.sequence.items.top; i++) {
 		const yaml_node_t *n = yaml_document_get_node(w->doc, *i);
 		int ret;
 
 		if (n->type != YAML_MAPPING_NODE)
-			return fail(w, n, key, "expected each entry to be a mapping");
+			return yaml_walk_fail(w, n, key, "expected each entry to be a mapping");
 		ret = item(w, n, c);
 		if (ret)
 			return ret;
@@ -274,18 +231,18 @@ static int section_items(struct walk *w, const yaml_node_t *node, const char *ke
 	return 0;
 }
 
-static int unique_name(struct walk *w, const yaml_node_t *node, const char *what, const char *name, const char *prev,
-		       size_t stride, size_t n)
+static int unique_name(struct yaml_walk *w, const yaml_node_t *node, const char *what, const char *name,
+		       const char *prev, size_t stride, size_t n)
 {
 	if (!*name)
-		return fail(w, node, "name", "every %s needs a name", what);
+		return yaml_walk_fail(w, node, "name", "every %s needs a name", what);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(prev + i * stride, name))
-			return fail(w, node, "name", "%s %s is defined twice", what, name);
+			return yaml_walk_fail(w, node, "name", "%s %s is defined twice", what, name);
 	return 0;
 }
 
-static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c)
+static int parse_check(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	static const char *const types[] = { "http", "tcp", "redis", "postgres" };
 	static const char *const target_key[] = { "url", "address", "address", "dsn" };
@@ -300,12 +257,12 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 	FOR_EACH_PAIR(w, node, "health_checks", key, k, v)
 	{
 		if (!strcmp(key, "name"))
-			ret = string_value(w, v, key, ck->name, sizeof(ck->name));
+			ret = yaml_walk_string(w, v, key, ck->name, sizeof(ck->name));
 		else if (!strcmp(key, "type"))
 			ret = ENUM_VALUE(w, v, key, types, "http, tcp, redis or postgres", &ck->type), have_type = 1;
 		else if (!strcmp(key, "url") || !strcmp(key, "address") || !strcmp(key, "dsn"))
-			ret = target ? fail(w, k, key, "give one of url, address, dsn") :
-				       string_value(w, v, key, ck->target, sizeof(ck->target)),
+			ret = target ? yaml_walk_fail(w, k, key, "give one of url, address, dsn") :
+				       yaml_walk_string(w, v, key, ck->target, sizeof(ck->target)),
 			target = k;
 		else if (!strcmp(key, "interval"))
 			ret = duration_value(w, v, key, &ck->interval_ms);
@@ -318,13 +275,13 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 
 			ret = number_value(w, v, key, &st);
 			if (!ret && (st < 100 || st > 599 || st != (int)st))
-				ret = fail(w, v, key, "expected an HTTP status from 100 to 599");
+				ret = yaml_walk_fail(w, v, key, "expected an HTTP status from 100 to 599");
 			if (!ret)
 				ck->expect_status = (int)st;
 		} else
-			ret = fail(w, k, key,
-				   "unknown key (expected name, type, url, address, dsn, interval, "
-				   "timeout, expect_status, degraded_after)");
+			ret = yaml_walk_fail(w, k, key,
+					     "unknown key (expected name, type, url, address, dsn, interval, "
+					     "timeout, expect_status, degraded_after)");
 		if (ret)
 			return ret;
 	}
@@ -332,22 +289,23 @@ static int parse_check(struct walk *w, const yaml_node_t *node, struct config *c
 	if (ret)
 		return ret;
 	if (!have_type)
-		return fail(w, node, "type", "health check %s needs a type (http, tcp, redis, postgres)", ck->name);
-	if (!target || strcmp(scalar(target), target_key[ck->type]))
-		return fail(w, target ? target : node, target ? scalar(target) : "type", "a %s check takes %s",
-			    types[ck->type], target_key[ck->type]);
+		return yaml_walk_fail(w, node, "type", "health check %s needs a type (http, tcp, redis, postgres)",
+				      ck->name);
+	if (!target || strcmp(yaml_walk_scalar(target), target_key[ck->type]))
+		return yaml_walk_fail(w, target ? target : node, target ? yaml_walk_scalar(target) : "type",
+				      "a %s check takes %s", types[ck->type], target_key[ck->type]);
 	if (ck->type == CHECK_HTTP && strncmp(ck->target, "http://", 7) && strncmp(ck->target, "https://", 8))
-		return fail(w, node, "url", "expected an http:// or https:// URL");
+		return yaml_walk_fail(w, node, "url", "expected an http:// or https:// URL");
 	if ((ck->type == CHECK_TCP || ck->type == CHECK_REDIS) && !strrchr(ck->target, ':'))
-		return fail(w, node, "address", "expected HOST:PORT");
+		return yaml_walk_fail(w, node, "address", "expected HOST:PORT");
 	c->nchecks++;
 	return 0;
 }
 
 /* "2xx", "503" or "500-599". */
-static int parse_status(struct walk *w, const yaml_node_t *node, struct request_match *m)
+static int parse_status(struct yaml_walk *w, const yaml_node_t *node, struct request_match *m)
 {
-	const char *v = scalar(node);
+	const char *v = yaml_walk_scalar(node);
 	int lo, hi, used = 0;
 
 	if (v && strlen(v) == 3 && v[0] >= '1' && v[0] <= '5' && !strcmp(v + 1, "xx")) {
@@ -364,43 +322,43 @@ static int parse_status(struct walk *w, const yaml_node_t *node, struct request_
 		m->status_lo = m->status_hi = lo;
 		return 0;
 	}
-	return fail(w, node, "status", "expected a status like 200, 2xx or 500-599");
+	return yaml_walk_fail(w, node, "status", "expected a status like 200, 2xx or 500-599");
 }
 
-static int parse_request_match(struct walk *w, const yaml_node_t *node, struct request_match *m)
+static int parse_request_match(struct yaml_walk *w, const yaml_node_t *node, struct request_match *m)
 {
 	const yaml_node_t *k, *v;
 	const char *key;
 	int ret;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(w, node, "match", "expected a mapping of service, method, endpoint, status");
+		return yaml_walk_fail(w, node, "match", "expected a mapping of service, method, endpoint, status");
 	FOR_EACH_PAIR(w, node, "match", key, k, v)
 	{
 		if (!strcmp(key, "service"))
-			ret = string_value(w, v, key, m->service, sizeof(m->service));
+			ret = yaml_walk_string(w, v, key, m->service, sizeof(m->service));
 		else if (!strcmp(key, "method"))
-			ret = string_value(w, v, key, m->method, sizeof(m->method));
+			ret = yaml_walk_string(w, v, key, m->method, sizeof(m->method));
 		else if (!strcmp(key, "endpoint"))
-			ret = string_value(w, v, key, m->endpoint, sizeof(m->endpoint));
+			ret = yaml_walk_string(w, v, key, m->endpoint, sizeof(m->endpoint));
 		else if (!strcmp(key, "status"))
 			ret = parse_status(w, v, m);
 		else
-			ret = fail(w, k, key, "unknown key (expected service, method, endpoint, status)");
+			ret = yaml_walk_fail(w, k, key, "unknown key (expected service, method, endpoint, status)");
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-static int parse_sla(struct walk *w, const yaml_node_t *node, struct business_config *b)
+static int parse_sla(struct yaml_walk *w, const yaml_node_t *node, struct business_config *b)
 {
 	const yaml_node_t *k, *v;
 	const char *key;
 	int have_target = 0, ret;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(w, node, "sla", "expected a mapping of target, operator, objective, window");
+		return yaml_walk_fail(w, node, "sla", "expected a mapping of target, operator, objective, window");
 	b->has_sla = 1;
 	b->sla_op = SLA_LE;
 	b->sla_objective = 0.99;
@@ -414,20 +372,20 @@ static int parse_sla(struct walk *w, const yaml_node_t *node, struct business_co
 		else if (!strcmp(key, "objective")) {
 			ret = number_value(w, v, key, &b->sla_objective);
 			if (!ret && (b->sla_objective <= 0 || b->sla_objective > 1))
-				ret = fail(w, v, key, "expected a ratio in (0, 1]");
+				ret = yaml_walk_fail(w, v, key, "expected a ratio in (0, 1]");
 		} else if (!strcmp(key, "window"))
 			ret = duration_value(w, v, key, &b->sla_window_ms);
 		else
-			ret = fail(w, k, key, "unknown key (expected target, operator, objective, window)");
+			ret = yaml_walk_fail(w, k, key, "unknown key (expected target, operator, objective, window)");
 		if (ret)
 			return ret;
 	}
 	if (!have_target)
-		return fail(w, node, "sla", "an SLA needs a target");
+		return yaml_walk_fail(w, node, "sla", "an SLA needs a target");
 	return 0;
 }
 
-static int parse_business(struct walk *w, const yaml_node_t *node, struct config *c)
+static int parse_business(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	static const char *const values[] = { "count", "duration" };
 	struct business_config *b = &c->business[c->nbusiness];
@@ -441,14 +399,15 @@ static int parse_business(struct walk *w, const yaml_node_t *node, struct config
 	{
 		if (!strcmp(key, "name")) {
 			struct sonde_options o;
-			char *argv[] = { "sonde", "--namespace", (char *)(scalar(v) ? scalar(v) : ""), NULL };
+			char *argv[] = { "sonde", "--namespace",
+					 (char *)(yaml_walk_scalar(v) ? yaml_walk_scalar(v) : ""), NULL };
 
 			/* A metric name's rules are a namespace's. */
-			ret = string_value(w, v, key, b->name, sizeof(b->name));
+			ret = yaml_walk_string(w, v, key, b->name, sizeof(b->name));
 			if (!ret && options_parse(3, argv, &o, why, sizeof(why)))
-				ret = fail(w, v, key, "expected a metric name [a-zA-Z_][a-zA-Z0-9_]*");
+				ret = yaml_walk_fail(w, v, key, "expected a metric name [a-zA-Z_][a-zA-Z0-9_]*");
 		} else if (!strcmp(key, "description"))
-			ret = string_value(w, v, key, b->description, sizeof(b->description));
+			ret = yaml_walk_string(w, v, key, b->description, sizeof(b->description));
 		else if (!strcmp(key, "match"))
 			ret = parse_request_match(w, v, &b->match);
 		else if (!strcmp(key, "value"))
@@ -456,7 +415,7 @@ static int parse_business(struct walk *w, const yaml_node_t *node, struct config
 		else if (!strcmp(key, "sla"))
 			ret = parse_sla(w, v, b);
 		else
-			ret = fail(w, k, key, "unknown key (expected name, description, match, value, sla)");
+			ret = yaml_walk_fail(w, k, key, "unknown key (expected name, description, match, value, sla)");
 		if (ret)
 			return ret;
 	}
@@ -469,12 +428,12 @@ static int parse_business(struct walk *w, const yaml_node_t *node, struct config
 
 /* metric: a built-in, health:CHECK, sla:NAME or a business metric; the
  * names must be defined in the file. */
-static int parse_alert_metric(struct walk *w, const yaml_node_t *node, const struct config *c,
+static int parse_alert_metric(struct yaml_walk *w, const yaml_node_t *node, const struct config *c,
 			      struct alert_rule_config *r)
 {
 	static const char *const builtin[] = { "error_rate", "request_rate", "latency_p50", "latency_p95",
 					       "latency_p99" };
-	const char *v = scalar(node);
+	const char *v = yaml_walk_scalar(node);
 
 	for (size_t i = 0; v && i < sizeof(builtin) / sizeof(builtin[0]); i++) {
 		if (!strcmp(v, builtin[i])) {
@@ -487,24 +446,24 @@ static int parse_alert_metric(struct walk *w, const yaml_node_t *node, const str
 			if (!strcmp(c->checks[i].name, v + 7))
 				return r->metric = AM_HEALTH,
 				       snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v + 7), 0;
-		return fail(w, node, "metric", "no health check named %s", v + 7);
+		return yaml_walk_fail(w, node, "metric", "no health check named %s", v + 7);
 	}
 	if (v && !strncmp(v, "sla:", 4)) {
 		for (size_t i = 0; i < c->nbusiness; i++)
 			if (c->business[i].has_sla && !strcmp(c->business[i].name, v + 4))
 				return r->metric = AM_SLA, snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v + 4),
 				       0;
-		return fail(w, node, "metric", "no business metric with an sla named %s", v + 4);
+		return yaml_walk_fail(w, node, "metric", "no business metric with an sla named %s", v + 4);
 	}
 	for (size_t i = 0; v && i < c->nbusiness; i++)
 		if (!strcmp(c->business[i].name, v))
 			return r->metric = AM_BUSINESS, snprintf(r->metric_arg, sizeof(r->metric_arg), "%s", v), 0;
-	return fail(w, node, "metric",
-		    "expected error_rate, request_rate, latency_p50, latency_p95, latency_p99, "
-		    "health:CHECK, sla:NAME or a business metric's name");
+	return yaml_walk_fail(w, node, "metric",
+			      "expected error_rate, request_rate, latency_p50, latency_p95, latency_p99, "
+			      "health:CHECK, sla:NAME or a business metric's name");
 }
 
-static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
+static int parse_rule(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	static const char *const levels[] = { "info", "warning", "critical" };
 	static const char *const aggregations[] = { "average", "max", "min", "sum", "count" };
@@ -521,9 +480,9 @@ static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
 	FOR_EACH_PAIR(w, node, "alert_rules", key, k, v)
 	{
 		if (!strcmp(key, "name"))
-			ret = string_value(w, v, key, r->name, sizeof(r->name));
+			ret = yaml_walk_string(w, v, key, r->name, sizeof(r->name));
 		else if (!strcmp(key, "service"))
-			ret = string_value(w, v, key, r->service, sizeof(r->service));
+			ret = yaml_walk_string(w, v, key, r->service, sizeof(r->service));
 		else if (!strcmp(key, "metric"))
 			ret = parse_alert_metric(w, v, c, r), have_metric = 1;
 		else if (!strcmp(key, "condition"))
@@ -539,15 +498,15 @@ static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
 		else if (!strcmp(key, "evaluation_interval"))
 			ret = duration_value(w, v, key, &r->interval_ms);
 		else if (!strcmp(key, "for"))
-			ret = config_duration(scalar(v), &r->for_ms) ?
-				      fail(w, v, key, "expected a duration like 0s, 30s or 5m") :
+			ret = config_duration(yaml_walk_scalar(v), &r->for_ms) ?
+				      yaml_walk_fail(w, v, key, "expected a duration like 0s, 30s or 5m") :
 				      0;
 		else if (!strcmp(key, "description"))
-			ret = string_value(w, v, key, r->description, sizeof(r->description));
+			ret = yaml_walk_string(w, v, key, r->description, sizeof(r->description));
 		else
-			ret = fail(w, k, key,
-				   "unknown key (expected name, service, metric, condition, threshold, "
-				   "level, aggregation, window, evaluation_interval, for, description)");
+			ret = yaml_walk_fail(w, k, key,
+					     "unknown key (expected name, service, metric, condition, threshold, "
+					     "level, aggregation, window, evaluation_interval, for, description)");
 		if (ret)
 			return ret;
 	}
@@ -555,13 +514,13 @@ static int parse_rule(struct walk *w, const yaml_node_t *node, struct config *c)
 	if (ret)
 		return ret;
 	if (!have_metric || !have_threshold)
-		return fail(w, node, have_metric ? "threshold" : "metric",
-			    "alert rule %s needs a metric and a threshold", r->name);
+		return yaml_walk_fail(w, node, have_metric ? "threshold" : "metric",
+				      "alert rule %s needs a metric and a threshold", r->name);
 	c->nrules++;
 	return 0;
 }
 
-static int parse_notifier(struct walk *w, const yaml_node_t *node, struct config *c)
+static int parse_notifier(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	static const char *const types[] = { "alertmanager", "webhook", "slack", "pagerduty" };
 	struct notifier_config *n = &c->notifiers[c->nnotifiers];
@@ -576,21 +535,23 @@ static int parse_notifier(struct walk *w, const yaml_node_t *node, struct config
 			ret = ENUM_VALUE(w, v, key, types, "alertmanager, webhook, slack or pagerduty", &n->type),
 			have_type = 1;
 		else if (!strcmp(key, "url"))
-			ret = string_value(w, v, key, n->url, sizeof(n->url));
+			ret = yaml_walk_string(w, v, key, n->url, sizeof(n->url));
 		else if (!strcmp(key, "routing_key"))
-			ret = string_value(w, v, key, n->routing_key, sizeof(n->routing_key));
+			ret = yaml_walk_string(w, v, key, n->routing_key, sizeof(n->routing_key));
 		else
-			ret = fail(w, k, key, "unknown key (expected type, url, routing_key)");
+			ret = yaml_walk_fail(w, k, key, "unknown key (expected type, url, routing_key)");
 		if (ret)
 			return ret;
 	}
 	if (!have_type)
-		return fail(w, node, "type", "a notifier needs a type (alertmanager, webhook, slack, pagerduty)");
+		return yaml_walk_fail(w, node, "type",
+				      "a notifier needs a type (alertmanager, webhook, slack, pagerduty)");
 	if (n->type == NOTIFIER_PAGERDUTY ? !n->routing_key[0] : !n->url[0])
-		return fail(w, node, n->type == NOTIFIER_PAGERDUTY ? "routing_key" : "url", "a %s notifier needs %s",
-			    types[n->type], n->type == NOTIFIER_PAGERDUTY ? "a routing_key" : "a url");
+		return yaml_walk_fail(w, node, n->type == NOTIFIER_PAGERDUTY ? "routing_key" : "url",
+				      "a %s notifier needs %s", types[n->type],
+				      n->type == NOTIFIER_PAGERDUTY ? "a routing_key" : "a url");
 	if (n->url[0] && strncmp(n->url, "http://", 7) && strncmp(n->url, "https://", 8))
-		return fail(w, node, "url", "expected an http:// or https:// URL");
+		return yaml_walk_fail(w, node, "url", "expected an http:// or https:// URL");
 	c->nnotifiers++;
 	return 0;
 }
@@ -615,23 +576,24 @@ int config_func_failed(enum func_error e, int64_t ret)
 
 /* Its service must be one of the file's, selected by process: the probes
  * go into its processes as they become targets. */
-static int function_service(struct walk *w, const yaml_node_t *node, const struct config *c,
+static int function_service(struct yaml_walk *w, const yaml_node_t *node, const struct config *c,
 			    const struct function_config *f)
 {
 	for (size_t i = 0; i < c->nservices; i++) {
 		if (strcmp(c->services[i].name, f->service))
 			continue;
 		if (c->services[i].match.kind == SELECTOR_CGROUP)
-			return fail(w, node, "service",
-				    "service %s is selected by cgroup: functions follow services selected by pid, "
-				    "exe or port",
-				    f->service);
+			return yaml_walk_fail(
+				w, node, "service",
+				"service %s is selected by cgroup: functions follow services selected by pid, "
+				"exe or port",
+				f->service);
 		return 0;
 	}
-	return fail(w, node, "service", "no service %s under services", f->service);
+	return yaml_walk_fail(w, node, "service", "no service %s under services", f->service);
 }
 
-static int parse_function(struct walk *w, const yaml_node_t *node, struct config *c)
+static int parse_function(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	static const char *const errors[] = { "never", "<0", "==0", "!=0", ">0", "<=0" };
 	static const char *const runtimes[] = { "native", "go", "python" };
@@ -644,89 +606,96 @@ static int parse_function(struct walk *w, const yaml_node_t *node, struct config
 	FOR_EACH_PAIR(w, node, "functions", key, k, v)
 	{
 		if (!strcmp(key, "service"))
-			ret = string_value(w, v, key, f->service, sizeof(f->service)), service = v;
+			ret = yaml_walk_string(w, v, key, f->service, sizeof(f->service)), service = v;
 		else if (!strcmp(key, "symbol"))
-			ret = string_value(w, v, key, f->symbol, sizeof(f->symbol));
+			ret = yaml_walk_string(w, v, key, f->symbol, sizeof(f->symbol));
 		else if (!strcmp(key, "name"))
-			ret = string_value(w, v, key, f->name, sizeof(f->name));
+			ret = yaml_walk_string(w, v, key, f->name, sizeof(f->name));
 		else if (!strcmp(key, "library"))
-			ret = string_value(w, v, key, f->library, sizeof(f->library));
+			ret = yaml_walk_string(w, v, key, f->library, sizeof(f->library));
 		else if (!strcmp(key, "error_when"))
 			ret = ENUM_VALUE(w, v, key, errors, "never, <0, ==0, !=0, >0 or <=0", &f->error_when);
 		else if (!strcmp(key, "runtime"))
 			ret = ENUM_VALUE(w, v, key, runtimes, "native, go or python", &f->runtime);
 		else
-			ret = fail(w, k, key,
-				   "unknown key (expected service, symbol, name, error_when, library, runtime)");
+			ret = yaml_walk_fail(
+				w, k, key,
+				"unknown key (expected service, symbol, name, error_when, library, runtime)");
 		if (ret)
 			return ret;
 	}
 	if (!service)
-		return fail(w, node, "service", "a function needs the service whose processes run it");
+		return yaml_walk_fail(w, node, "service", "a function needs the service whose processes run it");
 	ret = function_service(w, service, c, f);
 	if (ret)
 		return ret;
 	if (!f->symbol[0])
-		return fail(w, node, "symbol", "a function needs a symbol");
+		return yaml_walk_fail(w, node, "symbol", "a function needs a symbol");
 	if (f->runtime == FUNC_RUNTIME_PYTHON) {
 		const char *dot = strrchr(f->symbol, '.');
 
 		if (!dot || dot == f->symbol || !dot[1] || strlen(dot + 1) >= SONDE_PY_NAME_MAX)
-			return fail(w, node, "symbol", "a Python function is module.function, its name under %d bytes",
-				    SONDE_PY_NAME_MAX);
+			return yaml_walk_fail(w, node, "symbol",
+					      "a Python function is module.function, its name under %d bytes",
+					      SONDE_PY_NAME_MAX);
 		if (f->error_when != FUNC_ERROR_NEVER)
-			return fail(w, node, "error_when", "a Python function's return value is not seen");
+			return yaml_walk_fail(w, node, "error_when", "a Python function's return value is not seen");
 		if (f->library[0])
-			return fail(w, node, "library", "a Python function is found by its module, not a library");
+			return yaml_walk_fail(w, node, "library",
+					      "a Python function is found by its module, not a library");
 	}
 	/* The symbol, cut to a label's length. */
 	if (!f->name[0])
 		memcpy(f->name, f->symbol, strnlen(f->symbol, sizeof(f->name) - 1));
 	for (size_t i = 0; i < c->nfunctions; i++)
 		if (!strcmp(c->functions[i].service, f->service) && !strcmp(c->functions[i].name, f->name))
-			return fail(w, node, "name", "function %s of service %s is defined twice", f->name, f->service);
+			return yaml_walk_fail(w, node, "name", "function %s of service %s is defined twice", f->name,
+					      f->service);
 	c->nfunctions++;
 	return 0;
 }
 
-static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
+static int parse_root(struct yaml_walk *w, const yaml_node_t *root, struct config *c)
 {
 	const yaml_node_t *rules = NULL, *functions = NULL;
 	char why[256];
 	int ret = 0;
 
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(w, root, "configuration", "expected a mapping of listen, namespace, services");
+		return yaml_walk_fail(w, root, "configuration", "expected a mapping of listen, namespace, services");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *key = scalar(k);
+		const char *key = yaml_walk_scalar(k);
 
 		if (!key)
-			return fail(w, k, "configuration", "expected string keys");
+			return yaml_walk_fail(w, k, "configuration", "expected string keys");
 		if (!strcmp(key, "listen")) {
 			struct sonde_options o;
-			char *argv[] = { "sonde", "--listen", (char *)(scalar(v) ? scalar(v) : ""), NULL };
+			char *argv[] = { "sonde", "--listen", (char *)(yaml_walk_scalar(v) ? yaml_walk_scalar(v) : ""),
+					 NULL };
 
-			if (!scalar(v) || options_parse(3, argv, &o, why, sizeof(why)))
-				return fail(w, v, "listen", "expected ADDR:PORT");
+			if (!yaml_walk_scalar(v) || options_parse(3, argv, &o, why, sizeof(why)))
+				return yaml_walk_fail(w, v, "listen", "expected ADDR:PORT");
 			strcpy(c->listen_host, o.listen_host);
 			c->listen_port = o.listen_port;
 			c->has_listen = 1;
 		} else if (!strcmp(key, "namespace")) {
 			struct sonde_options o;
-			char *argv[] = { "sonde", "--namespace", (char *)(scalar(v) ? scalar(v) : ""), NULL };
+			char *argv[] = { "sonde", "--namespace",
+					 (char *)(yaml_walk_scalar(v) ? yaml_walk_scalar(v) : ""), NULL };
 
-			if (!scalar(v) || options_parse(3, argv, &o, why, sizeof(why)))
-				return fail(w, v, "namespace", "expected [a-zA-Z_][a-zA-Z0-9_]*");
+			if (!yaml_walk_scalar(v) || options_parse(3, argv, &o, why, sizeof(why)))
+				return yaml_walk_fail(w, v, "namespace", "expected [a-zA-Z_][a-zA-Z0-9_]*");
 			strcpy(c->ns, o.ns);
 			c->has_namespace = 1;
 		} else if (!strcmp(key, "services")) {
 			if (v->type != YAML_SEQUENCE_NODE)
-				return fail(w, v, "services", "expected a list of services");
+				return yaml_walk_fail(w, v, "services", "expected a list of services");
 			for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
 				if (c->nservices == SONDE_MAX_SELECTORS)
-					return fail(w, v, "services", "at most %d services", SONDE_MAX_SELECTORS);
+					return yaml_walk_fail(w, v, "services", "at most %d services",
+							      SONDE_MAX_SELECTORS);
 				ret = parse_service(w, yaml_document_get_node(w->doc, *i), c);
 				if (ret)
 					return ret;
@@ -746,9 +715,9 @@ static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
 			functions = v;
 			ret = 0;
 		} else {
-			return fail(w, k, key,
-				    "unknown key (expected listen, namespace, services, health_checks, "
-				    "business_metrics, alert_rules, notifiers, functions)");
+			return yaml_walk_fail(w, k, key,
+					      "unknown key (expected listen, namespace, services, health_checks, "
+					      "business_metrics, alert_rules, notifiers, functions)");
 		}
 		if (ret)
 			return ret;
@@ -758,56 +727,21 @@ static int parse_root(struct walk *w, const yaml_node_t *root, struct config *c)
 	return !ret && rules ? section_items(w, rules, "alert_rules", CONFIG_MAX_RULES, parse_rule, c) : ret;
 }
 
-/* A key given twice in one mapping: YAML forbids it, and libyaml would
- * keep both, the second silently winning or not. */
-static int check_duplicate_keys(struct walk *w)
-{
-	for (yaml_node_t *n = w->doc->nodes.start; n < w->doc->nodes.top; n++) {
-		if (n->type != YAML_MAPPING_NODE)
-			continue;
-		/* No section has this many keys; the check stays quadratic in few. */
-		if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > 256)
-			return fail(w, n, "configuration", "a mapping of more than 256 keys");
-		for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
-			const yaml_node_t *ka = yaml_document_get_node(w->doc, a->key);
-			const char *key = ka ? scalar(ka) : NULL;
-
-			for (yaml_node_pair_t *b = n->data.mapping.pairs.start; key && b < a; b++) {
-				const yaml_node_t *kb = yaml_document_get_node(w->doc, b->key);
-
-				if (kb && scalar(kb) && !strcmp(scalar(kb), key))
-					return fail(w, ka, key, "given twice in one mapping (first at line %lu)",
-						    (unsigned long)kb->start_mark.line + 1);
-			}
-		}
-	}
-	return 0;
-}
-
 int config_parse(const char *file, const char *text, size_t len, struct config *out, char *err, size_t errlen)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	struct walk w = { .doc = &doc, .file = file, .err = err, .errlen = errlen };
-	int ret = 0;
+	struct yaml_walk w = { .doc = &doc, .file = file, .err = err, .errlen = errlen };
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%lu: syntax: %s", file, (unsigned long)parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "not YAML");
-		yaml_parser_delete(&parser);
-		return -EINVAL;
-	}
-	root = yaml_document_get_root_node(&doc);
+	ret = yaml_walk_load(&w, text, len, &root);
+	if (ret)
+		return ret;
 	/* An empty file is the defaults. */
-	if (root && !(root->type == YAML_SCALAR_NODE && !root->data.scalar.length))
-		ret = check_duplicate_keys(&w) ?: parse_root(&w, root, out);
+	if (root)
+		ret = parse_root(&w, root, out);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	if (ret)
 		config_free(out);
 	return ret;
@@ -815,37 +749,14 @@ int config_parse(const char *file, const char *text, size_t len, struct config *
 
 int config_load(const char *path, struct config *out, char *err, size_t errlen)
 {
-	char *text = NULL;
-	struct stat st;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-	int fd, ret;
+	char *text;
+	size_t len;
+	int ret;
 
-	/* Not blocking on a FIFO's open: only a regular file is read. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		if (fd >= 0)
-			close(fd);
+	ret = yaml_walk_read(path, &text, &len, err, errlen);
+	if (ret)
 		return ret;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
-		close(fd);
-		return -EINVAL;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		return ret;
-	}
-	n = getdelim(&text, &cap, '\0', f);
-	fclose(f);
-	ret = config_parse(path, n > 0 ? text : "", n > 0 ? (size_t)n : 0, out, err, errlen);
+	ret = config_parse(path, text, len, out, err, errlen);
 	free(text);
 	return ret;
 }
