@@ -7,10 +7,10 @@
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libclang-rt-14-dev \
 	protobuf-c-compiler libprotobuf-c-dev libyaml-dev libjson-c-dev libhiredis-dev libpq-dev libcapstone-dev \
-	libncurses-dev libcap-dev libseccomp-dev
+	libncurses-dev libcap-dev libseccomp-dev libgnutls28-dev libcrypt-dev
 TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmanager redis-server postgresql python3 procps \
 	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml python3-fastapi python3-uvicorn nodejs apache2 gnutls-bin \
-	util-linux libcap2-bin nghttp2-client golang-go chromium tmux
+	util-linux libcap2-bin nghttp2-client golang-go chromium tmux apache2-utils
 BENCH_PKGS := wrk bpftrace
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 
@@ -30,7 +30,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # What the library links; the daemon adds the kernel and HTTP server side.
 LIB_LIBS := -lprotobuf-c -lyaml -ljson-c -lhiredis -lpq -lcurl -lelf -lpthread -lm
-LDLIBS := -lbpf -lz -lmicrohttpd -lncursesw -lcap -lseccomp $(LIB_LIBS)
+LDLIBS := -lbpf -lz -lmicrohttpd -lgnutls -lcrypt -lncursesw -lcap -lseccomp $(LIB_LIBS)
 
 .DELETE_ON_ERROR:
 

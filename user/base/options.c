@@ -14,7 +14,7 @@ const char options_usage[] =
 	"             [--buckets B1,B2,...] [--series-cap N] [--series-family-cap N]\n"
 	"             [--series-idle DURATION] [--log-level LEVEL]\n"
 	"             [--otlp-endpoint URL] [--slow-threshold SECONDS] [--max-connections N]\n"
-	"             [--hooks auto|sockets|syscalls]\n"
+	"             [--hooks auto|sockets|syscalls] [--web-config FILE]\n"
 	"       sonde top [--url http://HOST:PORT]   a terminal view of a running sonde\n"
 	"  --config FILE           YAML configuration: listen, namespace, services; flags win over it\n"
 	"  --listen ADDR:PORT      serve /, /metrics, /health and /alerts here (default 127.0.0.1:9464)\n"
@@ -37,7 +37,9 @@ const char options_usage[] =
 	"                          BPF maps grow with it, by about 300 bytes a connection\n"
 	"  --hooks MODE            sockets: the socket layer's send and receive tracepoints, nothing\n"
 	"                          for other syscalls (Linux 6.3+); syscalls: every syscall's exit;\n"
-	"                          auto (default): sockets where the kernel has them\n";
+	"                          auto (default): sockets where the kernel has them\n"
+	"  --web-config FILE       TLS and basic authentication for every endpoint, in the Prometheus\n"
+	"                          exporter-toolkit format; reloaded on SIGHUP\n";
 
 void options_defaults(struct sonde_options *o)
 {
@@ -176,6 +178,7 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 		{ "slow-threshold", required_argument, 0, 'w' },
 		{ "max-connections", required_argument, 0, 'm' },
 		{ "hooks", required_argument, 0, 'k' },
+		{ "web-config", required_argument, 0, 'W' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -255,6 +258,9 @@ int options_parse(int argc, char **argv, struct sonde_options *o, char *err, siz
 			break;
 		case 'o':
 			o->otlp_endpoint = optarg;
+			break;
+		case 'W':
+			o->web_config_path = optarg;
 			break;
 		case 'w': {
 			char *end;

@@ -39,6 +39,7 @@ struct sonde_options {
 	enum log_level log_level;
 	const char *otlp_endpoint; /* --otlp-endpoint, or NULL */
 	const char *config_path; /* --config, or NULL */
+	const char *web_config_path; /* --web-config, or NULL */
 	int listen_set; /* given as flags: they win over the file */
 	int ns_set;
 	double slow_threshold; /* seconds: slower requests are always traced */

@@ -307,8 +307,10 @@ static void observe(struct daemon *d)
 			reloading = 0;
 			if (d->opts.config_path)
 				reload_config(d);
-			else
-				log_warn("config", "SIGHUP ignored: sonde runs without --config");
+			if (d->opts.web_config_path)
+				reload_web_config(d);
+			if (!d->opts.config_path && !d->opts.web_config_path)
+				log_warn("config", "SIGHUP ignored: sonde runs without --config or --web-config");
 		}
 		if (idle_step && clocks_mono_ms() >= next_idle) {
 			expire_idle(d);
@@ -384,6 +386,7 @@ static void sampler_stop(struct daemon *d)
 static void stop(struct daemon *d)
 {
 	server_stop(&d->server);
+	web_config_free(&d->web);
 	sampler_stop(d);
 	if (d->ring.rb)
 		ringbuf_close(&d->ring);
@@ -418,11 +421,11 @@ static void stop(struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
-	struct server_handlers handlers = { .metrics = scrape_metrics,
-					    .health = scrape_health,
-					    .alerts = scrape_alerts,
-					    .page = scrape_page,
-					    .arg = d };
+	const struct server_handlers handlers = { .metrics = scrape_metrics,
+						  .health = scrape_health,
+						  .alerts = scrape_alerts,
+						  .page = scrape_page,
+						  .arg = d };
 	const char *sa_dir = getenv("SONDE_K8S_SA_DIR");
 	char err[256];
 	int ret;
@@ -485,7 +488,9 @@ int daemon_run(struct daemon *d)
 		ret = 1;
 		goto out;
 	}
-	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers) ||
+	d->handlers = handlers;
+	if (server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &handlers,
+			 d->opts.web_config_path ? &d->web : NULL) ||
 	    reload_start_threads(d, &d->config, &d->checks, &d->notifier)) {
 		ret = 1;
 		goto out;
@@ -502,9 +507,9 @@ int daemon_run(struct daemon *d)
 		goto out;
 	}
 	atomic_store(&d->ready, 1);
-	log_info("main", "observing %s in mode %s; metrics at http://%s:%u/metrics",
-		 d->opts.nselectors ? "the selected processes" : "every process", features_mode(), d->opts.listen_host,
-		 d->opts.listen_port);
+	log_info("main", "observing %s in mode %s; metrics at %s://%s:%u/metrics",
+		 d->opts.nselectors ? "the selected processes" : "every process", features_mode(),
+		 d->web.tls ? "https" : "http", d->opts.listen_host, d->opts.listen_port);
 	observe(d);
 	log_info("main", "stopping");
 	ret = 0;

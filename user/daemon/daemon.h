@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "base/options.h"
+#include "base/web_config.h"
 #include "daemon/server.h"
 #include "identity/identity.h"
 #include "kernel/maps.h"
@@ -90,6 +91,8 @@ struct daemon {
 	struct processes processes; /* a scrape's, under scrape_lock */
 	pthread_mutex_t scrape_lock; /* taken before lock, never after */
 	struct server server;
+	struct server_handlers handlers;
+	struct web_config web; /* --web-config's; the server reads it */
 	atomic_int ready;
 	/* Threads stopping the checks and notifiers reloads replaced, joined
 	 * at the next reload that needs the room, and at stop. */

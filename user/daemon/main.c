@@ -76,6 +76,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sonde: %s\n", err);
 		return 2;
 	}
+	if (d.opts.web_config_path && web_config_load(d.opts.web_config_path, &d.web, err, sizeof(err))) {
+		fprintf(stderr, "sonde: %s\n", err);
+		return 2;
+	}
 	if (otel_config_load(&d.otel, env, d.opts.otlp_endpoint, d.opts.slow_threshold, err, sizeof(err)) ||
 	    otel_metrics_config_load(&d.otel_metrics_cfg, env, err, sizeof(err))) {
 		fprintf(stderr, "sonde: %s\n", err);

@@ -159,6 +159,38 @@ out:
 	free(next);
 }
 
+void reload_web_config(struct daemon *d)
+{
+	unsigned long long failures[AUTH_FAILURES];
+	struct web_config next;
+	char err[512];
+	int ret;
+
+	if (web_config_load(d->opts.web_config_path, &next, err, sizeof(err))) {
+		log_error("web", "reload refused, the endpoints keep the running web configuration: %s", err);
+		return;
+	}
+	if (web_config_same(&next, &d->web)) {
+		web_config_free(&next);
+		log_info("web", "%s unchanged", d->opts.web_config_path);
+		return;
+	}
+	for (int i = 0; i < AUTH_FAILURES; i++)
+		failures[i] = atomic_load(&d->server.auth_failures[i]);
+	server_stop(&d->server);
+	web_config_free(&d->web);
+	d->web = next;
+	ret = server_start(&d->server, d->opts.listen_host, d->opts.listen_port, &d->handlers, &d->web);
+	/* The refusals counted so far stay counted. */
+	for (int i = 0; i < AUTH_FAILURES; i++)
+		atomic_fetch_add(&d->server.auth_failures[i], failures[i]);
+	if (ret)
+		log_error("web", "the endpoints did not start again with %s", d->opts.web_config_path);
+	else
+		log_info("web", "endpoints restarted with %s: %s, %zu users", d->opts.web_config_path,
+			 d->web.tls ? "TLS" : "plain HTTP", d->web.nusers);
+}
+
 void reload_join(struct daemon *d)
 {
 	for (size_t i = 0; i < d->nretiring; i++)

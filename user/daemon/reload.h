@@ -20,6 +20,11 @@ int reload_start_threads(struct daemon *d, const struct config *c, struct checks
  * configuration stays. */
 void reload_config(struct daemon *d);
 
+/* SIGHUP with --web-config: a file that loads and differs restarts the
+ * endpoints with it (connections open then are closed); one that does
+ * not load is refused and the running one stays. */
+void reload_web_config(struct daemon *d);
+
 /* Waits for the replaced checks and notifiers to have stopped. */
 void reload_join(struct daemon *d);
 

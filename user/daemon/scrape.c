@@ -45,6 +45,10 @@ static void refresh_and_lock(struct daemon *d)
 	self_metrics_streams(&d->self, d->collector.streams.evicted, d->collector.streams.used);
 	self_metrics_spans(&d->self, atomic_load(&d->exporter.exported), atomic_load(&d->exporter.dropped_queue_full),
 			   atomic_load(&d->exporter.dropped_export_failed));
+	if (d->opts.web_config_path)
+		self_metrics_web_auth(&d->self, atomic_load(&d->server.auth_failures[AUTH_NO_CREDENTIALS]),
+				      atomic_load(&d->server.auth_failures[AUTH_WRONG_PASSWORD]),
+				      atomic_load(&d->server.auth_failures[AUTH_CLIENT_CERTIFICATE]));
 	if (d->otel_metrics.reg)
 		self_metrics_metric_exports(&d->self, atomic_load(&d->metrics_exporter.exports_ok),
 					    atomic_load(&d->metrics_exporter.exports_failed),

@@ -7,11 +7,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <crypt.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "base/clocks.h"
 #include "base/log.h"
 #include "daemon/server.h"
+#include "base/web_config.h"
 #include "base/strbuf.h"
 
 /* What no client can exhaust: a thread pool, so a slow client holds one
@@ -132,6 +136,106 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A password bcrypt accepted lately: its digest with the user's hash as
+ * salt, so the table holds nothing a password can be read from. */
+static void password_digest(const struct web_user *u, const char *password, unsigned char digest[32])
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%s:%s", u->hash, password);
+
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, n > 0 ? (size_t)n : 0, digest);
+	gnutls_memset(buf, 0, sizeof(buf));
+}
+
+static bool password_ok(struct server *s, const struct web_user *u, const char *password)
+{
+	unsigned char digest[32];
+	struct crypt_data *cd;
+	bool ok = false;
+
+	password_digest(u, password, digest);
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nverified && !ok; i++)
+		ok = !strcmp(s->verified[i].user, u->name) && !gnutls_memcmp(s->verified[i].digest, digest, 32);
+	pthread_mutex_unlock(&s->lock);
+	if (ok)
+		return true;
+	cd = calloc(1, sizeof(*cd));
+	if (cd) {
+		const char *h = crypt_rn(password, u->hash, cd, sizeof(*cd));
+
+		ok = h && strlen(h) == strlen(u->hash) && !gnutls_memcmp(h, u->hash, strlen(u->hash));
+		free(cd);
+	}
+	if (!ok)
+		return false;
+	pthread_mutex_lock(&s->lock);
+	snprintf(s->verified[s->next_verified].user, sizeof(s->verified[0].user), "%s", u->name);
+	memcpy(s->verified[s->next_verified].digest, digest, 32);
+	s->next_verified = (s->next_verified + 1) % SERVER_VERIFIED_MAX;
+	if (s->nverified < SERVER_VERIFIED_MAX)
+		s->nverified++;
+	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
+/* The client's certificate as client_auth_type asks. */
+static bool client_cert_ok(const struct server *s, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned int n = 0, status = 0;
+	enum web_client_auth mode = s->web->client_auth;
+
+	if (mode == WEB_NO_CLIENT_CERT || mode == WEB_REQUEST_CLIENT_CERT)
+		return true;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return false;
+	if (!gnutls_certificate_get_peers(ci->tls_session, &n))
+		n = 0;
+	if (!n)
+		return mode == WEB_VERIFY_CLIENT_CERT_IF_GIVEN;
+	if (mode == WEB_REQUIRE_ANY_CLIENT_CERT)
+		return true;
+	return !gnutls_certificate_verify_peers2(ci->tls_session, &status) && !status;
+}
+
+/* Who may ask, by the web configuration: MHD_YES to go on, else the
+ * refusal queued in *ret. */
+static bool authorized(struct server *s, struct MHD_Connection *conn, enum MHD_Result *ret)
+{
+	struct MHD_Response *r;
+	char *user, *password = NULL;
+	bool ok = false;
+
+	if (s->web->tls && !client_cert_ok(s, conn)) {
+		atomic_fetch_add(&s->auth_failures[AUTH_CLIENT_CERTIFICATE], 1);
+		*ret = respond_text(conn, MHD_HTTP_FORBIDDEN, "text/plain",
+				    "a verified client certificate is required\n");
+		return false;
+	}
+	if (!s->web->nusers)
+		return true;
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	for (size_t i = 0; user && password && i < s->web->nusers && !ok; i++)
+		if (!strcmp(s->web->users[i].name, user))
+			ok = password_ok(s, &s->web->users[i], password);
+	atomic_fetch_add(&s->auth_failures[user ? AUTH_WRONG_PASSWORD : AUTH_NO_CREDENTIALS], !ok);
+	if (password) {
+		gnutls_memset(password, 0, strlen(password));
+		MHD_free(password);
+	}
+	if (user)
+		MHD_free(user);
+	if (ok)
+		return true;
+	r = MHD_create_response_from_buffer(strlen("unauthorized\n"), (void *)"unauthorized\n", MHD_RESPMEM_PERSISTENT);
+	*ret = r ? MHD_queue_basic_auth_fail_response(conn, "sonde", r) : MHD_NO;
+	if (r)
+		MHD_destroy_response(r);
+	return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
@@ -139,12 +243,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct server *s = cls;
 	struct strbuf out = { 0 };
 	unsigned int status = MHD_HTTP_OK;
+	enum MHD_Result auth;
 	int ret;
 
 	(void)version;
 	(void)upload_data;
 	if (*upload_data_size)
 		return MHD_NO;
+	if (s->web && !authorized(s, conn, &auth))
+		return auth;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
 	if (!strcmp(url, "/metrics"))
@@ -171,16 +278,20 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 	log_warn("http", "%s", line);
 }
 
-int server_start(struct server *s, const char *host, uint16_t port, const struct server_handlers *h)
+int server_start(struct server *s, const char *host, uint16_t port, const struct server_handlers *h,
+		 const struct web_config *web)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *ai = NULL;
 	char service[8];
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[12];
+	size_t n;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->handlers = *h;
+	s->web = web;
 	pthread_mutex_init(&s->lock, NULL);
 	snprintf(service, sizeof(service), "%u", port);
 	ret = getaddrinfo(host, service, &hints, &ai);
@@ -190,12 +301,25 @@ int server_start(struct server *s, const char *host, uint16_t port, const struct
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
-				  NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT,
-				  SERVER_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)SERVER_THREADS,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVER_CONNECTIONS_PER_IP,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	n = 0;
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_error, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, SERVER_TIMEOUT_S, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, SERVER_THREADS, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, SERVER_CONNECTIONS, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, SERVER_CONNECTIONS_PER_IP, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s };
+	if (web && web->tls) {
+		flags |= MHD_USE_TLS;
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, web->cert_pem };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, web->key_pem };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)web->priorities };
+		/* A trust list makes the handshake ask for a client certificate. */
+		if (web->ca_pem)
+			opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, web->ca_pem };
+	}
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!s->mhd) {
 		log_error("http", "cannot listen on %s:%u", host, port);

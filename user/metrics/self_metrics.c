@@ -67,6 +67,10 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->metric_points = add(reg, "sonde_metric_points_total",
 			       "OTLP metric data points exported, or dropped with a failed delta export",
 			       METRIC_COUNTER, result, 1);
+	m->web_auth_failures = add(reg, "sonde_web_auth_failures_total",
+				   "Requests to sonde's endpoints refused by --web-config: no credentials (401), a "
+				   "wrong user or password (401), no verified client certificate (403)",
+				   METRIC_COUNTER, reason, 1);
 	m->notifications = add(reg, "sonde_notifications_total", "Alert notifications by notifier and outcome",
 			       METRIC_COUNTER, notifier, 2);
 	m->k8s_updates = add(reg, "sonde_k8s_updates_total",
@@ -104,7 +108,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 				     "sonde follows (unknown_protocol), or their parser gave up (the protocol)",
 				     METRIC_COUNTER, left, 2, NULL, 0, TLS_SITES_CAP);
 	if (!m->function_processes || !m->function_calls_lost || !m->conns_left || !m->metric_exports ||
-	    !m->metric_points)
+	    !m->metric_points || !m->web_auth_failures)
 		return -ENOMEM;
 	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted ||
 	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
@@ -185,6 +189,17 @@ void self_metrics_metric_exports(struct self_metrics *m, uint64_t ok, uint64_t f
 	series_set(family_series(m->metric_exports, failed_v), (double)failed);
 	series_set(family_series(m->metric_points, exported_v), (double)points_exported);
 	series_set(family_series(m->metric_points, dropped_v), (double)points_dropped);
+}
+
+void self_metrics_web_auth(struct self_metrics *m, uint64_t no_credentials, uint64_t wrong_password,
+			   uint64_t client_certificate)
+{
+	const char *none[1] = { "no_credentials" }, *wrong[1] = { "wrong_password" };
+	const char *cert[1] = { "client_certificate" };
+
+	series_set(family_series(m->web_auth_failures, none), (double)no_credentials);
+	series_set(family_series(m->web_auth_failures, wrong), (double)wrong_password);
+	series_set(family_series(m->web_auth_failures, cert), (double)client_certificate);
 }
 
 void self_metrics_notifications_reset(struct self_metrics *m)

@@ -32,6 +32,7 @@ struct self_metrics {
 	struct metric_family *spans_exported;
 	struct metric_family *spans_dropped;
 	struct metric_family *metric_exports;
+	struct metric_family *web_auth_failures;
 	struct metric_family *metric_points;
 	struct metric_family *notifications;
 	struct metric_family *k8s_updates;
@@ -64,6 +65,10 @@ void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t ope
  * exported or lost with a failed delta export. */
 void self_metrics_metric_exports(struct self_metrics *m, uint64_t ok, uint64_t failed, uint64_t points_exported,
 				 uint64_t points_dropped);
+/* Requests the web configuration turned away: no credentials, a wrong
+ * user or password, no verified client certificate. */
+void self_metrics_web_auth(struct self_metrics *m, uint64_t no_credentials, uint64_t wrong_password,
+			   uint64_t client_certificate);
 void self_metrics_spans(struct self_metrics *m, uint64_t exported, uint64_t dropped_queue_full,
 			uint64_t dropped_export_failed);
 /* The notifications of each notifier: forget the last scrape's, then add
