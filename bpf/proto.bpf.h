@@ -33,6 +33,31 @@ static __always_inline int pg_request_message(const __u8 *h, __u32 n)
 	return len >= 5 && len < (1u << 30);
 }
 
+/* A memcached text command: a lower-case word memcached knows, then a
+ * space or the line's end. User space checks the rest. */
+static __always_inline int memcached_command(const __u8 *h, __u32 n)
+{
+	static const char words[][10] = { "get",     "gets",   "gat",	  "gats",    "set",	  "add",
+					  "replace", "append", "prepend", "cas",     "delete",	  "incr",
+					  "decr",    "touch",  "stats",	  "version", "flush_all", "verbosity",
+					  "mg",	     "ms",     "md",	  "ma",	     "mn",	  "me" };
+
+	if (n < 3 || h[0] < 'a' || h[0] > 'z')
+		return 0;
+	for (int w = 0; w < (int)(sizeof(words) / sizeof(words[0])); w++) {
+		int i = 0;
+
+		for (; i < 10 && words[w][i]; i++)
+			if (i >= (int)n || h[i] != (__u8)words[w][i])
+				break;
+		if (i < 10 && words[w][i])
+			continue;
+		if (i < (int)n && (h[i] == ' ' || h[i] == '\r'))
+			return 1;
+	}
+	return 0;
+}
+
 /* What a connection's first bytes say, and what comes next. */
 static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 {
@@ -65,6 +90,8 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 	}
 	if (looks_like_request((const char *)h, n))
 		return SONDE_PROTO_HTTP1;
+	if (memcached_command(h, n))
+		return SONDE_PROTO_MEMCACHED;
 	return SONDE_PROTO_UNKNOWN;
 }
 

@@ -48,6 +48,7 @@ enum sonde_proto {
 	/* A PostgreSQL connection joined after its startup (older than sonde
 	 * or than its process's selection): followed from a client message. */
 	SONDE_PROTO_POSTGRES_JOINED,
+	SONDE_PROTO_MEMCACHED, /* the text protocol, classic and meta commands */
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

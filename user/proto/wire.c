@@ -17,6 +17,8 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &pg_parser;
 	case SONDE_PROTO_POSTGRES_JOINED:
 		return &pg_joined_parser;
+	case SONDE_PROTO_MEMCACHED:
+		return &memcached_parser;
 	default:
 		return NULL;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Protocols parsed in user space from the bytes of a connection, both
- * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL. Each
+ * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL,
+ * memcached. Each
  * parser turns a connection into calls (a request and its response) and
  * never trusts the bytes: bad input is an error, never a crash. */
 #ifndef SONDE_WIRE_H
@@ -19,9 +20,10 @@ enum wire_dir {
 /* One request and its response. The strings live until the callback
  * returns. */
 struct wire_call {
-	const char *protocol; /* "grpc", "http", "redis", "postgresql" */
+	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached" */
 	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
-	 * the command, upper case; PostgreSQL: the statement's verb, upper case. */
+	 * the command, upper case; PostgreSQL: the statement's verb, upper case;
+	 * memcached: the command as sent (get, set, mg), _OTHER when unknown. */
 	const char *method;
 	const char *target; /* HTTP/2 and gRPC: :path; else "" */
 	const char *authority; /* HTTP/2 and gRPC: :authority; else "" */
@@ -66,6 +68,7 @@ extern const struct wire_parser h2_parser; /* proto/h2.c */
 extern const struct wire_parser resp_parser; /* proto/resp.c */
 extern const struct wire_parser pg_parser; /* proto/pgwire.c */
 extern const struct wire_parser pg_joined_parser; /* a connection past its startup */
+extern const struct wire_parser memcached_parser; /* proto/memcached.c */
 
 /* The parser of a connection the kernel classified as proto (enum
  * sonde_proto), or NULL for one no parser follows. */
