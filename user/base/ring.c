@@ -21,3 +21,17 @@ int ring_grow(void **slots, size_t size, size_t *cap, size_t *head, size_t count
 	*head = 0;
 	return 0;
 }
+
+void *ring_fifo_push(struct ring_fifo *f, size_t size, size_t max, uint64_t *dropped)
+{
+	if (f->len == f->cap) {
+		if (f->cap >= max) {
+			f->head = (f->head + 1) % f->cap;
+			f->len--;
+			(*dropped)++;
+		} else if (ring_grow(&f->slots, size, &f->cap, &f->head, f->len, 8)) {
+			return NULL;
+		}
+	}
+	return (char *)f->slots + ((f->head + f->len++) % f->cap) * size;
+}

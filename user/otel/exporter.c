@@ -16,7 +16,7 @@
  * Called locked. */
 static void wait_locked(struct exporter *e, uint32_t ms)
 {
-	clocks_wait_until(&e->wake, &e->lock, clocks_mono_ms() + ms);
+	clocks_wait_until(&e->worker.wake, &e->worker.lock, clocks_mono_ms() + ms);
 }
 
 static void send_batch(struct exporter *e, struct otlp_http *h, const struct span *spans, size_t n)
@@ -48,11 +48,11 @@ static void send_batch(struct exporter *e, struct otlp_http *h, const struct spa
 		}
 		if (!otlp_http_retryable(code) || attempt == EXPORTER_MAX_ATTEMPTS)
 			break;
-		pthread_mutex_lock(&e->lock);
-		if (!e->stopping)
+		pthread_mutex_lock(&e->worker.lock);
+		if (!e->worker.stopping)
 			wait_locked(e, backoff);
-		attempt = e->stopping ? EXPORTER_MAX_ATTEMPTS : attempt;
-		pthread_mutex_unlock(&e->lock);
+		attempt = e->worker.stopping ? EXPORTER_MAX_ATTEMPTS : attempt;
+		pthread_mutex_unlock(&e->worker.lock);
 		backoff *= 2;
 	}
 	log_warn("otlp", "dropping %zu spans: %s %ld", n, log_url(e->cfg.transport.endpoint, shown), code ? code : -1L);
@@ -72,14 +72,14 @@ static void *run(void *arg)
 
 	if (!batch || !open)
 		log_error("otlp", "out of memory: spans will be dropped");
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&e->worker.lock);
 	for (;;) {
 		size_t n;
 
-		if (!e->stopping && e->count < e->cfg.max_batch)
+		if (!e->worker.stopping && e->count < e->cfg.max_batch)
 			wait_locked(e, e->cfg.delay_ms);
 		if (!e->count) {
-			if (e->stopping)
+			if (e->worker.stopping)
 				break;
 			continue;
 		}
@@ -88,14 +88,14 @@ static void *run(void *arg)
 			batch[i] = e->queue[(e->head + i) % e->cfg.max_queue];
 		e->head = (e->head + n) % e->cfg.max_queue;
 		e->count -= n;
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(&e->worker.lock);
 		if (batch && open)
 			send_batch(e, &h, batch, n);
 		else
 			atomic_fetch_add(&e->dropped_export_failed, n);
-		pthread_mutex_lock(&e->lock);
+		pthread_mutex_lock(&e->worker.lock);
 	}
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&e->worker.lock);
 	if (open)
 		otlp_http_close(&h);
 	free(batch);
@@ -117,15 +117,13 @@ int exporter_start(struct exporter *e, const struct otel_config *cfg, const char
 	if (!e->queue)
 		return -ENOMEM;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pthread_mutex_init(&e->lock, NULL);
-	clocks_cond_init(&e->wake);
-	ret = pthread_create(&e->thread, NULL, run, e);
+	ret = worker_start(&e->worker, run, e);
 	if (ret) {
 		free(e->queue);
 		e->queue = NULL;
-		return -ret;
+		curl_global_cleanup();
+		return ret;
 	}
-	e->started = true;
 	log_info("otlp", "exporting spans to %s as %s", log_url(cfg->transport.endpoint, shown),
 		 cfg->transport.protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf");
 	return 0;
@@ -135,29 +133,22 @@ void exporter_push(struct exporter *e, const struct span *spans, size_t n)
 {
 	size_t taken = 0;
 
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&e->worker.lock);
 	for (; taken < n && e->count < e->cfg.max_queue; taken++)
 		e->queue[(e->head + e->count++) % e->cfg.max_queue] = spans[taken];
 	if (e->count >= e->cfg.max_batch)
-		pthread_cond_signal(&e->wake);
-	pthread_mutex_unlock(&e->lock);
+		pthread_cond_signal(&e->worker.wake);
+	pthread_mutex_unlock(&e->worker.lock);
 	if (taken < n)
 		atomic_fetch_add(&e->dropped_queue_full, n - taken);
 }
 
 void exporter_stop(struct exporter *e)
 {
-	if (!e->started)
+	if (!e->worker.started)
 		return;
-	pthread_mutex_lock(&e->lock);
-	e->stopping = true;
-	pthread_cond_signal(&e->wake);
-	pthread_mutex_unlock(&e->lock);
-	pthread_join(e->thread, NULL);
-	pthread_mutex_destroy(&e->lock);
-	pthread_cond_destroy(&e->wake);
+	worker_stop(&e->worker);
 	free(e->queue);
 	e->queue = NULL;
-	e->started = false;
 	curl_global_cleanup();
 }

@@ -7,11 +7,11 @@
 #ifndef SONDE_EXPORTER_H
 #define SONDE_EXPORTER_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/worker.h"
 #include "otel/otel_config.h"
 #include "otel/otlp.h"
 #include "otel/span.h"
@@ -22,13 +22,9 @@ struct exporter {
 	struct otel_config cfg;
 	struct otlp_host host;
 	char host_name[256];
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	struct worker worker;
 	struct span *queue; /* a ring of cfg.max_queue spans */
 	size_t head, count;
-	bool stopping;
-	bool started;
 	atomic_ullong exported;
 	atomic_ullong dropped_queue_full;
 	atomic_ullong dropped_export_failed;

@@ -71,11 +71,11 @@ static void export_once(struct metrics_exporter *e, struct otlp_http *h)
 		}
 		if (!otlp_http_retryable(code))
 			break;
-		pthread_mutex_lock(&e->lock);
-		if (!e->stopping)
-			clocks_wait_until(&e->wake, &e->lock, clocks_mono_ms() + backoff);
-		stopping = e->stopping;
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_lock(&e->worker.lock);
+		if (!e->worker.stopping)
+			clocks_wait_until(&e->worker.wake, &e->worker.lock, clocks_mono_ms() + backoff);
+		stopping = e->worker.stopping;
+		pthread_mutex_unlock(&e->worker.lock);
 		if (stopping)
 			break;
 		backoff *= 2;
@@ -99,14 +99,14 @@ static void *run(void *arg)
 
 	if (!open)
 		log_error("otlp", "out of memory: metrics will not be exported");
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&e->worker.lock);
 	for (;;) {
 		bool stopping;
 
-		while (!e->stopping && clocks_mono_ms() < next)
-			clocks_wait_until(&e->wake, &e->lock, next);
-		stopping = e->stopping;
-		pthread_mutex_unlock(&e->lock);
+		while (!e->worker.stopping && clocks_mono_ms() < next)
+			clocks_wait_until(&e->worker.wake, &e->worker.lock, next);
+		stopping = e->worker.stopping;
+		pthread_mutex_unlock(&e->worker.lock);
 		if (open)
 			export_once(e, &h);
 		else
@@ -114,11 +114,11 @@ static void *run(void *arg)
 		next += e->cfg.interval_ms;
 		if (next < clocks_mono_ms())
 			next = clocks_mono_ms() + e->cfg.interval_ms;
-		pthread_mutex_lock(&e->lock);
+		pthread_mutex_lock(&e->worker.lock);
 		if (stopping)
 			break;
 	}
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&e->worker.lock);
 	if (open)
 		otlp_http_close(&h);
 	return NULL;
@@ -139,14 +139,9 @@ int metrics_exporter_start(struct metrics_exporter *e, const struct otel_metrics
 	e->metrics = m;
 	e->pipeline_lock = pipeline_lock;
 	e->window_start_ns = unix_ns();
-	pthread_mutex_init(&e->lock, NULL);
-	ret = clocks_cond_init(&e->wake);
+	ret = worker_start(&e->worker, run, e);
 	if (ret)
 		return ret;
-	ret = pthread_create(&e->thread, NULL, run, e);
-	if (ret)
-		return -ret;
-	e->started = true;
 	log_info("otlp", "exporting metrics to %s as %s every %u ms, %s", log_url(cfg->transport.endpoint, shown),
 		 cfg->transport.protocol == OTLP_HTTP_JSON ? "http/json" : "http/protobuf", cfg->interval_ms,
 		 cfg->temporality == OTLP_DELTA ? "delta" : "cumulative");
@@ -155,14 +150,5 @@ int metrics_exporter_start(struct metrics_exporter *e, const struct otel_metrics
 
 void metrics_exporter_stop(struct metrics_exporter *e)
 {
-	if (!e->started)
-		return;
-	pthread_mutex_lock(&e->lock);
-	e->stopping = true;
-	pthread_cond_signal(&e->wake);
-	pthread_mutex_unlock(&e->lock);
-	pthread_join(e->thread, NULL);
-	pthread_mutex_destroy(&e->lock);
-	pthread_cond_destroy(&e->wake);
-	e->started = false;
+	worker_stop(&e->worker);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/worker.h"
 #include "otel/otel_config.h"
 #include "otel/otel_metrics.h"
 #include "otel/otlp.h"
@@ -24,10 +25,7 @@ struct metrics_exporter {
 	struct otel_metrics *metrics;
 	pthread_mutex_t *pipeline_lock;
 	uint64_t window_start_ns; /* delta: the last export */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping, started;
+	struct worker worker;
 	atomic_ullong exports_ok, exports_failed;
 	atomic_ullong points_exported, points_dropped;
 };

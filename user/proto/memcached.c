@@ -45,8 +45,7 @@ struct mc_conn {
 	struct mc_dir dir[2];
 	uint64_t req_start_ns;
 	bool req_started;
-	struct mc_pending *fifo;
-	size_t fifo_cap, fifo_head, fifo_len;
+	struct ring_fifo fifo;
 	uint64_t skip_replies; /* replies owed to commands dropped from a full FIFO */
 };
 
@@ -71,6 +70,11 @@ static const struct {
 	{ "slabs", MC_LINE, false },	 { "lru_crawler", MC_LINE, false },
 };
 
+static struct mc_pending *oldest(struct mc_conn *c)
+{
+	return (struct mc_pending *)c->fifo.slots + c->fifo.head;
+}
+
 static void *mc_create(void)
 {
 	return calloc(1, sizeof(struct mc_conn));
@@ -81,7 +85,7 @@ static void mc_destroy(void *conn)
 	struct mc_conn *c = conn;
 
 	if (c)
-		free(c->fifo);
+		free(c->fifo.slots);
 	free(c);
 }
 
@@ -180,23 +184,10 @@ static void call(const char *method, uint64_t start, uint64_t end, bool error, b
 
 static int push(struct mc_conn *c, const char *name, enum mc_shape shape)
 {
-	struct mc_pending *p;
+	struct mc_pending *p = ring_fifo_push(&c->fifo, sizeof(*p), MC_FIFO_MAX, &c->skip_replies);
 
-	if (c->fifo_len == c->fifo_cap) {
-		if (c->fifo_cap == MC_FIFO_MAX) {
-			c->fifo_head = (c->fifo_head + 1) % c->fifo_cap;
-			c->fifo_len--;
-			c->skip_replies++;
-		} else {
-			void *slots = c->fifo;
-
-			if (ring_grow(&slots, sizeof(*c->fifo), &c->fifo_cap, &c->fifo_head, c->fifo_len, 8))
-				return -ENOMEM;
-			c->fifo = slots;
-		}
-	}
-	p = &c->fifo[(c->fifo_head + c->fifo_len) % c->fifo_cap];
-	c->fifo_len++;
+	if (!p)
+		return -ENOMEM;
 	p->start_ns = c->req_start_ns;
 	p->shape = shape;
 	snprintf(p->method, sizeof(p->method), "%s", name);
@@ -240,16 +231,16 @@ static int reply_done(struct mc_conn *c, uint64_t ts, bool error, bool fault, wi
 {
 	struct mc_pending *p;
 
-	if (!c->fifo_len)
+	if (!c->fifo.len)
 		return 0; /* a response to a command from before we joined */
 	if (c->skip_replies) {
 		c->skip_replies--;
 	} else {
-		p = &c->fifo[c->fifo_head];
+		p = oldest(c);
 		call(p->method, p->start_ns, ts, error, fault, cb, arg);
 	}
-	c->fifo_head = (c->fifo_head + 1) % c->fifo_cap;
-	c->fifo_len--;
+	c->fifo.head = (c->fifo.head + 1) % c->fifo.cap;
+	c->fifo.len--;
 	return 0;
 }
 
@@ -257,7 +248,7 @@ static int reply_done(struct mc_conn *c, uint64_t ts, bool error, bool fault, wi
 static int response_line(struct mc_conn *c, uint64_t ts, wire_call_fn cb, void *arg)
 {
 	struct mc_dir *d = &c->dir[WIRE_RESPONSE];
-	enum mc_shape shape = c->fifo_len ? c->fifo[c->fifo_head].shape : MC_LINE;
+	enum mc_shape shape = c->fifo.len ? oldest(c)->shape : MC_LINE;
 	bool error = token_is(d, 0, "ERROR") || token_is(d, 0, "CLIENT_ERROR");
 	bool fault = token_is(d, 0, "SERVER_ERROR");
 	const char *t;
@@ -313,9 +304,8 @@ static int mc_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 		if (d->data_left) {
 			uint64_t n = len - i, before = n;
 
-			if (count_data(d, &n) && dir == WIRE_RESPONSE && c->fifo_len &&
-			    c->fifo[c->fifo_head].shape == MC_META_GET &&
-			    (ret = reply_done(c, ts_ns, false, false, cb, arg)))
+			if (count_data(d, &n) && dir == WIRE_RESPONSE && c->fifo.len &&
+			    oldest(c)->shape == MC_META_GET && (ret = reply_done(c, ts_ns, false, false, cb, arg)))
 				return ret;
 			i += (size_t)(before - n);
 			continue;
@@ -350,7 +340,7 @@ static int mc_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wir
 {
 	struct mc_conn *c = conn;
 	struct mc_dir *d = &c->dir[dir];
-	enum mc_shape shape = c->fifo_len ? c->fifo[c->fifo_head].shape : MC_LINE;
+	enum mc_shape shape = c->fifo.len ? oldest(c)->shape : MC_LINE;
 
 	if (d->line_len)
 		return -EBADMSG;

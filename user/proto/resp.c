@@ -56,13 +56,17 @@ struct resp_conn {
 	bool reply_push, reply_error, reply_fault;
 	bool reply_unknown; /* "ERR unknown command": the name is no label */
 	/* Commands awaiting replies, a ring that grows up to RESP_FIFO_MAX. */
-	struct resp_pending *fifo;
-	size_t fifo_cap, fifo_head, fifo_len;
+	struct ring_fifo fifo;
 	uint64_t skip_replies; /* replies owed to commands dropped from a full FIFO */
 	/* Reply bytes were lost where they cannot be counted down: the
 	 * response side waits for the client's next command. */
 	bool reply_lost;
 };
+
+static struct resp_pending *oldest(struct resp_conn *c)
+{
+	return (struct resp_pending *)c->fifo.slots + c->fifo.head;
+}
 
 static void *resp_create(void)
 {
@@ -74,7 +78,7 @@ static void resp_destroy(void *conn)
 	struct resp_conn *c = conn;
 
 	if (c)
-		free(c->fifo);
+		free(c->fifo.slots);
 	free(c);
 }
 
@@ -82,23 +86,10 @@ static void resp_destroy(void *conn)
  * first, is skipped: pairing stays exact and memory bounded. */
 static int fifo_push(struct resp_conn *c, const char *name, size_t n)
 {
-	struct resp_pending *p;
+	struct resp_pending *p = ring_fifo_push(&c->fifo, sizeof(*p), RESP_FIFO_MAX, &c->skip_replies);
 
-	if (c->fifo_len == c->fifo_cap) {
-		if (c->fifo_cap == RESP_FIFO_MAX) {
-			c->fifo_head = (c->fifo_head + 1) % c->fifo_cap;
-			c->fifo_len--;
-			c->skip_replies++;
-		} else {
-			void *slots = c->fifo;
-
-			if (ring_grow(&slots, sizeof(*c->fifo), &c->fifo_cap, &c->fifo_head, c->fifo_len, 8))
-				return -ENOMEM;
-			c->fifo = slots;
-		}
-	}
-	p = &c->fifo[(c->fifo_head + c->fifo_len) % c->fifo_cap];
-	c->fifo_len++;
+	if (!p)
+		return -ENOMEM;
 	p->start_ns = c->req_start_ns;
 	if (n > RESP_METHOD_MAX)
 		n = RESP_METHOD_MAX;
@@ -175,15 +166,15 @@ static int reply_done(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void *a
 	struct resp_pending *p;
 
 	/* Pushes are out of band; a reply with no command is from before we joined. */
-	if (c->reply_push || !c->fifo_len)
+	if (c->reply_push || !c->fifo.len)
 		return 0;
 	if (c->skip_replies) {
 		c->skip_replies--;
 		return 0;
 	}
-	p = &c->fifo[c->fifo_head];
-	c->fifo_head = (c->fifo_head + 1) % c->fifo_cap;
-	c->fifo_len--;
+	p = oldest(c);
+	c->fifo.head = (c->fifo.head + 1) % c->fifo.cap;
+	c->fifo.len--;
 	struct wire_call call = {
 		.protocol = "redis",
 		.method = c->reply_unknown ? "_OTHER" : p->method,
@@ -418,7 +409,7 @@ static int reply_lost(struct resp_conn *c, uint64_t ts, wire_call_fn cb, void *a
 	c->depth = 0;
 	c->reply_push = false;
 	reply_done(c, ts, cb, arg);
-	c->fifo_head = c->fifo_len = 0;
+	c->fifo.head = c->fifo.len = 0;
 	c->skip_replies = 0;
 	memset(&c->dir[WIRE_RESPONSE], 0, sizeof(c->dir[WIRE_RESPONSE]));
 	c->reply_lost = true;
