@@ -10,7 +10,7 @@ PORT=$(free_port)
 DEAD=$(free_port)
 start_nginx "$PORT"
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$DEAD OTEL_BSP_SCHEDULE_DELAY=50 OTEL_BSP_MAX_QUEUE_SIZE=20 \
-	OTEL_BSP_MAX_EXPORT_BATCH_SIZE=10 start_sonde --target exe:nginx=web
+	OTEL_BSP_MAX_EXPORT_BATCH_SIZE=10 start_sonde --target "port:$PORT=web"
 for i in $(seq 300); do echo "url = \"http://127.0.0.1:$PORT/\""; echo 'output = "/dev/null"'; done >"$TMP/get.curl"
 curl -s --config "$TMP/get.curl" || fail "GETs failed"
 wait_metric 'microservice_requests_total{service="web",protocol="http",method="GET",endpoint="/",status="200"}' 300 15

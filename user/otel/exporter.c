@@ -26,9 +26,7 @@ static void send_batch(struct exporter *e, struct otlp_http *h, const struct spa
 	uint8_t *pb = NULL;
 	const void *body;
 	size_t len = 0;
-	uint32_t backoff = 500;
-	long code = 0;
-	int attempt;
+	long code;
 
 	if (e->cfg.transport.protocol == OTLP_HTTP_JSON) {
 		if (otlp_encode_json(spans, n, &e->host, &json))
@@ -40,20 +38,10 @@ static void send_batch(struct exporter *e, struct otlp_http *h, const struct spa
 			goto dropped;
 		body = pb;
 	}
-	for (attempt = 1; attempt <= EXPORTER_MAX_ATTEMPTS; attempt++) {
-		code = otlp_http_post(h, body, len);
-		if (code >= 200 && code < 300) {
-			atomic_fetch_add(&e->exported, n);
-			goto out;
-		}
-		if (!otlp_http_retryable(code) || attempt == EXPORTER_MAX_ATTEMPTS)
-			break;
-		pthread_mutex_lock(&e->worker.lock);
-		if (!e->worker.stopping)
-			wait_locked(e, backoff);
-		attempt = e->worker.stopping ? EXPORTER_MAX_ATTEMPTS : attempt;
-		pthread_mutex_unlock(&e->worker.lock);
-		backoff *= 2;
+	code = otlp_http_send(h, body, len, &e->worker);
+	if (otlp_http_ok(code)) {
+		atomic_fetch_add(&e->exported, n);
+		goto out;
 	}
 	log_warn("otlp", "dropping %zu spans: %s %ld", n, log_url(e->cfg.transport.endpoint, shown), code ? code : -1L);
 dropped:

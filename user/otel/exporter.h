@@ -16,8 +16,6 @@
 #include "otel/otlp.h"
 #include "otel/span.h"
 
-#define EXPORTER_MAX_ATTEMPTS 5
-
 struct exporter {
 	struct otel_config cfg;
 	struct otlp_host host;

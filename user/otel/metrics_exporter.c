@@ -53,32 +53,17 @@ static void export_once(struct metrics_exporter *e, struct otlp_http *h)
 	char shown[LOG_URL_MAX];
 	uint8_t *pb = NULL;
 	size_t len = 0, points = 0;
-	uint32_t backoff = 500;
-	long code = 0;
+	long code;
 
 	if (encode(e, &json, &pb, &len, &points))
 		goto failed;
 	if (!points)
 		goto out;
-	for (int attempt = 1; attempt <= EXPORTER_MAX_ATTEMPTS; attempt++) {
-		bool stopping;
-
-		code = otlp_http_post(h, pb ? (const void *)pb : json.data, len);
-		if (code >= 200 && code < 300) {
-			atomic_fetch_add(&e->exports_ok, 1);
-			atomic_fetch_add(&e->points_exported, points);
-			goto out;
-		}
-		if (!otlp_http_retryable(code))
-			break;
-		pthread_mutex_lock(&e->worker.lock);
-		if (!e->worker.stopping)
-			clocks_wait_until(&e->worker.wake, &e->worker.lock, clocks_mono_ms() + backoff);
-		stopping = e->worker.stopping;
-		pthread_mutex_unlock(&e->worker.lock);
-		if (stopping)
-			break;
-		backoff *= 2;
+	code = otlp_http_send(h, pb ? (const void *)pb : json.data, len, &e->worker);
+	if (otlp_http_ok(code)) {
+		atomic_fetch_add(&e->exports_ok, 1);
+		atomic_fetch_add(&e->points_exported, points);
+		goto out;
 	}
 	log_warn("otlp", "metrics export failed: %s %ld", log_url(e->cfg.transport.endpoint, shown), code ? code : -1L);
 failed:

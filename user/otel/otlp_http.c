@@ -3,6 +3,8 @@
 
 #include <curl/curl.h>
 
+#include "base/clocks.h"
+#include "base/worker.h"
 #include "otel/otlp_http.h"
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -42,7 +44,8 @@ void otlp_http_close(struct otlp_http *h)
 	h->curl = NULL;
 }
 
-long otlp_http_post(struct otlp_http *h, const void *body, size_t len)
+/* One POST within the transport's timeout. */
+static long post(struct otlp_http *h, const void *body, size_t len)
 {
 	CURL *curl = h->curl;
 	long code = 0;
@@ -59,7 +62,30 @@ long otlp_http_post(struct otlp_http *h, const void *body, size_t len)
 	return code;
 }
 
-bool otlp_http_retryable(long code)
+static bool retryable(long code)
 {
 	return code == 0 || code == 429 || code == 502 || code == 503 || code == 504;
+}
+
+long otlp_http_send(struct otlp_http *h, const void *body, size_t len, struct worker *w)
+{
+	uint32_t backoff = 500;
+	long code = 0;
+
+	for (int attempt = 1; attempt <= OTLP_HTTP_ATTEMPTS; attempt++) {
+		bool stopping;
+
+		code = post(h, body, len);
+		if (otlp_http_ok(code) || !retryable(code) || attempt == OTLP_HTTP_ATTEMPTS)
+			break;
+		pthread_mutex_lock(&w->lock);
+		if (!w->stopping)
+			clocks_wait_until(&w->wake, &w->lock, clocks_mono_ms() + backoff);
+		stopping = w->stopping;
+		pthread_mutex_unlock(&w->lock);
+		if (stopping)
+			break;
+		backoff *= 2;
+	}
+	return code;
 }

@@ -18,11 +18,19 @@ struct otlp_http {
 /* 0, or -ENOMEM. */
 int otlp_http_open(struct otlp_http *h, const struct otlp_transport *t);
 void otlp_http_close(struct otlp_http *h);
-/* One POST within the transport's timeout. Returns the HTTP status, or 0
- * when no response came. */
-long otlp_http_post(struct otlp_http *h, const void *body, size_t len);
-/* Whether a failed POST is worth another try: throttled, the receiver or
- * a proxy unavailable, or no response. */
-bool otlp_http_retryable(long code);
+#define OTLP_HTTP_ATTEMPTS 5
+
+struct worker;
+
+/* POSTs until the receiver takes it (2xx), refuses it for good, or
+ * OTLP_HTTP_ATTEMPTS tries: a 429, 502, 503, 504 or no response is
+ * tried again after 0.5 s, then twice as long each time, sleeping on w's
+ * condition so that its stop cuts the wait (and the tries) short.
+ * Returns the last HTTP status, 0 when none came. */
+long otlp_http_send(struct otlp_http *h, const void *body, size_t len, struct worker *w);
+static inline bool otlp_http_ok(long code)
+{
+	return code >= 200 && code < 300;
+}
 
 #endif
