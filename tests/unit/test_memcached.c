@@ -41,9 +41,12 @@ static void test_classic(void **state)
 	assert_string_equal(r.v[0].method, "set");
 	assert_int_equal(r.v[0].start_ns, 100);
 	assert_int_equal(r.v[0].end_ns, 200);
+	assert_string_equal(r.v[0].outcome, "");
 	assert_string_equal(r.v[1].method, "get");
+	assert_string_equal(r.v[1].outcome, "hit");
 	assert_int_equal(r.v[1].end_ns, 400);
 	assert_string_equal(r.v[2].method, "get");
+	assert_string_equal(r.v[2].outcome, "miss");
 	assert_false(r.v[2].error); /* a miss is no error */
 	assert_int_equal(r.v[2].end_ns, 410);
 	assert_string_equal(r.v[3].method, "delete");
@@ -71,7 +74,9 @@ static void test_noreply_and_meta(void **state)
 	assert_int_equal(r.n, 6);
 	assert_string_equal(r.v[2].method, "ms");
 	assert_string_equal(r.v[3].method, "mg");
+	assert_string_equal(r.v[3].outcome, "hit");
 	assert_string_equal(r.v[4].method, "mg");
+	assert_string_equal(r.v[4].outcome, "miss");
 	assert_string_equal(r.v[5].method, "mn");
 	/* Quiet mode: responses may not come, pairing would guess. */
 	assert_int_equal(feed(c, WIRE_REQUEST, "mg k v q\r\n", 400, &r), -EBADMSG);

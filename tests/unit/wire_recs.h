@@ -14,6 +14,7 @@
 
 struct rec {
 	char method[40];
+	char outcome[8]; /* "" when the parser gave none */
 	bool error, fault;
 	uint64_t start_ns, end_ns;
 };
@@ -35,6 +36,7 @@ static void record(void *arg, const struct wire_call *call)
 	assert_string_equal(call->traceparent, "");
 	assert_int_equal(call->status, 0);
 	snprintf(e->method, sizeof(e->method), "%s", call->method);
+	snprintf(e->outcome, sizeof(e->outcome), "%s", call->outcome ? call->outcome : "");
 	e->error = call->error;
 	e->fault = call->server_fault;
 	e->start_ns = call->start_ns;

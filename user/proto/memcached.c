@@ -38,6 +38,7 @@ struct mc_dir {
 struct mc_pending {
 	uint64_t start_ns;
 	enum mc_shape shape;
+	bool hit; /* a retrieval returned a value */
 	char method[MC_METHOD_MAX];
 };
 
@@ -165,11 +166,13 @@ static bool meta_quiet(const struct mc_dir *d)
 	}
 }
 
-static void call(const char *method, uint64_t start, uint64_t end, bool error, bool fault, wire_call_fn cb, void *arg)
+static void call(const char *method, const char *outcome, uint64_t start, uint64_t end, bool error, bool fault,
+		 wire_call_fn cb, void *arg)
 {
 	struct wire_call w = {
 		.protocol = "memcached",
 		.method = method,
+		.outcome = outcome,
 		.target = "",
 		.authority = "",
 		.traceparent = "",
@@ -190,6 +193,7 @@ static int push(struct mc_conn *c, const char *name, enum mc_shape shape)
 		return -ENOMEM;
 	p->start_ns = c->req_start_ns;
 	p->shape = shape;
+	p->hit = false;
 	snprintf(p->method, sizeof(p->method), "%s", name);
 	return 0;
 }
@@ -221,7 +225,7 @@ static int request_line(struct mc_conn *c, uint64_t ts, wire_call_fn cb, void *a
 		d->data_left = len + 2;
 	}
 	if (last_token_is(d, "noreply")) {
-		call(commands[i].name, c->req_start_ns, ts, false, false, cb, arg);
+		call(commands[i].name, NULL, c->req_start_ns, ts, false, false, cb, arg);
 		return 0;
 	}
 	return push(c, commands[i].name, commands[i].shape);
@@ -237,7 +241,8 @@ static int reply_done(struct mc_conn *c, uint64_t ts, bool error, bool fault, wi
 		c->skip_replies--;
 	} else {
 		p = oldest(c);
-		call(p->method, p->start_ns, ts, error, fault, cb, arg);
+		call(p->method, p->shape == MC_RETRIEVAL || p->shape == MC_META_GET ? (p->hit ? "hit" : "miss") : NULL,
+		     p->start_ns, ts, error, fault, cb, arg);
 	}
 	c->fifo.head = (c->fifo.head + 1) % c->fifo.cap;
 	c->fifo.len--;
@@ -258,6 +263,7 @@ static int response_line(struct mc_conn *c, uint64_t ts, wire_call_fn cb, void *
 	if (error || fault)
 		return reply_done(c, ts, true, fault, cb, arg);
 	if (token_is(d, 0, "VALUE") && shape == MC_RETRIEVAL) {
+		oldest(c)->hit = true;
 		n = token(d, 3, &t);
 		if (parse_len(t, n, &len))
 			return -EBADMSG;
@@ -265,6 +271,7 @@ static int response_line(struct mc_conn *c, uint64_t ts, wire_call_fn cb, void *
 		return 0;
 	}
 	if (token_is(d, 0, "VA") && shape == MC_META_GET) {
+		oldest(c)->hit = true;
 		n = token(d, 1, &t);
 		if (parse_len(t, n, &len))
 			return -EBADMSG;

@@ -32,6 +32,9 @@ struct wire_call {
 	 * one: reset or cut); Redis and PostgreSQL: 0. */
 	int status;
 	bool error; /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse */
+	/* The status label of a call without error, when not "ok": memcached's
+	 * retrievals are "hit" or "miss". NULL otherwise. */
+	const char *outcome;
 	/* The error is the server's fault and counts in errors_total: gRPC
 	 * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
 	 * DATA_LOSS or no status; HTTP/2 5xx; Redis LOADING, BUSY, MASTERDOWN,
