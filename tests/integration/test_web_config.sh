@@ -42,7 +42,7 @@ pass "bad web configurations refused at start: $(head -c 80 bad.err)…"
 
 start_sonde_tls() {
 	SONDE_PORT=$(free_port)
-	"$SONDE" --listen "127.0.0.1:$SONDE_PORT" --web-config "$TMP/web.yml" --target "pid:$$=tests" >"$TMP/sonde.log" 2>&1 &
+	"$SONDE" --listen "127.0.0.1:$SONDE_PORT" --web-config "$TMP/web.yml" --target exe:no-such-program=none >"$TMP/sonde.log" 2>&1 &
 	SONDE_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		kill -0 "$SONDE_PID" 2>/dev/null || fail "sonde exited at start: $(tail -3 "$TMP/sonde.log")"
