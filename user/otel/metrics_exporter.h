@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The OTLP/HTTP metrics exporter: a thread that every export interval
  * encodes the semantic-convention histograms under the pipeline's lock
- * (a copy's worth of time, no network) and posts them after letting go.
+ * (no network there; milliseconds, the ring buffer holding the events
+ * meanwhile) and posts them after letting go.
  * Cumulative by default: a failed export is made good by the next one.
  * Delta: each export starts the histograms again, so a failed one loses
  * its points, counted. One last export at stop. */
