@@ -116,6 +116,33 @@ static void test_config_errors(void **state)
 
 static const double bounds[] = { 0.01, 0.1, 1 };
 
+/* As the exporter does: a snapshot, then the body. */
+static int protobuf_of(const struct otel_metrics *m, const struct otlp_host *host, const struct otlp_metrics_window *w,
+		       uint8_t **out, size_t *len, size_t *points)
+{
+	struct otlp_metrics_snapshot snap;
+	int ret = otlp_metrics_snapshot(m, &snap);
+
+	if (ret)
+		return ret;
+	ret = otlp_metrics_protobuf(&snap, host, w, out, len, points);
+	otlp_metrics_snapshot_free(&snap);
+	return ret;
+}
+
+static int json_of(const struct otel_metrics *m, const struct otlp_host *host, const struct otlp_metrics_window *w,
+		   struct strbuf *out, size_t *points)
+{
+	struct otlp_metrics_snapshot snap;
+	int ret = otlp_metrics_snapshot(m, &snap);
+
+	if (ret)
+		return ret;
+	ret = otlp_metrics_json(&snap, host, w, out, points);
+	otlp_metrics_snapshot_free(&snap);
+	return ret;
+}
+
 static void feed(struct otel_metrics *m)
 {
 	struct exchange x = {
@@ -179,7 +206,7 @@ static void test_protobuf(void **state)
 	(void)state;
 	assert_int_equal(otel_metrics_init(&m, &limits), 0);
 	feed(&m);
-	assert_int_equal(otlp_metrics_protobuf(&m, &host, &w, &body, &len, &points), 0);
+	assert_int_equal(protobuf_of(&m, &host, &w, &body, &len, &points), 0);
 	assert_int_equal(points, 4);
 	req = sonde__otlp__export_metrics_service_request__unpack(NULL, len, body);
 	assert_non_null(req);
@@ -271,7 +298,7 @@ static void test_json_delta(void **state)
 	(void)state;
 	assert_int_equal(otel_metrics_init(&m, &limits), 0);
 	feed(&m);
-	assert_int_equal(otlp_metrics_json(&m, &host, &w, &out, &points), 0);
+	assert_int_equal(json_of(&m, &host, &w, &out, &points), 0);
 	assert_int_equal(points, 4);
 	assert_non_null(strstr(out.data, "\"name\":\"http.server.request.duration\""));
 	assert_non_null(strstr(out.data, "\"aggregationTemporality\":1"));
@@ -282,7 +309,7 @@ static void test_json_delta(void **state)
 	otel_metrics_reset(&m);
 	strbuf_free(&out);
 	memset(&out, 0, sizeof(out));
-	assert_int_equal(otlp_metrics_json(&m, &host, &w, &out, &points), 0);
+	assert_int_equal(json_of(&m, &host, &w, &out, &points), 0);
 	assert_int_equal(points, 0);
 	assert_string_equal(out.data, "{\"resourceMetrics\":[]}");
 	strbuf_free(&out);
@@ -323,7 +350,7 @@ static void test_budget(void **state)
 				  .status = 200,
 				  .end_ns = 1 };
 	otel_metrics_exchange(&m, &quiet);
-	assert_int_equal(otlp_metrics_json(&m, &host, &w, &out, &points), 0);
+	assert_int_equal(json_of(&m, &host, &w, &out, &points), 0);
 	assert_int_equal(points, 4); /* noisy's two, its overflow, quiet's */
 	assert_non_null(strstr(out.data, "\"http.route\",\"value\":{\"stringValue\":\"/orders\"}"));
 	assert_non_null(strstr(out.data,

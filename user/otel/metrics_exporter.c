@@ -21,27 +21,32 @@ static uint64_t unix_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The body, encoded under the pipeline's lock; a delta window starts
- * again from here. */
+/* The points, copied under the pipeline's lock, a delta window starting
+ * again from there; the body encoded after. */
 static int encode(struct metrics_exporter *e, struct strbuf *json, uint8_t **pb, size_t *len, size_t *points)
 {
 	struct otlp_metrics_window w = { .temporality = e->cfg.temporality };
+	struct otlp_metrics_snapshot snap;
 	int ret;
 
 	pthread_mutex_lock(e->pipeline_lock);
 	w.now_ns = unix_ns();
 	w.start_ns = e->window_start_ns;
-	if (e->cfg.transport.protocol == OTLP_HTTP_JSON) {
-		ret = otlp_metrics_json(e->metrics, &e->host, &w, json, points);
-		*len = json->len;
-	} else {
-		ret = otlp_metrics_protobuf(e->metrics, &e->host, &w, pb, len, points);
-	}
+	ret = otlp_metrics_snapshot(e->metrics, &snap);
 	if (e->cfg.temporality == OTLP_DELTA) {
 		otel_metrics_reset(e->metrics);
 		e->window_start_ns = w.now_ns;
 	}
 	pthread_mutex_unlock(e->pipeline_lock);
+	if (ret)
+		return ret;
+	if (e->cfg.transport.protocol == OTLP_HTTP_JSON) {
+		ret = otlp_metrics_json(&snap, &e->host, &w, json, points);
+		*len = json->len;
+	} else {
+		ret = otlp_metrics_protobuf(&snap, &e->host, &w, pb, len, points);
+	}
+	otlp_metrics_snapshot_free(&snap);
 	return ret;
 }
 

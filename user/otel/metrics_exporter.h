@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The OTLP/HTTP metrics exporter: a thread that every export interval
- * encodes the semantic-convention histograms under the pipeline's lock
- * (no network there; milliseconds, the ring buffer holding the events
- * meanwhile) and posts them after letting go.
+ * copies the semantic-convention histograms under the pipeline's lock
+ * (milliseconds, the ring buffer holding the events meanwhile), then
+ * encodes and posts them.
  * Cumulative by default: a failed export is made good by the next one.
  * Delta: each export starts the histograms again, so a failed one loses
  * its points, counted. One last export at stop. */

@@ -13,12 +13,19 @@
 #define MAX_POINT_ATTRS 5
 #define MAX_RESOURCE_ATTRS (2 + IDENTITY_NLABELS + 3)
 
-/* A series with observations, and where its resource's labels are. */
+/* A series with observations, copied: encoded after the pipeline's lock
+ * is let go, while the series may change or go. */
 struct point {
-	const struct metric_series *s;
 	const char *const *labels;
 	size_t nlabels;
 	enum otel_metric which;
+	uint64_t count;
+	double sum;
+	int64_t created_ms;
+	const uint64_t *buckets; /* nbounds + 1 */
+	const double *bounds; /* the family's, which outlives any snapshot */
+	size_t nbounds;
+	void *copy; /* labels, their text and buckets, one allocation */
 };
 
 /* The identity label names as resource attribute keys: container_id is
@@ -63,23 +70,61 @@ static int point_order(const void *x, const void *y)
 	return c ? c : (int)a->which - (int)b->which;
 }
 
-/* The series with observations, by resource, then metric: *n of them in
- * a malloc'ed array, or NULL with *n 0 when there are none or no memory
- * (-ENOMEM in *err). */
-static struct point *points_collect(const struct otel_metrics *m, size_t *n, int *err)
+/* One allocation: the label pointers, the bucket counts, the text. */
+static int point_copy(struct point *p, const struct metric_series *s, const struct family_desc *d,
+		      enum otel_metric which)
 {
-	size_t total = 0, k = 0;
-	struct point *p;
+	const char *const *values = series_labels(s);
+	size_t size = d->nlabels * sizeof(char *) + (d->nbounds + 1) * sizeof(uint64_t);
+	char **labels, *text;
+	uint64_t *buckets;
 
-	*n = 0;
-	*err = 0;
+	for (size_t i = 0; i < d->nlabels; i++)
+		size += strlen(values[i]) + 1;
+	p->copy = malloc(size);
+	if (!p->copy)
+		return -ENOMEM;
+	labels = p->copy;
+	buckets = (uint64_t *)(labels + d->nlabels);
+	text = (char *)(buckets + d->nbounds + 1);
+	memcpy(buckets, series_buckets(s), (d->nbounds + 1) * sizeof(uint64_t));
+	for (size_t i = 0; i < d->nlabels; i++) {
+		size_t n = strlen(values[i]) + 1;
+
+		labels[i] = memcpy(text, values[i], n);
+		text += n;
+	}
+	p->labels = (const char *const *)labels;
+	p->nlabels = d->nlabels;
+	p->which = which;
+	p->count = (uint64_t)series_value(s);
+	p->sum = series_sum(s);
+	p->created_ms = series_created_ms(s);
+	p->buckets = buckets;
+	p->bounds = d->bounds;
+	p->nbounds = d->nbounds;
+	return 0;
+}
+
+void otlp_metrics_snapshot_free(struct otlp_metrics_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		free(snap->points[i].copy);
+	free(snap->points);
+	snap->points = NULL;
+	snap->n = 0;
+}
+
+int otlp_metrics_snapshot(const struct otel_metrics *m, struct otlp_metrics_snapshot *snap)
+{
+	size_t total = 0;
+
+	snap->n = 0;
 	for (size_t i = 0; i < OTEL_METRICS; i++)
 		total += family_size(m->fam[i]);
-	p = calloc(total ? total : 1, sizeof(*p));
-	if (!p) {
-		*err = -ENOMEM;
-		return NULL;
-	}
+	snap->points = calloc(total ? total : 1, sizeof(*snap->points));
+	if (!snap->points)
+		return -ENOMEM;
 	for (size_t i = 0; i < OTEL_METRICS; i++) {
 		struct family_desc d;
 
@@ -89,12 +134,15 @@ static struct point *points_collect(const struct otel_metrics *m, size_t *n, int
 
 			if (!series_value(s))
 				continue;
-			p[k++] = (struct point){ s, series_labels(s), d.nlabels, (enum otel_metric)i };
+			if (point_copy(&snap->points[snap->n], s, &d, (enum otel_metric)i)) {
+				otlp_metrics_snapshot_free(snap);
+				return -ENOMEM;
+			}
+			snap->n++;
 		}
 	}
-	qsort(p, k, sizeof(*p), point_order);
-	*n = k;
-	return p;
+	qsort(snap->points, snap->n, sizeof(*snap->points), point_order);
+	return 0;
 }
 
 static size_t resource_attrs(const struct point *p, const struct otlp_host *host, const struct identity_keys *keys,
@@ -140,7 +188,7 @@ static size_t point_attrs(const struct point *p, struct otlp_attr *a)
 
 static uint64_t point_start(const struct point *p, const struct otlp_metrics_window *w)
 {
-	return w->temporality == OTLP_DELTA ? w->start_ns : (uint64_t)series_created_ms(p->s) * 1000000u;
+	return w->temporality == OTLP_DELTA ? w->start_ns : (uint64_t)p->created_ms * 1000000u;
 }
 
 static Sonde__Otlp__AggregationTemporality temporality_pb(const struct otlp_metrics_window *w)
@@ -201,16 +249,14 @@ static void pb_request_free(struct pb_request *r)
 
 /* One histogram's message and its points, those of p[0..] with its
  * resource and metric; returns how many. */
-static size_t pb_metric(struct pb_request *r, const struct otel_metrics *m, const struct point *p, size_t n,
-			size_t *used_points, size_t nm, const struct otlp_metrics_window *w)
+static size_t pb_metric(struct pb_request *r, const struct point *p, size_t n, size_t *used_points, size_t nm,
+			const struct otlp_metrics_window *w)
 {
 	const struct otel_metric_desc *d = otel_metrics_desc(p[0].which);
 	Sonde__Otlp__Metric *metric = &r->metric[nm];
 	Sonde__Otlp__Histogram *h = &r->hist[nm];
-	struct family_desc fd;
 	size_t k = 0, first = *used_points;
 
-	family_describe(m->fam[p[0].which], &fd);
 	sonde__otlp__metric__init(metric);
 	sonde__otlp__histogram__init(h);
 	for (; k < n && p[k].which == p[0].which && !resource_cmp(&p[k], &p[0]); k++) {
@@ -220,12 +266,12 @@ static size_t pb_metric(struct pb_request *r, const struct otel_metrics *m, cons
 		sonde__otlp__histogram_data_point__init(dp);
 		dp->start_time_unix_nano = point_start(&p[k], w);
 		dp->time_unix_nano = w->now_ns;
-		dp->count = (uint64_t)series_value(p[k].s);
-		dp->sum = series_sum(p[k].s);
-		dp->n_bucket_counts = fd.nbounds + 1;
-		dp->bucket_counts = (uint64_t *)series_buckets(p[k].s);
-		dp->n_explicit_bounds = fd.nbounds;
-		dp->explicit_bounds = (double *)fd.bounds;
+		dp->count = p[k].count;
+		dp->sum = p[k].sum;
+		dp->n_bucket_counts = p[k].nbounds + 1;
+		dp->bucket_counts = (uint64_t *)p[k].buckets;
+		dp->n_explicit_bounds = p[k].nbounds;
+		dp->explicit_bounds = (double *)p[k].bounds;
 		dp->n_attributes = point_attrs(&p[k], a);
 		dp->attributes = otlp_pb_attrs(&r->ar, a, dp->n_attributes);
 		r->dpp[(*used_points)++] = dp;
@@ -242,21 +288,21 @@ static size_t pb_metric(struct pb_request *r, const struct otel_metrics *m, cons
 	return k;
 }
 
-int otlp_metrics_protobuf(const struct otel_metrics *m, const struct otlp_host *host,
+int otlp_metrics_protobuf(const struct otlp_metrics_snapshot *snap, const struct otlp_host *host,
 			  const struct otlp_metrics_window *w, uint8_t **out, size_t *len, size_t *points)
 {
 	Sonde__Otlp__ExportMetricsServiceRequest req = SONDE__OTLP__EXPORT_METRICS_SERVICE_REQUEST__INIT;
 	Sonde__Otlp__InstrumentationScope scope = SONDE__OTLP__INSTRUMENTATION_SCOPE__INIT;
 	struct identity_keys keys;
 	struct pb_request r;
-	size_t n, ng = 0, nm = 0, np = 0;
-	struct point *p;
+	const struct point *p = snap->points;
+	size_t n = snap->n, ng = 0, nm = 0, np = 0;
 	int ret;
 
 	identity_keys_init(&keys);
 	memset(&r, 0, sizeof(r));
-	p = points_collect(m, &n, &ret);
-	if (ret || (ret = pb_request_alloc(&r, n)))
+	ret = pb_request_alloc(&r, n);
+	if (ret)
 		goto out;
 	scope.name = "sonde";
 	scope.version = (char *)host->version;
@@ -270,7 +316,7 @@ int otlp_metrics_protobuf(const struct otel_metrics *m, const struct otlp_host *
 		r.res[ng].n_attributes = resource_attrs(&p[i], host, &keys, a);
 		r.res[ng].attributes = otlp_pb_attrs(&r.ar, a, r.res[ng].n_attributes);
 		for (size_t start = i; i < n && !resource_cmp(&p[i], &p[start]);)
-			i += pb_metric(&r, m, p + i, n - i, &np, nm++, w);
+			i += pb_metric(&r, p + i, n - i, &np, nm++, w);
 		r.sm[ng].scope = &scope;
 		r.sm[ng].n_metrics = nm - first_metric;
 		r.sm[ng].metrics = r.metricp + first_metric;
@@ -291,44 +337,35 @@ int otlp_metrics_protobuf(const struct otel_metrics *m, const struct otlp_host *
 	*points = np;
 out:
 	pb_request_free(&r);
-	free(p);
 	return ret;
 }
 
-static void json_point(struct strbuf *out, const struct otel_metrics *m, const struct point *p,
-		       const struct otlp_metrics_window *w)
+static void json_point(struct strbuf *out, const struct point *p, const struct otlp_metrics_window *w)
 {
-	const uint64_t *buckets = series_buckets(p->s);
 	struct otlp_attr a[MAX_POINT_ATTRS];
-	struct family_desc fd;
 
-	family_describe(m->fam[p->which], &fd);
 	strbuf_printf(out, "{\"attributes\":");
 	otlp_json_attrs(out, a, point_attrs(p, a));
 	strbuf_printf(out, ",\"startTimeUnixNano\":\"%llu\",\"timeUnixNano\":\"%llu\",\"count\":\"%llu\",\"sum\":%.17g",
 		      (unsigned long long)point_start(p, w), (unsigned long long)w->now_ns,
-		      (unsigned long long)series_value(p->s), series_sum(p->s));
+		      (unsigned long long)p->count, p->sum);
 	strbuf_printf(out, ",\"bucketCounts\":[");
-	for (size_t i = 0; i <= fd.nbounds; i++)
-		strbuf_printf(out, "%s\"%llu\"", i ? "," : "", (unsigned long long)buckets[i]);
+	for (size_t i = 0; i <= p->nbounds; i++)
+		strbuf_printf(out, "%s\"%llu\"", i ? "," : "", (unsigned long long)p->buckets[i]);
 	strbuf_printf(out, "],\"explicitBounds\":[");
-	for (size_t i = 0; i < fd.nbounds; i++)
-		strbuf_printf(out, "%s%.17g", i ? "," : "", fd.bounds[i]);
+	for (size_t i = 0; i < p->nbounds; i++)
+		strbuf_printf(out, "%s%.17g", i ? "," : "", p->bounds[i]);
 	strbuf_printf(out, "]}");
 }
 
-int otlp_metrics_json(const struct otel_metrics *m, const struct otlp_host *host, const struct otlp_metrics_window *w,
-		      struct strbuf *out, size_t *points)
+int otlp_metrics_json(const struct otlp_metrics_snapshot *snap, const struct otlp_host *host,
+		      const struct otlp_metrics_window *w, struct strbuf *out, size_t *points)
 {
+	const struct point *p = snap->points;
 	struct identity_keys keys;
-	size_t n;
-	struct point *p;
-	int ret;
+	size_t n = snap->n;
 
 	identity_keys_init(&keys);
-	p = points_collect(m, &n, &ret);
-	if (ret)
-		return ret;
 	strbuf_printf(out, "{\"resourceMetrics\":[");
 	for (size_t i = 0; i < n;) {
 		struct otlp_attr a[MAX_RESOURCE_ATTRS];
@@ -350,7 +387,7 @@ int otlp_metrics_json(const struct otel_metrics *m, const struct otlp_host *host
 			for (; i < n && p[i].which == p[first].which && !resource_cmp(&p[i], &p[start]); i++) {
 				if (i > first)
 					strbuf_append(out, ",", 1);
-				json_point(out, m, &p[i], w);
+				json_point(out, &p[i], w);
 			}
 			strbuf_printf(out, "]}}");
 		}
@@ -358,6 +395,5 @@ int otlp_metrics_json(const struct otel_metrics *m, const struct otlp_host *host
 	}
 	strbuf_printf(out, "]}");
 	*points = n;
-	free(p);
 	return out->err;
 }
