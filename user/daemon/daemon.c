@@ -56,8 +56,8 @@ static void on_event(void *arg, const void *sample, size_t size)
 }
 
 /* The sinks, each a view of the daemon: a reload replaces the business
- * metrics and rules in place. */
-/* A kept span's ids become its duration's exemplar. */
+ * metrics and rules in place. A kept span's ids become the exemplar of the
+ * duration the RED metrics just observed. */
 static void to_tracing(void *arg, const struct exchange *x)
 {
 	struct daemon *d = arg;

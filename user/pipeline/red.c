@@ -104,13 +104,16 @@ void red_exchange(struct red *r, const struct exchange *x)
 	int client = x->role == SONDE_ROLE_CLIENT;
 	struct metric_series *s;
 
+	r->last_duration = NULL;
 	if (x->connect_error)
 		return;
 	identity_labels(x->id, labels + 5);
 	bump(client ? r->client_requests : r->requests, labels, 1);
 	s = family_series(client ? r->client_duration : r->duration, labels);
-	if (x->end_ns >= x->start_ns)
+	if (x->end_ns >= x->start_ns) {
 		series_observe(s, (double)(x->end_ns - x->start_ns) / 1e9);
+		r->last_duration = s;
+	}
 	if (x->fault) {
 		const char *err[2 + IDENTITY_NLABELS] = { x->service, x->fault };
 
@@ -122,13 +125,7 @@ void red_exchange(struct red *r, const struct exchange *x)
 void red_exemplar(struct red *r, const struct exchange *x, const uint8_t trace_id[16], const uint8_t span_id[8],
 		  int64_t unix_ms)
 {
-	const char *labels[5 + IDENTITY_NLABELS] = { x->service, x->protocol, x->method, x->endpoint, x->status_label };
-	struct metric_family *f = x->role == SONDE_ROLE_CLIENT ? r->client_duration : r->duration;
-
-	if (x->connect_error || x->end_ns < x->start_ns)
-		return;
-	identity_labels(x->id, labels + 5);
-	series_exemplar(family_series(f, labels), exchange_seconds(x), trace_id, span_id, unix_ms);
+	series_exemplar(r->last_duration, exchange_seconds(x), trace_id, span_id, unix_ms);
 }
 
 void red_function(struct red *r, const struct function_call *c)

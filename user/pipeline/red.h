@@ -33,6 +33,9 @@ struct red {
 	struct metric_family *processes;
 	struct metric_family *function_calls;
 	struct metric_family *function_duration;
+	/* The duration series red_exchange observed last (NULL: none), for
+	 * the sinks after it that hand the same exchange an exemplar. */
+	struct metric_series *last_duration;
 };
 
 struct red_config {
@@ -50,7 +53,8 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg);
  * a server fault in errors_total. A failed connect is no request: its
  * connection event counts it. */
 void red_exchange(struct red *r, const struct exchange *x);
-/* The span of x, sampled, as the exemplar of its duration's bucket. */
+/* The span of x, sampled, as the exemplar of its duration's bucket: x is
+ * the exchange red_exchange was given last. */
 void red_exemplar(struct red *r, const struct exchange *x, const uint8_t trace_id[16], const uint8_t span_id[8],
 		  int64_t unix_ms);
 
