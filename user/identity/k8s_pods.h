@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "identity/identity.h"
+#include "identity/k8s_json.h"
 
 #define K8S_MAX_CONTAINERS 16
 
@@ -26,8 +27,6 @@ struct k8s_pods {
 	size_t n, cap;
 	char resource_version[64];
 };
-
-enum k8s_event_result { K8S_EVENT_APPLIED, K8S_EVENT_IGNORED, K8S_EVENT_GONE, K8S_EVENT_BAD };
 
 /* A PodList body replaces the store and its resource version. 0 or
  * -EINVAL (not a PodList), -ENOMEM. */
