@@ -86,7 +86,7 @@ static __always_inline void sock_track(struct sock *sk, __u32 tgid, __u32 servic
 }
 
 static __always_inline void conn_event(const struct sonde_sock *s, __u8 what, __s32 error, __u64 duration_ns,
-				       __u64 sent, __u64 received)
+				       __u64 sent, __u64 received, const struct sonde_peer *local)
 {
 	struct sonde_conn_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -108,6 +108,10 @@ static __always_inline void conn_event(const struct sonde_sock *s, __u8 what, __
 	e->bytes_sent = sent;
 	e->bytes_received = received;
 	e->peer = s->peer;
+	if (local)
+		e->local = *local;
+	else
+		__builtin_memset(&e->local, 0, sizeof(e->local));
 	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, wakeup_flag());
 	stat_inc(SONDE_STAT_EVENTS);

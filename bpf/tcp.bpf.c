@@ -68,7 +68,14 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (!s)
 		return 0;
 	if (ctx->oldstate == TCP_SYN_SENT && ctx->newstate == TCP_ESTABLISHED) {
-		conn_event(s, SONDE_CONN_CONNECTED, 0, bpf_ktime_get_ns() - s->start_ns, 0, 0);
+		/* The source port is bound by now, not at SYN_SENT. */
+		struct sonde_peer local = { .family = ctx->family, .port = ctx->sport };
+
+		if (ctx->family == AF_INET)
+			bpf_probe_read_kernel(local.addr, 4, ctx->saddr);
+		else
+			bpf_probe_read_kernel(local.addr, 16, ctx->saddr_v6);
+		conn_event(s, SONDE_CONN_CONNECTED, 0, bpf_ktime_get_ns() - s->start_ns, 0, 0, &local);
 		return 0;
 	}
 	if (ctx->newstate != TCP_CLOSE)
@@ -77,14 +84,14 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if (ctx->oldstate == TCP_SYN_SENT) {
 		/* No errno: the process gave up on the connect itself. */
 		if (err)
-			conn_event(s, SONDE_CONN_FAILED, err, bpf_ktime_get_ns() - s->start_ns, 0, 0);
+			conn_event(s, SONDE_CONN_FAILED, err, bpf_ktime_get_ns() - s->start_ns, 0, 0, NULL);
 	} else {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
 
 		if (err == ECONNRESET)
-			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0);
+			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0, NULL);
 		conn_event(s, SONDE_CONN_CLOSED, 0, 0, BPF_CORE_READ(tp, bytes_acked),
-			   BPF_CORE_READ(tp, bytes_received));
+			   BPF_CORE_READ(tp, bytes_received), NULL);
 	}
 	bpf_map_delete_elem(&socks, &key);
 	return 0;
@@ -97,6 +104,6 @@ int sonde_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
 	struct sonde_sock *s = bpf_map_lookup_elem(&socks, &key);
 
 	if (s)
-		conn_event(s, SONDE_CONN_RETRANSMIT, 0, 0, 0, 0);
+		conn_event(s, SONDE_CONN_RETRANSMIT, 0, 0, 0, 0, NULL);
 	return 0;
 }

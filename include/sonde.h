@@ -171,6 +171,9 @@ struct sonde_conn_event {
 	__u64 bytes_sent;
 	__u64 bytes_received;
 	struct sonde_peer peer;
+	/* This end's address, on SONDE_CONN_CONNECTED: a server on this host
+	 * sees it as its peer, which is how its caller is known. */
+	struct sonde_peer local;
 	char comm[SONDE_COMM_LEN];
 };
 
@@ -363,7 +366,8 @@ _Static_assert(__builtin_offsetof(struct sonde_http_event, req) == 180, "sonde_h
 _Static_assert(sizeof(struct sonde_data_event) == 8288, "sonde_data_event");
 _Static_assert(__builtin_offsetof(struct sonde_data_event, peer) == 56, "sonde_data_event.peer");
 _Static_assert(__builtin_offsetof(struct sonde_data_event, data) == 92, "sonde_data_event.data");
-_Static_assert(sizeof(struct sonde_conn_event) == 104, "sonde_conn_event");
+_Static_assert(sizeof(struct sonde_conn_event) == 120, "sonde_conn_event");
+_Static_assert(__builtin_offsetof(struct sonde_conn_event, local) == 84, "sonde_conn_event.local");
 _Static_assert(__builtin_offsetof(struct sonde_conn_event, peer) == 64, "sonde_conn_event.peer");
 _Static_assert(sizeof(struct sonde_proc_conns) == 40, "sonde_proc_conns");
 _Static_assert(sizeof(struct sonde_cgroup_target) == 16, "sonde_cgroup_target");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The collector on arbitrary ring buffer samples: whatever the kernel copies
  * from a socket, including lengths it should never report, is counted or
- * skipped, never a crash. Routes, function calls, spans and the
- * exposition come along. */
+ * skipped, never a crash. Routes, function calls, spans, the service
+ * graph and the exposition come along. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "metrics/self_metrics.h"
 #include "otel/tracing.h"
 #include "pipeline/red.h"
+#include "pipeline/service_graph.h"
 #include "pipeline/sinks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +40,11 @@ static void to_tracing(void *arg, const struct exchange *x)
 	tracing_exchange(arg, x);
 }
 
+static void to_graph(void *arg, const struct exchange *x)
+{
+	service_graph_exchange(arg, x);
+}
+
 static void calls_to_tracing(void *arg, const struct function_call *c)
 {
 	tracing_function(arg, c);
@@ -55,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct route_set routes;
 	static struct route_set *by_service[2];
 	static struct tracing tracing;
+	static struct service_graph graph;
 	static struct functions functions;
 	static int calls;
 	union {
@@ -100,6 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		otel_config_load(&oc, no_env, "http://127.0.0.1:1", 1.0, err, sizeof(err));
 		tracing_init(&tracing, &oc, no_sink, NULL);
 		sinks_add(&sinks, to_tracing, &tracing);
+		/* The service graph: callers from connect events, edges. */
+		service_graph_init(&graph, reg, &rc);
+		sinks_add(&sinks, to_graph, &graph);
 		sinks_add_calls(&sinks, calls_to_tracing, &tracing);
 	}
 	/* The event as the ring buffer hands it over: size bytes, lengths as

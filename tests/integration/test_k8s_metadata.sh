@@ -66,6 +66,25 @@ mkdir -p "$STATE" "$TMP/sa"
 	pod_json "$B_UID" payments-6c8d9f7b4-q9w2e ReplicaSet payments-6c8d9f7b4 "$B_CID" api 6c8d9f7b4
 	echo "]"
 } >"$STATE/pods.json"
+# The cluster's other pods and a Service, for the service graph: a
+# Deployment's pod on node-2 at 127.0.0.5, a bare pod on node-1 at
+# 127.0.0.6, the Service catalog at 127.0.0.7, none of them targets.
+python3 -c '
+import json, sys
+def pod(uid, name, node, ip, owner=None):
+    meta = {"uid": uid, "name": name, "namespace": "shop"}
+    if owner:
+        meta["ownerReferences"] = [{"kind": "ReplicaSet", "name": owner + "-5d4c3b2a1", "controller": True}]
+        meta["labels"] = {"pod-template-hash": "5d4c3b2a1"}
+    return {"kind": "Pod", "metadata": meta, "spec": {"nodeName": node},
+            "status": {"podIP": ip, "podIPs": [{"ip": ip}]}}
+json.dump([pod("u-front", "storefront-5d4c3b2a1-abcde", "node-2", "127.0.0.5", "storefront"),
+           pod("u-batch", "batch-1", "node-1", "127.0.0.6")], open(sys.argv[1] + "/cluster_pods.json", "w"))
+json.dump([{"kind": "Service", "metadata": {"uid": "u-catalog", "name": "catalog", "namespace": "shop"},
+            "spec": {"clusterIP": "127.0.0.7", "clusterIPs": ["127.0.0.7"]}},
+           {"kind": "Service", "metadata": {"uid": "u-headless", "name": "headless", "namespace": "shop"},
+            "spec": {"clusterIP": "None"}}], open(sys.argv[1] + "/services.json", "w"))
+' "$STATE"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$TMP/api.key" -out "$TMP/sa/ca.crt" >/dev/null 2>&1 || fail "openssl could not make a certificate"
 echo "test-token-$$" >"$TMP/sa/token"
@@ -80,6 +99,9 @@ KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$API_PORT NODE_NAME=no
 	start_sonde --target "cgroup:/$TOP"
 for ((i = 0; i < 50; i++)); do grep -q "pods on this node" "$TMP/sonde.log" && break; sleep 0.1; done
 grep -q "k8s: 2 pods on this node" "$TMP/sonde.log" || fail "sonde did not list the node's 2 pods"
+for ((i = 0; i < 50; i++)); do grep -q "k8s: 1 Services with cluster IPs" "$TMP/sonde.log" && break; sleep 0.1; done
+grep -q "k8s: 2 pods with addresses in the cluster" "$TMP/sonde.log" || fail "sonde did not list the 2 pods with addresses"
+grep -q "k8s: 1 Services with cluster IPs" "$TMP/sonde.log" || fail "sonde did not list the one Service with a cluster IP"
 grep -q "^GET /api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1$" "$STATE/requests.log" ||
 	fail "no list of node-1's pods: $(cat "$STATE/requests.log")"
 pass "sonde lists the pods of its node with the service account's token"
@@ -130,11 +152,34 @@ done
 pass "410 Gone: sonde lists again"
 curl -s -o /dev/null "http://127.0.0.1:$C_PORT/c"
 wait_metric "microservice_requests_total{service=\"agent\",protocol=\"http\",method=\"GET\",endpoint=\"/c\",status=\"404\",$ID_C}" 5 10
-expect_metric 'sonde_k8s_updates_total{kind="list"}' 2
+# The node's pods twice, the cluster's pods and Services once each.
+expect_metric 'sonde_k8s_updates_total{kind="list"}' 4
 expect_metric 'sonde_k8s_updates_total{kind="error"}' 0
-grep -q "watch=1&allowWatchBookmarks=true&timeoutSeconds=300&fieldSelector=spec.nodeName%3Dnode-1&resourceVersion=103" \
+V=$(sed -n 's/.*k8s: 3 pods on this node at version \([0-9]*\)$/\1/p' "$TMP/sonde.log")
+grep -q "watch=1&allowWatchBookmarks=true&timeoutSeconds=300&fieldSelector=spec.nodeName%3Dnode-1&resourceVersion=$V$" \
 	"$STATE/requests.log" || fail "the second watch did not resume from the relisted version: $(cat "$STATE/requests.log")"
 pass "watches resume from the listed version"
+
+# The service graph names the other end from the cluster's addresses: a
+# caller on node-2 is left to that node's sonde (only its server time is
+# here), one on this node no target is counted here, under its pod's name;
+# checkout calling the Service's IP names the Service.
+CAT=$(free_port)
+python3 -m http.server --bind 127.0.0.7 "$CAT" --directory "$TMP" >/dev/null 2>&1 &
+CHILDREN+=($!)
+wait_listen "$CAT" 10 || fail "the catalog server did not start"
+for i in 1 2; do curl -s -o /dev/null --interface 127.0.0.5 "http://127.0.0.1:$A_PORT/"; done
+for i in 1 2 3; do curl -s -o /dev/null --interface 127.0.0.6 "http://127.0.0.1:$A_PORT/"; done
+for i in 1 2; do
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec curl -s -o /dev/null "$2"' _ "$A_SCOPE" "http://127.0.0.7:$CAT/"
+done
+wait_metric 'traces_service_graph_request_total{client="checkout",server="catalog"}' 2 10
+wait_metric 'traces_service_graph_request_total{client="batch-1",server="checkout"}' 3 10
+expect_metric 'traces_service_graph_request_server_seconds_count{client="storefront",server="checkout"}' 2
+expect_no_line '^traces_service_graph_request_total\{client="storefront"' "node-2's caller is counted by node-2's sonde"
+expect_metric sonde_k8s_addresses 3
+expect_metric sonde_k8s_addresses_dropped_total 0
+pass "service graph from the cluster's addresses: a Service, a pod of this node, a Deployment's pod elsewhere"
 
 # The API server restarts: sonde counts the failures, lists again once it
 # is back, and the labels stay.

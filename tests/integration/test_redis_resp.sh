@@ -36,6 +36,11 @@ done
 pass "client side: 1000 GETs"
 [ "$(sum_client SET)" = 1000 ] || fail "the benchmark made $(sum_client SET) SETs, expected 1000"
 pass "client side: 1000 SETs"
+# The service graph: one database edge, each of the benchmark's commands
+# once, though sonde sees both ends.
+ALL=$(awk '$1 ~ /^microservice_client_requests_total\{service="loadgen",/ { s += $2 } END { print s + 0 }' "$TMP/metrics")
+expect_metric 'traces_service_graph_request_total{client="loadgen",server="cache",connection_type="database"}' "$ALL"
+expect_no_line '^traces_service_graph_request_total\{client="user"' "every caller of cache is a target"
 
 # Pipelined: redis-benchmark fills its last pipeline past -n, so the
 # truth is Redis's own count of the commands it ran.

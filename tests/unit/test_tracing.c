@@ -356,6 +356,7 @@ static void test_wire_call_spans(void **state)
 	tracing_exchange(t, &x);
 	x.role = SONDE_ROLE_CLIENT;
 	x.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	x.peer_service = "cache";
 	tracing_exchange(t, &x);
 	tracing_flush(t, 4000);
 	assert_int_equal(k->n, 4);
@@ -377,6 +378,9 @@ static void test_wire_call_spans(void **state)
 	assert_non_null(strstr(out.data, "{\"key\":\"db.operation.name\",\"value\":{\"stringValue\":\"INCR\"}}"));
 	assert_null(strstr(out.data, "http.request.method"));
 	assert_null(strstr(out.data, "http.route"));
+	/* The callee sonde named, on the client span only. */
+	assert_non_null(strstr(out.data, "{\"key\":\"peer.service\",\"value\":{\"stringValue\":\"cache\"}}"));
+	assert_null(strstr(strstr(out.data, "peer.service") + 1, "peer.service"));
 	strbuf_free(&out);
 	tracing_free(t);
 	free(t);

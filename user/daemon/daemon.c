@@ -96,6 +96,13 @@ static void to_alerts(void *arg, const struct exchange *x)
 	alerts_exchange(&d->alerts, x, &d->business);
 }
 
+static void to_service_graph(void *arg, const struct exchange *x)
+{
+	struct daemon *d = arg;
+
+	service_graph_exchange(&d->graph, x);
+}
+
 static void to_health(void *arg, const struct exchange *x)
 {
 	struct daemon *d = arg;
@@ -128,6 +135,14 @@ static const struct identity *identity_of(void *arg, uint64_t cgroup_id, uint32_
 	d->enriched = *id;
 	k8s_enrich(d->k8s, &d->enriched);
 	return &d->enriched;
+}
+
+/* Called with the lock held, from the event path. */
+static const char *address_of(void *arg, const struct sonde_peer *peer, char *out, size_t size, bool *this_node)
+{
+	struct daemon *d = arg;
+
+	return d->k8s ? k8s_address(d->k8s, peer, out, size, this_node) : NULL;
 }
 
 /* The processes whose OpenSSL files the TLS probes cover. */
@@ -177,7 +192,8 @@ static int routes_from_config(struct daemon *d)
 }
 
 /* Events become exchanges and flow to the RED metrics, then to spans,
- * business metrics, alert rules and health, in that order. */
+ * OTLP metrics, the service graph, business metrics, alert rules and
+ * health, in that order. */
 static int start_pipeline(struct daemon *d)
 {
 	const struct red_config rc = {
@@ -194,6 +210,8 @@ static int start_pipeline(struct daemon *d)
 		.nroutes = SONDE_MAX_SERVICES + 1,
 		.identity = identity_of,
 		.identity_arg = d,
+		.address = address_of,
+		.address_arg = d,
 		.peers_per_service = PEERS_PER_SERVICE,
 		.sinks = &d->sinks,
 		.red = &d->red,
@@ -207,6 +225,7 @@ static int start_pipeline(struct daemon *d)
 	if (!d->reg)
 		return -ENOMEM;
 	ret = red_init(&d->red, d->reg, &rc);
+	ret = ret ?: service_graph_init(&d->graph, d->reg, &rc);
 	ret = ret ?: self_metrics_init(&d->self, d->reg, SONDE_VERSION, features_mode());
 	ret = ret ?: checks_register_families(d->reg, d->opts.ns, &d->check_families);
 	ret = ret ?: collector_init(&d->collector, &cc);
@@ -226,6 +245,7 @@ static int start_pipeline(struct daemon *d)
 
 		ret = otel_metrics_init(&d->otel_metrics, &limits) ?: sinks_add(&d->sinks, to_otel_metrics, d);
 	}
+	ret = ret ?: sinks_add(&d->sinks, to_service_graph, d);
 	ret = ret ?: sinks_add(&d->sinks, to_business, d);
 	ret = ret ?: sinks_add(&d->sinks, to_alerts, d);
 	return ret ?: sinks_add(&d->sinks, to_health, d);

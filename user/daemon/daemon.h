@@ -30,6 +30,7 @@
 #include "pipeline/functions.h"
 #include "pipeline/red.h"
 #include "pipeline/routes.h"
+#include "pipeline/service_graph.h"
 #include "pipeline/services.h"
 #include "status/history.h"
 #include "pipeline/sinks.h"
@@ -59,6 +60,7 @@ struct daemon {
 	struct registry *reg;
 	struct self_metrics self;
 	struct red red;
+	struct service_graph graph;
 	struct sinks sinks;
 	struct collector collector;
 	struct services services;

@@ -43,6 +43,7 @@ static void refresh_and_lock(struct daemon *d)
 	pthread_mutex_lock(&d->lock);
 	self_metrics_kernel(&d->self, stats, targets);
 	self_metrics_streams(&d->self, d->collector.streams.evicted, d->collector.streams.used);
+	self_metrics_callers(&d->self, d->collector.callers->evicted);
 	self_metrics_spans(&d->self, atomic_load(&d->exporter.exported), atomic_load(&d->exporter.dropped_queue_full),
 			   atomic_load(&d->exporter.dropped_export_failed));
 	if (d->opts.web_config_path)
@@ -66,7 +67,11 @@ static void refresh_and_lock(struct daemon *d)
 	if (d->k8s) {
 		const struct k8s_stats *st = k8s_stats(d->k8s);
 
+		uint64_t known, dropped;
+
 		self_metrics_k8s(&d->self, atomic_load(&st->lists), atomic_load(&st->events), atomic_load(&st->errors));
+		k8s_addresses(d->k8s, &known, &dropped);
+		self_metrics_k8s_addresses(&d->self, known, dropped);
 	}
 	/* By type, across reloads: a type is shown once configured. */
 	self_metrics_notifications_reset(&d->self);

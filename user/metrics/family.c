@@ -140,7 +140,7 @@ static int grow(struct metric_family *f)
 
 int family_limit_per_service(struct metric_family *f, size_t cap)
 {
-	if (!f->nlabels || strcmp(f->labels[0], "service") || !cap)
+	if (!f->nlabels || (strcmp(f->labels[0], "service") && strcmp(f->labels[0], "client")) || !cap)
 		return -EINVAL;
 	f->service_cap = cap;
 	return 0;

@@ -19,7 +19,7 @@ struct metric_series;
  * overflow series. NULL only on ENOMEM. */
 struct metric_series *family_series(struct metric_family *f, const char *const *label_values);
 /* A budget of series per service for a family whose first label is
- * service: once a service holds cap series, its new label sets are
+ * service (or client, the service graph's calling service): once a service holds cap series, its new label sets are
  * accounted to its own overflow series (the service's name, every other
  * label METRIC_OVERFLOW), so no service takes another's room; the
  * family's cap still bounds the total. 0 or -EINVAL. */

@@ -76,6 +76,17 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->k8s_updates = add(reg, "sonde_k8s_updates_total",
 			     "Pod metadata from the Kubernetes API: lists, watch events and errors", METRIC_COUNTER,
 			     kind, 1);
+	m->k8s_addresses = add(reg, "sonde_k8s_addresses",
+			       "Pods and Services of the cluster whose addresses name the service graph's other ends",
+			       METRIC_GAUGE, NULL, 0);
+	m->k8s_addresses_dropped =
+		add(reg, "sonde_k8s_addresses_dropped_total",
+		    "Pods and Services left out of the cluster's addresses: the bound of 65536 was reached",
+		    METRIC_COUNTER, NULL, 0);
+	m->callers_evicted = add(reg, "sonde_service_graph_callers_evicted_total",
+				 "Targets' connections on this host forgotten for newer ones: a server then sees "
+				 "their requests come from the user virtual node",
+				 METRIC_COUNTER, NULL, 0);
 	m->conns_untracked = add(reg, "sonde_connections_untracked_total",
 				 "Connections of targets not followed: the kernel side held --max-connections already",
 				 METRIC_COUNTER, NULL, 0);
@@ -114,7 +125,8 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
 	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
 	    !m->client_conns || !m->targets || !m->build_info || !m->spans_exported || !m->spans_dropped ||
-	    !m->notifications || !m->k8s_updates)
+	    !m->notifications || !m->k8s_updates || !m->k8s_addresses || !m->k8s_addresses_dropped ||
+	    !m->callers_evicted)
 		return -ENOMEM;
 	m->events_seen = family_series(m->events, NULL);
 	series_set(family_series(m->build_info, build_values), 1);
@@ -224,6 +236,17 @@ void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, u
 	series_set(family_series(m->k8s_updates, l), (double)lists);
 	series_set(family_series(m->k8s_updates, e), (double)events);
 	series_set(family_series(m->k8s_updates, r), (double)errors);
+}
+
+void self_metrics_k8s_addresses(struct self_metrics *m, uint64_t known, uint64_t dropped)
+{
+	mirror(m->k8s_addresses, known);
+	mirror(m->k8s_addresses_dropped, dropped);
+}
+
+void self_metrics_callers(struct self_metrics *m, uint64_t evicted)
+{
+	mirror(m->callers_evicted, evicted);
 }
 
 void self_metrics_tls_sites_reset(struct self_metrics *m)

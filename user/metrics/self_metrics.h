@@ -36,6 +36,9 @@ struct self_metrics {
 	struct metric_family *metric_points;
 	struct metric_family *notifications;
 	struct metric_family *k8s_updates;
+	struct metric_family *k8s_addresses;
+	struct metric_family *k8s_addresses_dropped;
+	struct metric_family *callers_evicted;
 	struct metric_family *conns_untracked;
 	struct metric_family *exchanges_evicted;
 	struct metric_family *socks_untracked;
@@ -77,6 +80,10 @@ void self_metrics_notifications_reset(struct self_metrics *m);
 void self_metrics_notifications(struct self_metrics *m, const char *notifier, uint64_t sent, uint64_t failed,
 				uint64_t dropped);
 void self_metrics_k8s(struct self_metrics *m, uint64_t lists, uint64_t events, uint64_t errors);
+/* The cluster's pod and Service addresses known, and those past the bound. */
+void self_metrics_k8s_addresses(struct self_metrics *m, uint64_t known, uint64_t dropped);
+/* Callers on this host forgotten to make room for newer connections. */
+void self_metrics_callers(struct self_metrics *m, uint64_t evicted);
 /* The TLS uprobes: forget the last scrape's sites, then one per probed
  * function of each file, whether the kernel emulates its breakpoint; and
  * the processes that have probes of their own. */

@@ -107,6 +107,9 @@ static size_t span_attrs(const struct span *s, struct otlp_attr *a)
 		a[n++] = (struct otlp_attr){ .key = "network.peer.port", .num = s->peer_port };
 	if (s->error_type[0])
 		a[n++] = (struct otlp_attr){ .key = "error.type", .str = s->error_type };
+	/* What service graph connectors and Tempo name a client's callee by. */
+	if (s->kind == SPAN_KIND_CLIENT && s->peer_service[0])
+		a[n++] = (struct otlp_attr){ .key = "peer.service", .str = s->peer_service };
 	return n;
 }
 

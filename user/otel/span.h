@@ -28,6 +28,7 @@ struct span {
 	char server_address[48];
 	uint16_t server_port;
 	char peer_address[48]; /* the client (server spans) or the server (client spans) */
+	char peer_service[64]; /* client spans: the service called, when sonde knows it */
 	char error_type[24]; /* a failed connect's reason, "" otherwise */
 	uint16_t peer_port;
 	/* INTERNAL spans, a function's call: code.function.name and

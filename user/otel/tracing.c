@@ -135,6 +135,7 @@ static void fill(struct tracing *t, struct span *s, const struct exchange *x)
 		snprintf(s->name, sizeof(s->name), "%s", x->connect_error ? "connect" : x->method);
 		snprintf(s->server_address, sizeof(s->server_address), "%s", s->peer_address);
 		s->server_port = x->peer->port;
+		snprintf(s->peer_service, sizeof(s->peer_service), "%s", x->peer_service ? x->peer_service : "");
 		s->error = x->call_error;
 		if (x->connect_error)
 			snprintf(s->error_type, sizeof(s->error_type), "%s", x->connect_error);

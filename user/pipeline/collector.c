@@ -31,11 +31,13 @@ int collector_init(struct collector *c, const struct collector_config *cfg)
 		return -ENOMEM;
 	peers_init(c->peers, cfg->peers_per_service);
 	c->pipelined = malloc(sizeof(*c->pipelined));
-	if (!c->pipelined || streams_init(&c->streams, STREAMS_MAX) || known_routes_init(&c->known)) {
+	c->callers = malloc(sizeof(*c->callers));
+	if (!c->pipelined || !c->callers || streams_init(&c->streams, STREAMS_MAX) || known_routes_init(&c->known)) {
 		collector_free(c);
 		return -ENOMEM;
 	}
 	pipelined_init(c->pipelined);
+	callers_init(c->callers);
 	return 0;
 }
 
@@ -45,6 +47,8 @@ void collector_free(struct collector *c)
 	streams_free(&c->streams);
 	free(c->pipelined);
 	c->pipelined = NULL;
+	free(c->callers);
+	c->callers = NULL;
 	free(c->peers);
 	c->peers = NULL;
 }
@@ -104,6 +108,7 @@ void collector_expire(struct collector *c, uint32_t idle_ticks)
 {
 	peers_expire(c->peers, idle_ticks);
 	known_routes_expire(&c->known, idle_ticks);
+	callers_expire(c->callers, idle_ticks);
 }
 
 /* The route of a server request: the service's own patterns first
@@ -121,13 +126,33 @@ static int server_route(const struct collector *c, uint32_t service_id, const ch
 	return n;
 }
 
+/* The service at the exchange's other end: on this host from the callers'
+ * connections, else from the cluster's addresses. */
+static void label_peer_service(struct collector *c, const struct origin *o, const char *service, struct exchange *x,
+			       char *buf, size_t size)
+{
+	bool this_node = false;
+
+	if (o->role == SONDE_ROLE_CLIENT)
+		x->peer_service = callers_callee(c->callers, o->peer);
+	else
+		x->peer_service = callers_caller(c->callers, o->peer, service);
+	x->peer_counts = o->role == SONDE_ROLE_SERVER && x->peer_service;
+	if (x->peer_service || !c->cfg.address)
+		return;
+	x->peer_service = c->cfg.address(c->cfg.address_arg, o->peer, buf, size, &this_node);
+	x->peer_counts = o->role == SONDE_ROLE_SERVER && x->peer_service && !this_node;
+}
+
 /* The one way out: the origin's part of the exchange, then the sinks. A
  * client exchange's endpoint is its peer. */
 static void emit(struct collector *c, const struct origin *o, struct exchange *x)
 {
+	char peer_service[CALLERS_NAME_MAX];
 	struct origin_labels l;
 
 	label_origin(c, o, &l);
+	label_peer_service(c, o, l.service, x, peer_service, sizeof(peer_service));
 	x->role = o->role;
 	x->tgid = o->tgid;
 	x->tid = o->tid;
@@ -271,6 +296,7 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 	switch (ev->what) {
 	case SONDE_CONN_CONNECTED:
 		red_connect_time(c->cfg.red, &rc, (double)ev->duration_ns / 1e9);
+		callers_connected(c->callers, l.service, &ev->local, &ev->peer);
 		break;
 	case SONDE_CONN_FAILED:
 		red_connection_failure(c->cfg.red, &rc, failure_reason(ev->error));

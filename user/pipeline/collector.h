@@ -7,10 +7,12 @@
 #ifndef SONDE_COLLECTOR_H
 #define SONDE_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "identity/identity.h"
+#include "pipeline/callers.h"
 #include "pipeline/known_routes.h"
 #include "pipeline/peers.h"
 #include "pipeline/pipelined.h"
@@ -26,6 +28,10 @@ struct sinks;
 /* The container and pod of a cgroup, for the identity labels; NULL when
  * unknown. */
 typedef const struct identity *(*identity_fn)(void *arg, uint64_t cgroup_id, uint32_t tgid);
+/* What the cluster calls an address (its port aside): the workload of the
+ * pod with that IP, or the Service with that cluster IP, written to out;
+ * NULL when unknown. *this_node: a pod of this node. */
+typedef const char *(*address_fn)(void *arg, const struct sonde_peer *peer, char *out, size_t size, bool *this_node);
 
 struct collector_config {
 	const struct services *services;
@@ -35,6 +41,8 @@ struct collector_config {
 	size_t nroutes;
 	identity_fn identity; /* or NULL: no identity labels */
 	void *identity_arg;
+	address_fn address; /* or NULL: outside a cluster */
+	void *address_arg;
 	size_t peers_per_service;
 	struct sinks *sinks; /* where exchanges go */
 	struct red *red; /* where connection events go */
@@ -45,6 +53,7 @@ struct collector_config {
 struct collector {
 	struct collector_config cfg;
 	struct peers *peers;
+	struct callers *callers; /* who calls whom on this host */
 	struct streams streams; /* HTTP/2, Redis and PostgreSQL connections */
 	struct pipelined *pipelined; /* HTTP/1.1 requests waiting behind others */
 	struct known_routes known; /* routes answered other than 404 */

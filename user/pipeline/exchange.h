@@ -38,6 +38,14 @@ struct exchange {
 	const char *host; /* the Host header or :authority, or "" */
 	const char *traceparent; /* or "" */
 	const struct sonde_peer *peer;
+	/* The service at the other end, for the service graph, or NULL: a
+	 * server's caller (a target on this host, or a pod's workload), a
+	 * client's callee (the service on this host serving the address it
+	 * dialled, a pod's workload or a Kubernetes Service). peer_counts: a
+	 * server's caller is one whose own sonde counts the request (a target
+	 * on this host, or a pod on another node). */
+	const char *peer_service;
+	bool peer_counts;
 	bool tls; /* read from the TLS library: https */
 	uint8_t http_version; /* 10, 11 or 20 (HTTP/2, gRPC); 0 for the others */
 	uint64_t start_ns; /* CLOCK_MONOTONIC */

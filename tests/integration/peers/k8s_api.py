@@ -1,12 +1,15 @@
 """A Kubernetes API server for the tests, over TLS on loopback, speaking the
-pod list and watch JSON: `k8s_api.py PORT CERT KEY TOKEN STATE_DIR`.
+pod and Service list and watch JSON: `k8s_api.py PORT CERT KEY TOKEN STATE_DIR`.
 
-GET /api/v1/pods (list) answers a PodList of STATE_DIR/pods.json (a JSON
-array of pods). GET /api/v1/pods?watch=1 streams: on the first watch, the
-pod of STATE_DIR/added.json as an ADDED event once that file appears, then
-an ERROR 410 (Gone) once STATE_DIR/gone appears; later watches stay open
-without events. Every request is logged to STATE_DIR/requests.log as
-"METHOD PATH"; a wrong bearer token gets 401."""
+GET /api/v1/pods?fieldSelector=... (a node's pods) answers a PodList of
+STATE_DIR/pods.json (a JSON array of pods); its watch streams: on the first
+watch, the pod of STATE_DIR/added.json as an ADDED event once that file
+appears, then an ERROR 410 (Gone) once STATE_DIR/gone appears; later
+watches stay open with bookmarks. GET /api/v1/pods (the cluster's pods)
+answers pods.json and STATE_DIR/cluster_pods.json, GET /api/v1/services
+STATE_DIR/services.json (each an array, empty when absent); their watches
+stay open without events. Every request is logged to
+STATE_DIR/requests.log as "METHOD PATH"; a wrong bearer token gets 401."""
 import json
 import os
 import ssl
@@ -31,6 +34,10 @@ def wait_for(name, seconds):
     return False
 
 
+def load(name):
+    return json.load(open(path(name))) if os.path.exists(path(name)) else []
+
+
 class Api(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -51,28 +58,37 @@ class Api(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if not self.path.startswith("/api/v1/pods?"):
+        node = "fieldSelector=spec.nodeName" in self.path
+        kind = "Service" if self.path.startswith("/api/v1/services") else "Pod"
+        if not self.path.startswith(("/api/v1/pods", "/api/v1/services")):
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
         if "watch=1" not in self.path:
             version += 1
-            body = json.dumps({"kind": "PodList", "apiVersion": "v1",
+            if kind == "Service":
+                items = load("services.json")
+            else:
+                items = load("pods.json") + ([] if node else load("cluster_pods.json"))
+            body = json.dumps({"kind": kind + "List", "apiVersion": "v1",
                                "metadata": {"resourceVersion": str(version)},
-                               "items": json.load(open(path("pods.json")))}).encode()
+                               "items": items}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
             return
-        watches += 1
-        first = watches == 1
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        if not node:
+            while True:
+                time.sleep(1)
+        watches += 1
+        first = watches == 1
         try:
             if first and wait_for("added.json", 60):
                 version += 1
