@@ -209,7 +209,16 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 	if (peek > METHOD_PEEK)
 		return 0;
 	bpf_probe_read_user(head, peek, (void *)data);
-	c->proto = classify(head, seg_len, &next);
+	if (seg_len == 1 && (c->mqtt_head ? c->mqtt_head < 5 : head[0] == 0x10)) {
+		c->mqtt_head++;
+		return 0;
+	}
+	if (c->mqtt_head) {
+		next = CLASSIFY_DONE;
+		c->proto = mqtt_name_at(head, seg_len, 0) ? SONDE_PROTO_MQTT : SONDE_PROTO_UNKNOWN;
+	} else {
+		c->proto = classify(head, seg_len, &next);
+	}
 	/* Bytes no connection starts with: one older than sonde may be past
 	 * its start (the socket's counts tell, read only then). */
 	if (c->proto == SONDE_PROTO_UNKNOWN && next == CLASSIFY_DONE && !tls_flag &&

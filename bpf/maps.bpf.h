@@ -48,7 +48,11 @@ struct sonde_conn {
 	__u8 spoke; /* an exchange started on it once */
 	__u8 blind; /* TLS: ciphertext calls with no plaintext seen, SONDE_TLS_SAID or SONDE_TLS_READ */
 	struct sonde_peer peer;
-	__u32 pad2;
+	/* An MQTT CONNECT's fixed header bytes read one at a time so far: a
+	 * broker (mosquitto) reads the type and each length byte alone, then
+	 * the rest, which tells. */
+	__u8 mqtt_head;
+	__u8 pad2[3];
 };
 
 /* An HTTP/1 exchange being assembled, kept per connection while it is

@@ -58,6 +58,31 @@ static __always_inline int memcached_command(const __u8 *h, __u32 n)
 	return 0;
 }
 
+/* MQTT's protocol name at offset i: "MQTT" (3.1.1 and 5) or "MQIsdp"
+ * (3.1), after its two-byte length. Called with constant offsets only:
+ * the verifier takes no variable index into the stack. */
+static __always_inline int mqtt_name_at(const __u8 *h, __u32 n, const __u32 i)
+{
+	if (i + 7 > n || h[i] != 0)
+		return 0;
+	if (h[i + 1] == 4)
+		return h[i + 2] == 'M' && h[i + 3] == 'Q' && h[i + 4] == 'T' && h[i + 5] == 'T';
+	return h[i + 1] == 6 && h[i + 2] == 'M' && h[i + 3] == 'Q' && h[i + 4] == 'I' && h[i + 5] == 's';
+}
+
+/* An MQTT CONNECT: packet type 1, a remaining length of one to three
+ * bytes (a CONNECT of 2 MB or more is no client's), then the name. */
+static __always_inline int mqtt_connect(const __u8 *h, __u32 n)
+{
+	if (n < 9 || h[0] != 0x10)
+		return 0;
+	if (!(h[1] & 0x80))
+		return mqtt_name_at(h, n, 2);
+	if (!(h[2] & 0x80))
+		return mqtt_name_at(h, n, 3);
+	return !(h[3] & 0x80) && mqtt_name_at(h, n, 4);
+}
+
 /* What a connection's first bytes say, and what comes next. */
 static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 {
@@ -92,6 +117,8 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 		return SONDE_PROTO_HTTP1;
 	if (memcached_command(h, n))
 		return SONDE_PROTO_MEMCACHED;
+	if (mqtt_connect(h, n))
+		return SONDE_PROTO_MQTT;
 	return SONDE_PROTO_UNKNOWN;
 }
 

@@ -49,6 +49,7 @@ enum sonde_proto {
 	 * or than its process's selection): followed from a client message. */
 	SONDE_PROTO_POSTGRES_JOINED,
 	SONDE_PROTO_MEMCACHED, /* the text protocol, classic and meta commands */
+	SONDE_PROTO_MQTT, /* 3.1, 3.1.1 and 5, from the client's CONNECT */
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

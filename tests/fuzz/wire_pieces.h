@@ -2,11 +2,13 @@
 /* A wire parser on arbitrary bytes: the input is cut into pieces, each led
  * by a control byte that picks its direction, its length (up to a bound
  * set by the first byte) and whether bytes are lost after it. Every call
- * it reports must be of its protocol, with a short method and no target,
- * and end no earlier than it started. */
+ * it reports must be of its protocol, with a short method and no target
+ * (MQTT's is its topic, cut to 256 bytes), and end no earlier than it
+ * started. */
 #ifndef SONDE_FUZZ_WIRE_PIECES_H
 #define SONDE_FUZZ_WIRE_PIECES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,10 @@ static void check_call(void *arg, const struct wire_call *call)
 {
 	const char *protocol = arg;
 
-	if (strcmp(call->protocol, protocol) || strlen(call->method) > 32 || *call->target ||
-	    call->start_ns > call->end_ns)
+	bool topics = !strcmp(protocol, "mqtt");
+
+	if (strcmp(call->protocol, protocol) || strlen(call->method) > 32 || (*call->target && !topics) ||
+	    strlen(call->target) > 256 || call->start_ns > call->end_ns)
 		abort();
 }
 

@@ -70,6 +70,25 @@ static void test_secrets(void **state)
 	assert_int_equal(routes_redact_path("nope", 4, out, sizeof(out)), -EINVAL);
 }
 
+/* MQTT topics: ids bounded as in paths, the wildcards and ';' kept as
+ * text, no leading slash; a space or control byte is no topic. */
+static void test_topics(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(routes_from_topic("sensors/42/temp", out, sizeof(out)), 17);
+	assert_string_equal(out, "sensors/{id}/temp");
+	assert_int_equal(routes_from_topic("sensors/#", out, sizeof(out)), 9);
+	assert_string_equal(out, "sensors/#");
+	assert_int_equal(routes_from_topic("a/+/b;c?d", out, sizeof(out)), 9);
+	assert_string_equal(out, "a/+/b;c?d");
+	assert_int_equal(routes_from_topic("dev/123e4567-e89b-12d3-a456-426614174000", out, sizeof(out)), 8);
+	assert_string_equal(out, "dev/{id}");
+	assert_int_equal(routes_from_topic("a b", out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_topic("a\tb", out, sizeof(out)), -EINVAL);
+}
+
 static void test_forms(void **state)
 {
 	char out[16];
@@ -217,9 +236,13 @@ static void test_pattern_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ids),	 cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_bounds),	 cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_patterns), cmocka_unit_test(test_pattern_errors),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_patterns),
+		cmocka_unit_test(test_pattern_errors),
 		cmocka_unit_test(test_secrets),
 	};
 

@@ -62,8 +62,8 @@ static size_t http_attrs(const struct span *s, struct otlp_attr *a)
 	return n;
 }
 
-/* The OpenTelemetry RPC and database conventions: what was called, and
- * gRPC's status, which 0 (OK) carries too. */
+/* The OpenTelemetry RPC, database and messaging conventions: what was
+ * called, and gRPC's status, which 0 (OK) carries too. */
 static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 {
 	size_t n = 0;
@@ -75,6 +75,14 @@ static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 		a[n++] = (struct otlp_attr){ .key = "rpc.method", .str = s->method };
 		if (s->status >= 0)
 			a[n++] = (struct otlp_attr){ .key = "rpc.grpc.status_code", .num = s->status };
+	} else if (!strcmp(s->protocol, "mqtt")) {
+		a[n++] = (struct otlp_attr){ .key = "messaging.system", .str = "mqtt" };
+		a[n++] = (struct otlp_attr){ .key = "messaging.operation.name", .str = s->method };
+		if (!strcmp(s->method, "PUBLISH") || !strcmp(s->method, "DELIVER"))
+			a[n++] = (struct otlp_attr){ .key = "messaging.operation.type",
+						     .str = s->method[0] == 'P' ? "send" : "receive" };
+		if (s->path[0])
+			a[n++] = (struct otlp_attr){ .key = "messaging.destination.name", .str = s->path };
 	} else {
 		a[n++] = (struct otlp_attr){ .key = "db.system.name", .str = s->protocol };
 		a[n++] = (struct otlp_attr){ .key = "db.operation.name", .str = s->method };

@@ -92,6 +92,13 @@ static void fill_rpc(struct span *s, const struct exchange *x)
 		snprintf(s->name, sizeof(s->name), "%s", rpc);
 		snprintf(s->rpc_service, sizeof(s->rpc_service), "%.*s", slash ? (int)(slash - rpc) : 0, rpc);
 		snprintf(s->method, sizeof(s->method), "%s", slash ? slash + 1 : rpc);
+	} else if (!strcmp(x->protocol, "mqtt")) {
+		/* The messaging conventions: the topic as destination, named by
+		 * its bounded template. */
+		snprintf(s->path, sizeof(s->path), "%s", x->target);
+		if (!x->target[0] || routes_from_topic(x->target, s->route, sizeof(s->route)) < 0)
+			s->route[0] = '\0';
+		snprintf(s->name, sizeof(s->name), "%s%s%s", x->method, s->route[0] ? " " : "", s->route);
 	} else {
 		s->route[0] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s", x->method);

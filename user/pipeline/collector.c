@@ -356,7 +356,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 	const struct origin o = { ev->role, ev->service_id, ev->tgid, ev->tid, ev->cgroup_id, ev->comm, &ev->peer };
 	struct collector *c = ctx->c;
 	int client = ev->role == SONDE_ROLE_CLIENT;
-	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http");
+	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http"),
+	    mqtt = !strcmp(w->protocol, "mqtt");
 	char route[ROUTE_MAX], status_label[12], fault[32];
 	const char *endpoint = NULL;
 	bool matched = false;
@@ -367,6 +368,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 			return;
 		}
 		endpoint = route;
+	} else if (!client && mqtt && w->target[0]) {
+		endpoint = routes_from_topic(w->target, route, ROUTE_MAX) < 0 ? "_OTHER" : route;
 	} else if (!client) {
 		endpoint = grpc ? w->target : w->method;
 	}
@@ -399,6 +402,7 @@ static void collector_call(void *arg, const struct wire_call *w)
 		.end_ns = w->end_ns,
 		.fault = !client && w->server_fault ? fault : NULL,
 		.call_error = http ? w->status <= 0 || w->status >= 400 : w->error,
+		.unpaired = w->unpaired,
 	};
 	emit(c, &o, &x);
 }

@@ -21,7 +21,7 @@ struct exchange {
 	const char *service;
 	const struct identity *id; /* or NULL */
 	/* The labels: protocol "http" (HTTP/1.x and HTTP/2), "grpc", "redis",
-	 * "postgresql", or "" for a failed connect; the method (HTTP method,
+	 * "postgresql", "memcached", "mqtt", or "" for a failed connect; the method (HTTP method,
 	 * RPC path, command, verb); the endpoint, a server's route (an RPC
 	 * path, a command or verb for the wire protocols) or a client's peer;
 	 * and the status: the HTTP or gRPC status number, ok|error, or
@@ -50,6 +50,7 @@ struct exchange {
 	uint8_t http_version; /* 10, 11 or 20 (HTTP/2, gRPC); 0 for the others */
 	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	uint64_t end_ns;
+	bool unpaired; /* a message nothing answers: counted, never timed */
 	/* Set when the exchange counts against the server: the type
 	 * errors_total counts it under (http_5xx, malformed_response,
 	 * grpc_error, redis_error, postgresql_error). Server exchanges only. */

@@ -109,8 +109,9 @@ void red_exchange(struct red *r, const struct exchange *x)
 		return;
 	identity_labels(x->id, labels + 5);
 	bump(client ? r->client_requests : r->requests, labels, 1);
-	s = family_series(client ? r->client_duration : r->duration, labels);
-	if (x->end_ns >= x->start_ns) {
+	/* A message nothing answers has no duration series at all. */
+	s = x->unpaired ? NULL : family_series(client ? r->client_duration : r->duration, labels);
+	if (s && x->end_ns >= x->start_ns) {
 		series_observe(s, (double)(x->end_ns - x->start_ns) / 1e9);
 		r->last_duration = s;
 	}

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/routes.h"
+
+#define ROUTE_TOPIC_MAX 512 /* longer topics keep their leading segments */
 
 /* ASCII only: request-targets are not subject to the locale. */
 static bool is_digit(char c)
@@ -121,21 +124,12 @@ static int target_path(const char *t, size_t len, const char **path, size_t *pat
 	return 0;
 }
 
-int routes_from_target(const char *target, size_t len, char *out, size_t out_size)
+/* A path's route: segments that name one resource become {id}; a URL's
+ * matrix parameters go, a topic keeps ';' as text. */
+static int route_of_path(const char *path, size_t path_len, bool url, char *out, size_t out_size)
 {
-	size_t path_len, i = 0, n = 0, segments = 0;
-	const char *path;
-	int ret;
+	size_t i = 0, n = 0, segments = 0;
 
-	if (out_size < 2)
-		return -ENOSPC;
-	if (len == 1 && target[0] == '*') {
-		memcpy(out, "*", 2);
-		return 1;
-	}
-	ret = target_path(target, len, &path, &path_len);
-	if (ret)
-		return ret;
 	/* Each round starts at a '/' and emits it with the segment after it. */
 	while (i < path_len) {
 		size_t start = ++i, seg_len;
@@ -143,7 +137,7 @@ int routes_from_target(const char *target, size_t len, char *out, size_t out_siz
 
 		while (i < path_len && path[i] != '/')
 			i++;
-		seg_len = without_params(path + start, i - start);
+		seg_len = url ? without_params(path + start, i - start) : i - start;
 		text = path + start;
 		if (segments == ROUTE_MAX_SEGMENTS) {
 			text = "{rest}";
@@ -164,6 +158,42 @@ int routes_from_target(const char *target, size_t len, char *out, size_t out_siz
 		out[n++] = '/';
 	out[n] = 0;
 	return (int)n;
+}
+
+int routes_from_target(const char *target, size_t len, char *out, size_t out_size)
+{
+	size_t path_len;
+	const char *path;
+	int ret;
+
+	if (out_size < 2)
+		return -ENOSPC;
+	if (len == 1 && target[0] == '*') {
+		memcpy(out, "*", 2);
+		return 1;
+	}
+	ret = target_path(target, len, &path, &path_len);
+	if (ret)
+		return ret;
+	return route_of_path(path, path_len, true, out, out_size);
+}
+
+int routes_from_topic(const char *topic, char *out, size_t out_size)
+{
+	char path[ROUTE_TOPIC_MAX + 2];
+	size_t len;
+	int n;
+
+	if (out_size < 2)
+		return -ENOSPC;
+	snprintf(path, sizeof(path), "/%s", topic);
+	len = strlen(path);
+	for (size_t i = 0; i < len; i++)
+		if (is_ctl(path[i]))
+			return -EINVAL;
+	n = route_of_path(path, len, false, out, out_size);
+	memmove(out, out + 1, (size_t)n);
+	return n - 1;
 }
 
 int routes_redact_path(const char *target, size_t len, char *out, size_t out_size)

@@ -42,9 +42,14 @@ int service_graph_init(struct service_graph *g, struct registry *reg, const stru
 	return g->requests && g->failed && g->server_seconds && g->client_seconds ? 0 : -ENOMEM;
 }
 
-static bool is_database(const char *protocol)
+/* Tempo's connection types: a database's client, a message broker's. */
+static const char *connection_type(const struct exchange *x)
 {
-	return !strcmp(protocol, "redis") || !strcmp(protocol, "postgresql") || !strcmp(protocol, "memcached");
+	if (!strcmp(x->protocol, "redis") || !strcmp(x->protocol, "postgresql") || !strcmp(x->protocol, "memcached"))
+		return "database";
+	if (!strcmp(x->protocol, "mqtt"))
+		return "messaging_system";
+	return x->peer_service ? "" : "virtual_node";
 }
 
 void service_graph_exchange(struct service_graph *g, const struct exchange *x)
@@ -62,13 +67,15 @@ void service_graph_exchange(struct service_graph *g, const struct exchange *x)
 			peers_format(x->peer, true, addr, sizeof(addr));
 		labels[0] = x->service;
 		labels[1] = x->peer_service ? x->peer_service : addr;
-		labels[2] = is_database(x->protocol) ? "database" : x->peer_service ? "" : "virtual_node";
-		series_observe(family_series(g->client_seconds, labels), exchange_seconds(x));
+		labels[2] = connection_type(x);
+		if (!x->unpaired)
+			series_observe(family_series(g->client_seconds, labels), exchange_seconds(x));
 	} else {
 		labels[0] = x->peer_service ? x->peer_service : "user";
 		labels[1] = x->service;
-		labels[2] = is_database(x->protocol) ? "database" : x->peer_service ? "" : "virtual_node";
-		series_observe(family_series(g->server_seconds, labels), exchange_seconds(x));
+		labels[2] = connection_type(x);
+		if (!x->unpaired)
+			series_observe(family_series(g->server_seconds, labels), exchange_seconds(x));
 		if (x->peer_counts)
 			return;
 	}

@@ -19,6 +19,8 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &pg_joined_parser;
 	case SONDE_PROTO_MEMCACHED:
 		return &memcached_parser;
+	case SONDE_PROTO_MQTT:
+		return &mqtt_parser;
 	default:
 		return NULL;
 	}

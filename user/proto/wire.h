@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Protocols parsed in user space from the bytes of a connection, both
  * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL,
- * memcached. Each
+ * memcached, MQTT. Each
  * parser turns a connection into calls (a request and its response) and
  * never trusts the bytes: bad input is an error, never a crash. */
 #ifndef SONDE_WIRE_H
@@ -20,12 +20,14 @@ enum wire_dir {
 /* One request and its response. The strings live until the callback
  * returns. */
 struct wire_call {
-	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached" */
+	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt" */
 	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
 	 * the command, upper case; PostgreSQL: the statement's verb, upper case;
-	 * memcached: the command as sent (get, set, mg), _OTHER when unknown. */
+	 * memcached: the command as sent (get, set, mg), _OTHER when unknown;
+	 * MQTT: the packet type (PUBLISH, SUBSCRIBE, ...; DELIVER for the
+	 * server's PUBLISH). */
 	const char *method;
-	const char *target; /* HTTP/2 and gRPC: :path; else "" */
+	const char *target; /* HTTP/2 and gRPC: :path; MQTT: the topic; else "" */
 	const char *authority; /* HTTP/2 and gRPC: :authority; else "" */
 	const char *traceparent; /* HTTP/2 and gRPC: the header; else "" */
 	/* HTTP/2: :status; gRPC: grpc-status (-1 when the stream ended without
@@ -33,7 +35,8 @@ struct wire_call {
 	int status;
 	bool error; /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse */
 	/* The status label of a call without error, when not "ok": memcached's
-	 * retrievals are "hit" or "miss". NULL otherwise. */
+	 * retrievals are "hit" or "miss", MQTT's publishes their QoS (qos0,
+	 * qos1, qos2). NULL otherwise. */
 	const char *outcome;
 	/* The error is the server's fault and counts in errors_total: gRPC
 	 * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
@@ -41,6 +44,9 @@ struct wire_call {
 	 * OOM, TRYAGAIN, CLUSTERDOWN; PostgreSQL SQLSTATE classes 08, 53, 57,
 	 * 58, XX. */
 	bool server_fault;
+	/* A message nothing answers (MQTT at QoS 0, a delivery): counted, not
+	 * timed. */
+	bool unpaired;
 	uint64_t start_ns; /* ts of the bytes that started the request */
 	uint64_t end_ns; /* ts of the bytes that completed the response */
 };
@@ -72,6 +78,7 @@ extern const struct wire_parser resp_parser; /* proto/resp.c */
 extern const struct wire_parser pg_parser; /* proto/pgwire.c */
 extern const struct wire_parser pg_joined_parser; /* a connection past its startup */
 extern const struct wire_parser memcached_parser; /* proto/memcached.c */
+extern const struct wire_parser mqtt_parser; /* proto/mqtt.c */
 
 /* The parser of a connection the kernel classified as proto (enum
  * sonde_proto), or NULL for one no parser follows. */
