@@ -101,6 +101,11 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 		return SONDE_PROTO_HTTP2;
 	if (n >= 2 && h[0] == '*' && h[1] >= '1' && h[1] <= '9')
 		return SONDE_PROTO_REDIS;
+	/* NATS's first line, before HTTP's CONNECT method takes it: a JSON
+	 * object is no authority. */
+	if (n >= 9 && h[0] == 'C' && h[1] == 'O' && h[2] == 'N' && h[3] == 'N' && h[4] == 'E' && h[5] == 'C' &&
+	    h[6] == 'T' && h[7] == ' ' && h[8] == '{')
+		return SONDE_PROTO_NATS;
 	if (n >= 8) {
 		len = (__u32)h[0] << 24 | (__u32)h[1] << 16 | (__u32)h[2] << 8 | h[3];
 		code = (__u32)h[4] << 24 | (__u32)h[5] << 16 | (__u32)h[6] << 8 | h[7];

@@ -50,6 +50,7 @@ enum sonde_proto {
 	SONDE_PROTO_POSTGRES_JOINED,
 	SONDE_PROTO_MEMCACHED, /* the text protocol, classic and meta commands */
 	SONDE_PROTO_MQTT, /* 3.1, 3.1.1 and 5, from the client's CONNECT */
+	SONDE_PROTO_NATS, /* the client protocol, from its CONNECT {json} */
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

@@ -77,16 +77,21 @@ static void test_topics(void **state)
 	char out[64];
 
 	(void)state;
-	assert_int_equal(routes_from_topic("sensors/42/temp", out, sizeof(out)), 17);
+	assert_int_equal(routes_from_topic("sensors/42/temp", '/', out, sizeof(out)), 17);
 	assert_string_equal(out, "sensors/{id}/temp");
-	assert_int_equal(routes_from_topic("sensors/#", out, sizeof(out)), 9);
+	assert_int_equal(routes_from_topic("sensors/#", '/', out, sizeof(out)), 9);
 	assert_string_equal(out, "sensors/#");
-	assert_int_equal(routes_from_topic("a/+/b;c?d", out, sizeof(out)), 9);
+	assert_int_equal(routes_from_topic("a/+/b;c?d", '/', out, sizeof(out)), 9);
 	assert_string_equal(out, "a/+/b;c?d");
-	assert_int_equal(routes_from_topic("dev/123e4567-e89b-12d3-a456-426614174000", out, sizeof(out)), 8);
+	assert_int_equal(routes_from_topic("dev/123e4567-e89b-12d3-a456-426614174000", '/', out, sizeof(out)), 8);
 	assert_string_equal(out, "dev/{id}");
-	assert_int_equal(routes_from_topic("a b", out, sizeof(out)), -EINVAL);
-	assert_int_equal(routes_from_topic("a\tb", out, sizeof(out)), -EINVAL);
+	assert_int_equal(routes_from_topic("a b", '/', out, sizeof(out)), -EINVAL);
+	/* NATS subjects: tokens split at dots, the wildcards * and > kept. */
+	assert_int_equal(routes_from_topic("orders.1001.created", '.', out, sizeof(out)), 19);
+	assert_string_equal(out, "orders.{id}.created");
+	assert_int_equal(routes_from_topic("orders.*.>", '.', out, sizeof(out)), 10);
+	assert_string_equal(out, "orders.*.>");
+	assert_int_equal(routes_from_topic("a\tb", '/', out, sizeof(out)), -EINVAL);
 }
 
 static void test_forms(void **state)

@@ -145,7 +145,7 @@ void otel_metrics_exchange(struct otel_metrics *m, const struct exchange *x)
 		labels[2] = rpc_service;
 		labels[4] = status;
 		n = 5;
-	} else if (client && strcmp(x->protocol, "mqtt")) {
+	} else if (client && !exchange_is_messaging(x)) {
 		which = OTEL_DB_CLIENT;
 		labels[1] = x->protocol;
 		labels[2] = x->method;

@@ -62,6 +62,17 @@ static size_t http_attrs(const struct span *s, struct otlp_attr *a)
 	return n;
 }
 
+/* A broker's operation as the messaging conventions type it: a publish
+ * sends, a delivery receives; NULL for the others (connects, pings). */
+static const char *operation_type(const char *method)
+{
+	if (!strcmp(method, "PUBLISH") || !strcmp(method, "PUB") || !strcmp(method, "HPUB"))
+		return "send";
+	if (!strcmp(method, "DELIVER") || !strcmp(method, "MSG") || !strcmp(method, "HMSG"))
+		return "receive";
+	return NULL;
+}
+
 /* The OpenTelemetry RPC, database and messaging conventions: what was
  * called, and gRPC's status, which 0 (OK) carries too. */
 static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
@@ -75,12 +86,12 @@ static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 		a[n++] = (struct otlp_attr){ .key = "rpc.method", .str = s->method };
 		if (s->status >= 0)
 			a[n++] = (struct otlp_attr){ .key = "rpc.grpc.status_code", .num = s->status };
-	} else if (!strcmp(s->protocol, "mqtt")) {
-		a[n++] = (struct otlp_attr){ .key = "messaging.system", .str = "mqtt" };
+	} else if (!strcmp(s->protocol, "mqtt") || !strcmp(s->protocol, "nats")) {
+		a[n++] = (struct otlp_attr){ .key = "messaging.system", .str = s->protocol };
 		a[n++] = (struct otlp_attr){ .key = "messaging.operation.name", .str = s->method };
-		if (!strcmp(s->method, "PUBLISH") || !strcmp(s->method, "DELIVER"))
+		if (operation_type(s->method))
 			a[n++] = (struct otlp_attr){ .key = "messaging.operation.type",
-						     .str = s->method[0] == 'P' ? "send" : "receive" };
+						     .str = operation_type(s->method) };
 		if (s->path[0])
 			a[n++] = (struct otlp_attr){ .key = "messaging.destination.name", .str = s->path };
 	} else {

@@ -92,11 +92,12 @@ static void fill_rpc(struct span *s, const struct exchange *x)
 		snprintf(s->name, sizeof(s->name), "%s", rpc);
 		snprintf(s->rpc_service, sizeof(s->rpc_service), "%.*s", slash ? (int)(slash - rpc) : 0, rpc);
 		snprintf(s->method, sizeof(s->method), "%s", slash ? slash + 1 : rpc);
-	} else if (!strcmp(x->protocol, "mqtt")) {
+	} else if (exchange_is_messaging(x)) {
 		/* The messaging conventions: the topic as destination, named by
 		 * its bounded template. */
 		snprintf(s->path, sizeof(s->path), "%s", x->target);
-		if (!x->target[0] || routes_from_topic(x->target, s->route, sizeof(s->route)) < 0)
+		if (!x->target[0] ||
+		    routes_from_topic(x->target, x->protocol[0] == 'm' ? '/' : '.', s->route, sizeof(s->route)) < 0)
 			s->route[0] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s%s%s", x->method, s->route[0] ? " " : "", s->route);
 	} else {

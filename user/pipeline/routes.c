@@ -124,9 +124,10 @@ static int target_path(const char *t, size_t len, const char **path, size_t *pat
 	return 0;
 }
 
-/* A path's route: segments that name one resource become {id}; a URL's
- * matrix parameters go, a topic keeps ';' as text. */
-static int route_of_path(const char *path, size_t path_len, bool url, char *out, size_t out_size)
+/* A path's route, its segments after each sep: those that name one
+ * resource become {id}; a URL's matrix parameters go, a topic keeps ';' as
+ * text. */
+static int route_of_path(const char *path, size_t path_len, char sep, bool url, char *out, size_t out_size)
 {
 	size_t i = 0, n = 0, segments = 0;
 
@@ -135,7 +136,7 @@ static int route_of_path(const char *path, size_t path_len, bool url, char *out,
 		size_t start = ++i, seg_len;
 		const char *text;
 
-		while (i < path_len && path[i] != '/')
+		while (i < path_len && path[i] != sep)
 			i++;
 		seg_len = url ? without_params(path + start, i - start) : i - start;
 		text = path + start;
@@ -149,13 +150,13 @@ static int route_of_path(const char *path, size_t path_len, bool url, char *out,
 		}
 		if (seg_len + 2 > out_size - n)
 			break;
-		out[n] = '/';
+		out[n] = sep;
 		memcpy(out + n + 1, text, seg_len);
 		n += seg_len + 1;
 		segments++;
 	}
 	if (!n)
-		out[n++] = '/';
+		out[n++] = sep;
 	out[n] = 0;
 	return (int)n;
 }
@@ -175,10 +176,10 @@ int routes_from_target(const char *target, size_t len, char *out, size_t out_siz
 	ret = target_path(target, len, &path, &path_len);
 	if (ret)
 		return ret;
-	return route_of_path(path, path_len, true, out, out_size);
+	return route_of_path(path, path_len, '/', true, out, out_size);
 }
 
-int routes_from_topic(const char *topic, char *out, size_t out_size)
+int routes_from_topic(const char *topic, char sep, char *out, size_t out_size)
 {
 	char path[ROUTE_TOPIC_MAX + 2];
 	size_t len;
@@ -186,12 +187,12 @@ int routes_from_topic(const char *topic, char *out, size_t out_size)
 
 	if (out_size < 2)
 		return -ENOSPC;
-	snprintf(path, sizeof(path), "/%s", topic);
+	snprintf(path, sizeof(path), "%c%s", sep, topic);
 	len = strlen(path);
 	for (size_t i = 0; i < len; i++)
 		if (is_ctl(path[i]))
 			return -EINVAL;
-	n = route_of_path(path, len, false, out, out_size);
+	n = route_of_path(path, len, sep, false, out, out_size);
 	memmove(out, out + 1, (size_t)n);
 	return n - 1;
 }

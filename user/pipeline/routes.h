@@ -21,10 +21,11 @@
  * absolute-form or "*", or whose path holds a space or control byte;
  * -ENOSPC when out_size < 2. */
 int routes_from_target(const char *target, size_t len, char *out, size_t out_size);
-/* A message topic (MQTT's sensors/42/temp) bounded the same way, without
- * the leading slash: sensors/{id}/temp. The length, or -EINVAL for a topic
- * no route can hold (a space, a control byte). */
-int routes_from_topic(const char *topic, char *out, size_t out_size);
+/* A message topic bounded the same way, its tokens split at sep: MQTT's
+ * sensors/42/temp is sensors/{id}/temp ('/'), NATS's orders.1001.created
+ * orders.{id}.created ('.'). The length, or -EINVAL for a topic no route
+ * can hold (a space, a control byte). */
+int routes_from_topic(const char *topic, char sep, char *out, size_t out_size);
 
 /* The path of a request-target as spans show it (url.path): query,
  * fragment and matrix parameters dropped, credential-like segments

@@ -47,7 +47,7 @@ static const char *connection_type(const struct exchange *x)
 {
 	if (!strcmp(x->protocol, "redis") || !strcmp(x->protocol, "postgresql") || !strcmp(x->protocol, "memcached"))
 		return "database";
-	if (!strcmp(x->protocol, "mqtt"))
+	if (exchange_is_messaging(x))
 		return "messaging_system";
 	return x->peer_service ? "" : "virtual_node";
 }

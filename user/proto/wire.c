@@ -21,6 +21,8 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &memcached_parser;
 	case SONDE_PROTO_MQTT:
 		return &mqtt_parser;
+	case SONDE_PROTO_NATS:
+		return &nats_parser;
 	default:
 		return NULL;
 	}
