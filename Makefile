@@ -11,7 +11,8 @@ BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmanager redis-server postgresql python3 procps \
 	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml python3-fastapi python3-uvicorn nodejs apache2 gnutls-bin \
 	util-linux libcap2-bin nghttp2-client golang-go chromium tmux apache2-utils memcached \
-	libmemcached-tools mosquitto mosquitto-clients nats-server golang-github-nats-io-go-nats-dev
+	libmemcached-tools mosquitto mosquitto-clients nats-server golang-github-nats-io-go-nats-dev \
+	rabbitmq-server python3-pika
 BENCH_PKGS := wrk bpftrace
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 

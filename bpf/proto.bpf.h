@@ -101,6 +101,9 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 		return SONDE_PROTO_HTTP2;
 	if (n >= 2 && h[0] == '*' && h[1] >= '1' && h[1] <= '9')
 		return SONDE_PROTO_REDIS;
+	if (n >= 8 && h[0] == 'A' && h[1] == 'M' && h[2] == 'Q' && h[3] == 'P' && h[4] == 0 && h[5] == 0 && h[6] == 9 &&
+	    h[7] == 1)
+		return SONDE_PROTO_AMQP;
 	/* NATS's first line, before HTTP's CONNECT method takes it: a JSON
 	 * object is no authority. */
 	if (n >= 9 && h[0] == 'C' && h[1] == 'O' && h[2] == 'N' && h[3] == 'N' && h[4] == 'E' && h[5] == 'C' &&

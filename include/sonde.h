@@ -51,6 +51,7 @@ enum sonde_proto {
 	SONDE_PROTO_MEMCACHED, /* the text protocol, classic and meta commands */
 	SONDE_PROTO_MQTT, /* 3.1, 3.1.1 and 5, from the client's CONNECT */
 	SONDE_PROTO_NATS, /* the client protocol, from its CONNECT {json} */
+	SONDE_PROTO_AMQP, /* 0-9-1, from the client's protocol header */
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

@@ -3,7 +3,7 @@
  * by a control byte that picks its direction, its length (up to a bound
  * set by the first byte) and whether bytes are lost after it. Every call
  * it reports must be of its protocol, with a short method and no target
- * (MQTT's and NATS's is a topic, cut to 256 bytes), and end no earlier than it
+ * (a broker's is its topic or queue, cut to 256 bytes), and end no earlier than it
  * started. */
 #ifndef SONDE_FUZZ_WIRE_PIECES_H
 #define SONDE_FUZZ_WIRE_PIECES_H
@@ -19,7 +19,7 @@ static void check_call(void *arg, const struct wire_call *call)
 {
 	const char *protocol = arg;
 
-	bool topics = !strcmp(protocol, "mqtt") || !strcmp(protocol, "nats");
+	bool topics = !strcmp(protocol, "mqtt") || !strcmp(protocol, "nats") || !strcmp(protocol, "amqp");
 
 	if (strcmp(call->protocol, protocol) || strlen(call->method) > 32 || (*call->target && !topics) ||
 	    strlen(call->target) > 256 || call->start_ns > call->end_ns)

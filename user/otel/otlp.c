@@ -66,10 +66,14 @@ static size_t http_attrs(const struct span *s, struct otlp_attr *a)
  * sends, a delivery receives; NULL for the others (connects, pings). */
 static const char *operation_type(const char *method)
 {
-	if (!strcmp(method, "PUBLISH") || !strcmp(method, "PUB") || !strcmp(method, "HPUB"))
+	if (!strcmp(method, "PUBLISH") || !strcmp(method, "PUB") || !strcmp(method, "HPUB") ||
+	    !strcmp(method, "basic.publish"))
 		return "send";
-	if (!strcmp(method, "DELIVER") || !strcmp(method, "MSG") || !strcmp(method, "HMSG"))
+	if (!strcmp(method, "DELIVER") || !strcmp(method, "MSG") || !strcmp(method, "HMSG") ||
+	    !strcmp(method, "basic.deliver") || !strcmp(method, "basic.get"))
 		return "receive";
+	if (!strcmp(method, "basic.ack") || !strcmp(method, "basic.nack") || !strcmp(method, "basic.reject"))
+		return "settle";
 	return NULL;
 }
 
@@ -86,8 +90,10 @@ static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 		a[n++] = (struct otlp_attr){ .key = "rpc.method", .str = s->method };
 		if (s->status >= 0)
 			a[n++] = (struct otlp_attr){ .key = "rpc.grpc.status_code", .num = s->status };
-	} else if (!strcmp(s->protocol, "mqtt") || !strcmp(s->protocol, "nats")) {
-		a[n++] = (struct otlp_attr){ .key = "messaging.system", .str = s->protocol };
+	} else if (!strcmp(s->protocol, "mqtt") || !strcmp(s->protocol, "nats") || !strcmp(s->protocol, "amqp")) {
+		/* The conventions name AMQP 0-9-1's system after its broker. */
+		a[n++] = (struct otlp_attr){ .key = "messaging.system",
+					     .str = s->protocol[0] == 'a' ? "rabbitmq" : s->protocol };
 		a[n++] = (struct otlp_attr){ .key = "messaging.operation.name", .str = s->method };
 		if (operation_type(s->method))
 			a[n++] = (struct otlp_attr){ .key = "messaging.operation.type",

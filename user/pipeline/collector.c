@@ -357,7 +357,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 	struct collector *c = ctx->c;
 	int client = ev->role == SONDE_ROLE_CLIENT;
 	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http"),
-	    mqtt = !strcmp(w->protocol, "mqtt"), nats = !strcmp(w->protocol, "nats");
+	    mqtt = !strcmp(w->protocol, "mqtt"),
+	    broker = mqtt || !strcmp(w->protocol, "nats") || !strcmp(w->protocol, "amqp");
 	char route[ROUTE_MAX], status_label[12], fault[32];
 	const char *endpoint = NULL;
 	bool matched = false;
@@ -368,7 +369,7 @@ static void collector_call(void *arg, const struct wire_call *w)
 			return;
 		}
 		endpoint = route;
-	} else if (!client && (mqtt || nats) && w->target[0]) {
+	} else if (!client && broker && w->target[0]) {
 		endpoint = routes_from_topic(w->target, mqtt ? '/' : '.', route, ROUTE_MAX) < 0 ? "_OTHER" : route;
 	} else if (!client) {
 		endpoint = grpc ? w->target : w->method;

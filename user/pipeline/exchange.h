@@ -21,7 +21,8 @@ struct exchange {
 	const char *service;
 	const struct identity *id; /* or NULL */
 	/* The labels: protocol "http" (HTTP/1.x and HTTP/2), "grpc", "redis",
-	 * "postgresql", "memcached", "mqtt", "nats", or "" for a failed connect; the method (HTTP method,
+	 * "postgresql", "memcached", "mqtt", "nats", "amqp", or "" for a failed
+	 * connect; the method (HTTP method,
 	 * RPC path, command, verb); the endpoint, a server's route (an RPC
 	 * path, a command or verb for the wire protocols) or a client's peer;
 	 * and the status: the HTTP or gRPC status number, ok|error, or
@@ -71,10 +72,10 @@ static inline bool exchange_is_rpc(const struct exchange *x)
 	return x->protocol[0] && strcmp(x->protocol, "http");
 }
 
-/* A message broker's protocol: MQTT, NATS. */
+/* A message broker's protocol: MQTT, NATS, AMQP. */
 static inline bool exchange_is_messaging(const struct exchange *x)
 {
-	return !strcmp(x->protocol, "mqtt") || !strcmp(x->protocol, "nats");
+	return !strcmp(x->protocol, "mqtt") || !strcmp(x->protocol, "nats") || !strcmp(x->protocol, "amqp");
 }
 
 static inline double exchange_seconds(const struct exchange *x)

@@ -23,6 +23,8 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &mqtt_parser;
 	case SONDE_PROTO_NATS:
 		return &nats_parser;
+	case SONDE_PROTO_AMQP:
+		return &amqp_parser;
 	default:
 		return NULL;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Protocols parsed in user space from the bytes of a connection, both
  * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL,
- * memcached, MQTT, NATS. Each
+ * memcached, MQTT, NATS, AMQP 0-9-1. Each
  * parser turns a connection into calls (a request and its response) and
  * never trusts the bytes: bad input is an error, never a crash. */
 #ifndef SONDE_WIRE_H
@@ -20,14 +20,16 @@ enum wire_dir {
 /* One request and its response. The strings live until the callback
  * returns. */
 struct wire_call {
-	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt", "nats" */
+	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt", "nats", "amqp" */
 	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
 	 * the command, upper case; PostgreSQL: the statement's verb, upper case;
 	 * memcached: the command as sent (get, set, mg), _OTHER when unknown;
 	 * MQTT: the packet type (PUBLISH, SUBSCRIBE, ...; DELIVER for the
-	 * server's PUBLISH); NATS: the operation (PUB, MSG, SUB, ...). */
+	 * server's PUBLISH); NATS: the operation (PUB, MSG, SUB, ...); AMQP:
+	 * class.method (basic.publish, queue.declare, ...). */
 	const char *method;
-	const char *target; /* HTTP/2 and gRPC: :path; MQTT: the topic; NATS: the subject; else "" */
+	const char *target; /* HTTP/2 and gRPC: :path; MQTT: the topic; NATS: the subject;
+			     * AMQP: the exchange, or the queue; else "" */
 	const char *authority; /* HTTP/2 and gRPC: :authority; else "" */
 	const char *traceparent; /* HTTP/2 and gRPC: the header; else "" */
 	/* HTTP/2: :status; gRPC: grpc-status (-1 when the stream ended without
@@ -80,6 +82,7 @@ extern const struct wire_parser pg_joined_parser; /* a connection past its start
 extern const struct wire_parser memcached_parser; /* proto/memcached.c */
 extern const struct wire_parser mqtt_parser; /* proto/mqtt.c */
 extern const struct wire_parser nats_parser; /* proto/nats.c */
+extern const struct wire_parser amqp_parser; /* proto/amqp.c */
 
 /* The parser of a connection the kernel classified as proto (enum
  * sonde_proto), or NULL for one no parser follows. */
