@@ -30,12 +30,7 @@ wait_listen "$RABBITMQ_NODE_PORT" 60 || fail "RabbitMQ did not start: $(tail -5 
 for ((i = 0; i < 100; i++)); do [ -s "$RABBITMQ_MNESIA_BASE/$RABBITMQ_NODENAME.pid" ] && break; sleep 0.1; done
 BEAM=$(cat "$RABBITMQ_MNESIA_BASE/$RABBITMQ_NODENAME.pid" 2>/dev/null)
 [ -n "$BEAM" ] && kill -0 "$BEAM" || fail "no beam process of the node"
-protoc --proto_path="$ROOT/proto" --python_out="$TMP" "$ROOT/proto/otlp.proto" || fail "protoc --python_out failed"
-RPORT=$(free_port)
-mkdir -p "$TMP/spans"
-/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_receiver.py" "$RPORT" "$TMP/spans" &
-CHILDREN+=($!)
-wait_listen "$RPORT" 10 || fail "the OTLP receiver did not start"
+start_otlp_receiver
 
 /usr/bin/python3 "$ROOT/tests/integration/peers/amqp_client.py" "$RABBITMQ_NODE_PORT" orders $N "$TMP/go" >"$TMP/client.out" 2>"$TMP/client.err" &
 CLIENT=$!
@@ -88,7 +83,7 @@ expect_metric 'sonde_parse_failures_total{kind="amqp"}' absent
 promtool_check
 
 for ((i = 0; i < 50; i++)); do
-	/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_spans.py" "$TMP/spans" "$TMP" >"$TMP/spans.jsonl"
+	decode_spans
 	[ "$(grep -c '"messaging.operation.type": "send"' "$TMP/spans.jsonl")" -ge $((2 * N)) ] && break
 	sleep 0.2
 done

@@ -9,14 +9,9 @@ require_bpf
 require_cmd nginx curl prometheus promtool /usr/bin/python3
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || fail "python3-protobuf is not installed (make deps installs it)"
 
-protoc --proto_path="$ROOT/proto" --python_out="$TMP" "$ROOT/proto/otlp.proto" || fail "protoc --python_out failed"
 PORT=$(free_port)
 start_nginx "$PORT"
-RPORT=$(free_port)
-mkdir -p "$TMP/spans"
-/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_receiver.py" "$RPORT" "$TMP/spans" &
-CHILDREN+=($!)
-wait_listen "$RPORT" 10 || fail "the OTLP receiver did not start"
+start_otlp_receiver
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$RPORT/v1/traces OTEL_BSP_SCHEDULE_DELAY=100 \
 	start_sonde --target "port:$PORT=web"
 
@@ -57,7 +52,7 @@ for ((i = 0; i < 100; i++)); do
 	grep -q trace_id "$TMP/exemplars.json" && break
 	sleep 0.2
 done
-/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_spans.py" "$TMP/spans" "$TMP" >"$TMP/spans.jsonl"
+decode_spans
 /usr/bin/python3 - "$TMP/exemplars.json" "$TMP/spans.jsonl" <<'PY' || fail "Prometheus' exemplars are not the spans' traces"
 import json, sys
 data = json.load(open(sys.argv[1]))["data"]

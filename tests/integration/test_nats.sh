@@ -22,12 +22,7 @@ nats-server -a 127.0.0.1 -p "$PORT" -m "$MON" >"$TMP/nats.log" 2>&1 &
 NATS_PID=$!
 CHILDREN+=($!)
 wait_listen "$PORT" 10 || fail "nats-server did not start: $(cat "$TMP/nats.log")"
-protoc --proto_path="$ROOT/proto" --python_out="$TMP" "$ROOT/proto/otlp.proto" || fail "protoc --python_out failed"
-RPORT=$(free_port)
-mkdir -p "$TMP/spans"
-/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_receiver.py" "$RPORT" "$TMP/spans" &
-CHILDREN+=($!)
-wait_listen "$RPORT" 10 || fail "the OTLP receiver did not start"
+start_otlp_receiver
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$RPORT/v1/traces OTEL_BSP_SCHEDULE_DELAY=100 \
 	start_sonde --target "pid:$NATS_PID=broker" --target exe:natsclient=orders
 
@@ -62,7 +57,7 @@ expect_metric 'sonde_parse_failures_total{kind="nats"}' absent
 promtool_check
 
 for ((i = 0; i < 50; i++)); do
-	/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_spans.py" "$TMP/spans" "$TMP" >"$TMP/spans.jsonl"
+	decode_spans
 	[ "$(grep -c '"messaging.operation.type": "receive"' "$TMP/spans.jsonl")" -ge $((4 * N)) ] && break
 	sleep 0.2
 done

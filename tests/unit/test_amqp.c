@@ -14,35 +14,8 @@
 
 #include <cmocka.h>
 
-#include "proto/wire.h"
-
-struct rec {
-	char method[24], name[64], outcome[8];
-	bool error, fault, unpaired;
-	uint64_t start_ns, end_ns;
-};
-
-struct recs {
-	struct rec v[64];
-	size_t n;
-};
-
-static void record(void *arg, const struct wire_call *call)
-{
-	struct recs *r = arg;
-	struct rec *e = &r->v[r->n++];
-
-	assert_true(r->n <= 64);
-	assert_string_equal(call->protocol, "amqp");
-	snprintf(e->method, sizeof(e->method), "%s", call->method);
-	snprintf(e->name, sizeof(e->name), "%s", call->target);
-	snprintf(e->outcome, sizeof(e->outcome), "%s", call->outcome ? call->outcome : "");
-	e->error = call->error;
-	e->fault = call->server_fault;
-	e->unpaired = call->unpaired;
-	e->start_ns = call->start_ns;
-	e->end_ns = call->end_ns;
-}
+#define BROKER_RECS_PROTOCOL "amqp"
+#include "broker_recs.h"
 
 /* A frame: type, channel, payload, the end byte. */
 static size_t frame(uint8_t *out, uint8_t type, uint16_t channel, const void *payload, size_t n)

@@ -12,35 +12,8 @@
 
 #include <cmocka.h>
 
-#include "proto/wire.h"
-
-struct rec {
-	char method[16], topic[64], outcome[8];
-	bool error, fault, unpaired;
-	uint64_t start_ns, end_ns;
-};
-
-struct recs {
-	struct rec v[64];
-	size_t n;
-};
-
-static void record(void *arg, const struct wire_call *call)
-{
-	struct recs *r = arg;
-	struct rec *e = &r->v[r->n++];
-
-	assert_true(r->n <= 64);
-	assert_string_equal(call->protocol, "mqtt");
-	snprintf(e->method, sizeof(e->method), "%s", call->method);
-	snprintf(e->topic, sizeof(e->topic), "%s", call->target);
-	snprintf(e->outcome, sizeof(e->outcome), "%s", call->outcome ? call->outcome : "");
-	e->error = call->error;
-	e->fault = call->server_fault;
-	e->unpaired = call->unpaired;
-	e->start_ns = call->start_ns;
-	e->end_ns = call->end_ns;
-}
+#define BROKER_RECS_PROTOCOL "mqtt"
+#include "broker_recs.h"
 
 static int feed(void *c, enum wire_dir dir, const void *p, size_t n, uint64_t ts, struct recs *r)
 {
@@ -111,21 +84,21 @@ static void test_v311(void **state)
 	assert_int_equal(r.v[0].end_ns, 200);
 	assert_false(r.v[0].error);
 	assert_string_equal(r.v[1].method, "PUBLISH");
-	assert_string_equal(r.v[1].topic, "a/1");
+	assert_string_equal(r.v[1].name, "a/1");
 	assert_string_equal(r.v[1].outcome, "qos0");
 	assert_true(r.v[1].unpaired);
-	assert_string_equal(r.v[2].topic, "a/2");
+	assert_string_equal(r.v[2].name, "a/2");
 	assert_string_equal(r.v[2].outcome, "qos1");
 	assert_false(r.v[2].unpaired);
 	assert_int_equal(r.v[2].start_ns, 400);
 	assert_int_equal(r.v[2].end_ns, 500);
-	assert_string_equal(r.v[3].topic, "a/3");
+	assert_string_equal(r.v[3].name, "a/3");
 	assert_string_equal(r.v[3].outcome, "qos2");
 	assert_string_equal(r.v[4].method, "DELIVER");
-	assert_string_equal(r.v[4].topic, "b/9");
+	assert_string_equal(r.v[4].name, "b/9");
 	assert_true(r.v[4].unpaired);
 	assert_string_equal(r.v[5].method, "SUBSCRIBE");
-	assert_string_equal(r.v[5].topic, "s/+");
+	assert_string_equal(r.v[5].name, "s/+");
 	assert_true(r.v[5].error);
 	assert_false(r.v[5].fault);
 	assert_string_equal(r.v[6].method, "PINGREQ");
@@ -163,7 +136,7 @@ static void test_v5(void **state)
 	assert_false(r.v[2].error);
 	assert_string_equal(r.v[2].outcome, "qos1");
 	assert_string_equal(r.v[3].method, "SUBSCRIBE");
-	assert_string_equal(r.v[3].topic, "t");
+	assert_string_equal(r.v[3].name, "t");
 	assert_false(r.v[3].error);
 	mqtt_parser.destroy(c);
 }
@@ -185,7 +158,7 @@ static void test_pieces_and_gaps(void **state)
 	assert_int_equal(mqtt_parser.gap(c, WIRE_REQUEST, 120, 210, record, &r), 0);
 	assert_int_equal(FEED(c, WIRE_RESPONSE, "\x40\x02\x00\x05", 300, &r), 0);
 	assert_int_equal(r.n, 1);
-	assert_string_equal(r.v[0].topic, "big");
+	assert_string_equal(r.v[0].name, "big");
 	assert_int_equal(r.v[0].start_ns, 200);
 	/* A gap in a fixed header loses the framing. */
 	assert_int_equal(feed(c, WIRE_REQUEST, "\x32", 1, 400, &r), 0);
@@ -209,7 +182,7 @@ static void test_connect_body_first(void **state)
 	assert_int_equal(r.v[0].start_ns, 100);
 	assert_false(r.v[0].error);
 	/* What follows is framed as usual. */
-	assert_string_equal(r.v[1].topic, "q");
+	assert_string_equal(r.v[1].name, "q");
 	mqtt_parser.destroy(c);
 }
 

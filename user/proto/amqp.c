@@ -152,20 +152,11 @@ static void name_of(uint16_t class_id, uint16_t method_id, struct amqp_args *a, 
 static void call(const char *method, const char *name, uint64_t start_ns, uint64_t end_ns, bool unpaired,
 		 const char *outcome, bool error, bool fault, wire_call_fn cb, void *arg)
 {
-	const struct wire_call w = {
-		.protocol = "amqp",
-		.method = method,
-		.target = name,
-		.authority = "",
-		.traceparent = "",
-		.error = error,
-		.outcome = error ? NULL : outcome,
-		.server_fault = fault,
-		.unpaired = unpaired,
-		.start_ns = start_ns,
-		.end_ns = end_ns,
-	};
+	struct wire_call w = wire_message("amqp", method, name, start_ns, end_ns, unpaired);
 
+	w.error = error;
+	w.outcome = error ? NULL : outcome;
+	w.server_fault = fault;
 	cb(arg, &w);
 }
 

@@ -180,20 +180,11 @@ static const char *const qos_names[] = { "qos0", "qos1", "qos2" };
 static void call(const char *method, const char *topic, uint64_t start_ns, uint64_t end_ns, bool unpaired,
 		 const char *outcome, bool error, bool fault, wire_call_fn cb, void *arg)
 {
-	const struct wire_call w = {
-		.protocol = "mqtt",
-		.method = method,
-		.target = topic,
-		.authority = "",
-		.traceparent = "",
-		.error = error,
-		.outcome = error ? NULL : outcome,
-		.server_fault = fault,
-		.unpaired = unpaired,
-		.start_ns = start_ns,
-		.end_ns = end_ns,
-	};
+	struct wire_call w = wire_message("mqtt", method, topic, start_ns, end_ns, unpaired);
 
+	w.error = error;
+	w.outcome = error ? NULL : outcome;
+	w.server_fault = fault;
 	cb(arg, &w);
 }
 

@@ -55,6 +55,23 @@ struct wire_call {
 
 typedef void (*wire_call_fn)(void *arg, const struct wire_call *call);
 
+/* A message broker's call (MQTT, NATS, AMQP): a topic, subject or queue as
+ * target, no authority, traceparent or status; the caller sets the rest. */
+static inline struct wire_call wire_message(const char *protocol, const char *method, const char *target,
+					    uint64_t start_ns, uint64_t end_ns, bool unpaired)
+{
+	return (struct wire_call){
+		.protocol = protocol,
+		.method = method,
+		.target = target,
+		.authority = "",
+		.traceparent = "",
+		.unpaired = unpaired,
+		.start_ns = start_ns,
+		.end_ns = end_ns,
+	};
+}
+
 /* feed and gap return this when they gave up bytes they could not frame
  * and resynchronised: the loss is counted as a parse failure, and the
  * parser is fed on. */

@@ -272,6 +272,22 @@ wait_tls_attached() { # seconds
 # A real Prometheus scraping the given targets every second, with an
 # optional rule file; PROM_NETNS runs it (and prom_query) in that network
 # namespace; PROM_FLAGS are more flags. Sets PROM_PORT.
+# An OTLP/HTTP receiver storing what it gets in $TMP/spans, on RPORT, with
+# protoc's Python classes in $TMP for otlp_spans.py to decode them.
+start_otlp_receiver() {
+	protoc --proto_path="$ROOT/proto" --python_out="$TMP" "$ROOT/proto/otlp.proto" || fail "protoc --python_out failed"
+	RPORT=$(free_port)
+	mkdir -p "$TMP/spans"
+	/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_receiver.py" "$RPORT" "$TMP/spans" &
+	CHILDREN+=($!)
+	wait_listen "$RPORT" 10 || fail "the OTLP receiver did not start"
+}
+
+# The spans the receiver got so far, one JSON object a line, in $TMP/spans.jsonl.
+decode_spans() {
+	/usr/bin/python3 "$ROOT/tests/integration/peers/otlp_spans.py" "$TMP/spans" "$TMP" >"$TMP/spans.jsonl"
+}
+
 start_prometheus() { # "host:port ..." [rule file]
 	local t targets=
 	PROM_PORT=$(free_port)
