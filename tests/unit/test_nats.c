@@ -12,33 +12,8 @@
 
 #include <cmocka.h>
 
-#include "proto/wire.h"
-
-struct rec {
-	char method[16], subject[64];
-	bool error, unpaired;
-	uint64_t start_ns, end_ns;
-};
-
-struct recs {
-	struct rec v[64];
-	size_t n;
-};
-
-static void record(void *arg, const struct wire_call *call)
-{
-	struct recs *r = arg;
-	struct rec *e = &r->v[r->n++];
-
-	assert_true(r->n <= 64);
-	assert_string_equal(call->protocol, "nats");
-	snprintf(e->method, sizeof(e->method), "%s", call->method);
-	snprintf(e->subject, sizeof(e->subject), "%s", call->target);
-	e->error = call->error;
-	e->unpaired = call->unpaired;
-	e->start_ns = call->start_ns;
-	e->end_ns = call->end_ns;
-}
+#define BROKER_RECS_PROTOCOL "nats"
+#include "broker_recs.h"
 
 static int feed(void *c, enum wire_dir dir, const char *s, uint64_t ts, struct recs *r)
 {
@@ -70,13 +45,13 @@ static void test_session(void **state)
 	assert_int_equal(r.v[1].end_ns, 150);
 	assert_false(r.v[1].unpaired);
 	assert_string_equal(r.v[2].method, "PUB");
-	assert_string_equal(r.v[2].subject, "orders.1001.created");
+	assert_string_equal(r.v[2].name, "orders.1001.created");
 	assert_int_equal(r.v[2].end_ns, 210);
 	assert_string_equal(r.v[3].method, "SUB");
-	assert_string_equal(r.v[3].subject, "orders.>");
+	assert_string_equal(r.v[3].name, "orders.>");
 	assert_string_equal(r.v[4].method, "HPUB");
 	assert_string_equal(r.v[5].method, "MSG");
-	assert_string_equal(r.v[5].subject, "orders.1001.created");
+	assert_string_equal(r.v[5].name, "orders.1001.created");
 	assert_string_equal(r.v[6].method, "HMSG");
 	assert_string_equal(r.v[7].method, "UNSUB");
 	assert_string_equal(r.v[8].method, "-ERR");
@@ -101,6 +76,25 @@ static void test_gaps(void **state)
 	/* A gap in a line loses the framing. */
 	assert_int_equal(feed(c, WIRE_REQUEST, "PUB a", 300, &r), 0);
 	assert_int_equal(nats_parser.gap(c, WIRE_REQUEST, 5, 310, record, &r), -EBADMSG);
+	nats_parser.destroy(c);
+}
+
+/* A subject longer than a label holds is cut, a subscription's too. */
+static void test_long_subject(void **state)
+{
+	struct recs r = { 0 };
+	void *c = nats_parser.create();
+	char line[420];
+
+	(void)state;
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "SUB ", 4);
+	snprintf(line + 400, sizeof(line) - 400, " 1\r\n");
+	assert_int_equal(feed(c, WIRE_REQUEST, line, 1, &r), 0);
+	memcpy(line, "PUB ", 4);
+	snprintf(line + 400, sizeof(line) - 400, " 0\r\n\r\n");
+	assert_int_equal(feed(c, WIRE_REQUEST, line, 2, &r), 0);
+	assert_int_equal(r.n, 2);
 	nats_parser.destroy(c);
 }
 
@@ -142,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_gaps),
+		cmocka_unit_test(test_long_subject),
 		cmocka_unit_test(test_not_nats),
 	};
 

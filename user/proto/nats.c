@@ -49,18 +49,9 @@ static void nats_destroy(void *conn)
 static void call(const char *method, const char *subject, uint64_t start_ns, uint64_t end_ns, bool unpaired, bool error,
 		 wire_call_fn cb, void *arg)
 {
-	const struct wire_call w = {
-		.protocol = "nats",
-		.method = method,
-		.target = subject,
-		.authority = "",
-		.traceparent = "",
-		.error = error,
-		.unpaired = unpaired,
-		.start_ns = start_ns,
-		.end_ns = end_ns,
-	};
+	struct wire_call w = wire_message("nats", method, subject, start_ns, end_ns, unpaired);
 
+	w.error = error;
 	cb(arg, &w);
 }
 
@@ -144,8 +135,9 @@ static int line(struct nats_conn *c, enum wire_dir dir, uint64_t end_ns, wire_ca
 			for (; op[i] && i < sizeof(upper) - 1; i++)
 				upper[i] = (char)(op[i] >= 'a' && op[i] <= 'z' ? op[i] - 32 : op[i]);
 			upper[i] = 0;
-			call(upper, !strcasecmp(op, "SUB") && n >= 3 ? t[1] : "", d->line_ns, end_ns, true, false, cb,
-			     arg);
+			/* A subscription's subject, cut as a message's is. */
+			snprintf(d->subject, sizeof(d->subject), "%s", !strcasecmp(op, "SUB") && n >= 3 ? t[1] : "");
+			call(upper, d->subject, d->line_ns, end_ns, true, false, cb, arg);
 			return 0;
 		}
 		if (!strcasecmp(op, "PING")) {
