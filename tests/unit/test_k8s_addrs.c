@@ -147,6 +147,25 @@ static void test_pages(void **state)
 	assert_string_equal(lookup(&a, "10.2.0.2", &here), "b");
 	assert_string_equal(a.pods.resource_version, "77");
 	assert_int_equal(a.pods.n, 2);
+	/* The pods' and the Services' lists in pages at once (two threads):
+	 * neither takes the other's pages. */
+	static const char spage1[] = "{\"kind\":\"ServiceList\",\"metadata\":{\"continue\":\"s\"},\"items\":[" SERVICE(
+		"t1", "api", "10.96.1.1") "]}";
+	static const char spage2[] =
+		"{\"kind\":\"ServiceList\",\"metadata\":{\"resourceVersion\":\"88\"},\"items\":[" SERVICE(
+			"t2", "db", "10.96.1.2") "]}";
+
+	assert_int_equal(k8s_addrs_page(&a, &a.pods, page1, strlen(page1), true, cont, sizeof(cont)), 0);
+	assert_int_equal(k8s_addrs_page(&a, &a.services, spage1, strlen(spage1), true, cont, sizeof(cont)), 0);
+	assert_int_equal(k8s_addrs_page(&a, &a.pods, page2, strlen(page2), false, cont, sizeof(cont)), 0);
+	assert_int_equal(k8s_addrs_page(&a, &a.services, spage2, strlen(spage2), false, cont, sizeof(cont)), 0);
+	assert_int_equal(a.pods.kind, K8S_ADDR_POD);
+	assert_int_equal(a.services.kind, K8S_ADDR_SERVICE);
+	assert_int_equal(a.pods.n, 2);
+	assert_int_equal(a.services.n, 2);
+	assert_string_equal(a.services.resource_version, "88");
+	assert_string_equal(lookup(&a, "10.96.1.2", &here), "db");
+	assert_string_equal(lookup(&a, "10.2.0.2", &here), "b");
 	/* A bad page drops the pages so far; the set stays. */
 	assert_int_equal(k8s_addrs_page(&a, &a.pods, page1, strlen(page1), true, cont, sizeof(cont)), 0);
 	assert_int_equal(k8s_addrs_page(&a, &a.pods, "{}", 2, false, cont, sizeof(cont)), -EINVAL);

@@ -102,7 +102,7 @@ static int apply(void *arg, json_object *obj, bool deleted)
 		return -EINVAL;
 	slot = find(s, o.uid);
 	/* A set in place moves: the index points into it. */
-	if (s != &ctx->a->staging)
+	if (s != &ctx->a->staging[s->kind])
 		ctx->a->index_size = 0;
 	if (deleted || !o.nips) {
 		if (slot)
@@ -163,25 +163,26 @@ static int reindex(struct k8s_addrs *a)
 int k8s_addrs_page(struct k8s_addrs *a, struct k8s_addr_set *s, const char *body, size_t len, bool first, char *cont,
 		   size_t csize)
 {
-	struct apply_ctx ctx = { a, &a->staging, s == &a->pods ? &a->services : &a->pods };
+	struct k8s_addr_set *next = &a->staging[s->kind];
+	struct apply_ctx ctx = { a, next, s == &a->pods ? &a->services : &a->pods };
 	int ret;
 
 	if (first) {
-		free(a->staging.objs);
-		a->staging = (struct k8s_addr_set){ .kind = s->kind };
+		free(next->objs);
+		*next = (struct k8s_addr_set){ .kind = s->kind };
 	}
 	ret = k8s_json_list(body, len, s->kind == K8S_ADDR_POD ? "PodList" : "ServiceList", apply, &ctx,
-			    a->staging.resource_version, sizeof(a->staging.resource_version), cont, csize);
+			    next->resource_version, sizeof(next->resource_version), cont, csize);
 	if (ret) {
-		free(a->staging.objs);
-		a->staging = (struct k8s_addr_set){ 0 };
+		free(next->objs);
+		*next = (struct k8s_addr_set){ .kind = s->kind };
 		return ret;
 	}
 	if (*cont)
 		return 0;
 	free(s->objs);
-	*s = a->staging;
-	a->staging = (struct k8s_addr_set){ 0 };
+	*s = *next;
+	*next = (struct k8s_addr_set){ .kind = s->kind };
 	reindex(a);
 	return 0;
 }
@@ -226,8 +227,10 @@ void k8s_addrs_free(struct k8s_addrs *a)
 {
 	free(a->pods.objs);
 	free(a->services.objs);
-	free(a->staging.objs);
-	a->staging.objs = NULL;
+	for (int k = 0; k < 2; k++) {
+		free(a->staging[k].objs);
+		a->staging[k].objs = NULL;
+	}
 	free(a->index);
 	a->pods.objs = a->services.objs = NULL;
 	a->pods.n = a->services.n = a->pods.cap = a->services.cap = 0;

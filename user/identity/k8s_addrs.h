@@ -37,11 +37,12 @@ struct k8s_addr_set {
 	char resource_version[64];
 };
 
-/* Both sets, the one being listed page by page, and an index by IP made
- * again after each change (events and lists, not lookups). */
+/* Both sets, each one's next being listed page by page (by kind: two
+ * threads list them), and an index by IP made again after each change
+ * (events and lists, not lookups). */
 struct k8s_addrs {
 	struct k8s_addr_set pods, services;
-	struct k8s_addr_set staging;
+	struct k8s_addr_set staging[2];
 	const char *node; /* the pods on it are this node's */
 	uint64_t dropped; /* objects past the bound */
 	struct k8s_addr_index {
