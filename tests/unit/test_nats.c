@@ -95,6 +95,23 @@ static void test_long_subject(void **state)
 	snprintf(line + 400, sizeof(line) - 400, " 0\r\n\r\n");
 	assert_int_equal(feed(c, WIRE_REQUEST, line, 2, &r), 0);
 	assert_int_equal(r.n, 2);
+	/* Lines longer than kept: the sizes come from their end, and the
+	 * framing holds for what follows. */
+	char big[1200];
+
+	memset(big, 'r', sizeof(big));
+	memcpy(big, "PUB subj ", 9);
+	snprintf(big + 700, sizeof(big) - 700, " 2\r\nhi\r\nPUB a 1\r\nx\r\n");
+	assert_int_equal(feed(c, WIRE_REQUEST, big, 3, &r), 0);
+	memset(big, 's', sizeof(big));
+	memcpy(big, "HPUB ", 5);
+	snprintf(big + 900, sizeof(big) - 900, " 12 14\r\nNATS/1.0\r\n\r\nhi\r\n");
+	assert_int_equal(feed(c, WIRE_REQUEST, big, 4, &r), 0);
+	assert_int_equal(r.n, 5);
+	assert_string_equal(r.v[2].name, "subj");
+	assert_string_equal(r.v[3].name, "a");
+	assert_string_equal(r.v[4].method, "HPUB");
+	assert_int_equal(strlen(r.v[4].name), sizeof(r.v[4].name) - 1);
 	nats_parser.destroy(c);
 }
 

@@ -18,11 +18,15 @@
 #define NATS_LINE_MAX 4096 /* the server's max_control_line */
 #define NATS_PAYLOAD_MAX (64ll << 20) /* the server's largest max_payload */
 #define NATS_SUBJECT_MAX 257
+#define NATS_TAIL_KEEP 64 /* a reply subject's end and two sizes */
 #define NATS_PINGS 8
 
 struct nats_dir {
 	char line[NATS_LINE_KEEP];
 	size_t line_len, line_kept;
+	/* A line longer than kept: its last bytes, where a message's sizes are. */
+	char tail[NATS_TAIL_KEEP + 1];
+	size_t tail_len;
 	uint64_t line_ns; /* when the line's first byte came */
 	uint64_t payload_left; /* a message's bytes left, with its CRLF */
 	/* The message the payload belongs to, reported when it ends. */
@@ -124,6 +128,29 @@ static int line(struct nats_conn *c, enum wire_dir dir, uint64_t end_ns, wire_ca
 	n = tokens(d->line, t, 7);
 	if (!n)
 		return -EBADMSG;
+	/* A cut line: the operation and subject from its start, a message's
+	 * sizes (and sid) from its end, whose first token is a subject's or
+	 * reply's end and so never taken. */
+	if (d->line_len > d->line_kept + 2) {
+		size_t want = !strcasecmp(t[0], "HMSG")				    ? 3 :
+			      !strcasecmp(t[0], "HPUB") || !strcasecmp(t[0], "MSG") ? 2 :
+			      !strcasecmp(t[0], "PUB")				    ? 1 :
+										      0;
+		char *tail[7];
+		size_t m;
+
+		while (d->tail_len && (d->tail[d->tail_len - 1] == '\r' || d->tail[d->tail_len - 1] == '\n'))
+			d->tail_len--;
+		d->tail[d->tail_len] = 0;
+		m = tokens(d->tail, tail, 7);
+		if (want && (n < 2 || m <= want))
+			return -EBADMSG;
+		if (want) {
+			n = 2;
+			for (size_t i = 0; i < want; i++)
+				t[n++] = tail[m - want + i];
+		}
+	}
 	op = t[0];
 	if (dir == WIRE_REQUEST) {
 		if (!strcasecmp(op, "PUB") || !strcasecmp(op, "HPUB"))
@@ -164,6 +191,24 @@ static int line(struct nats_conn *c, enum wire_dir dir, uint64_t end_ns, wire_ca
 	return !strcasecmp(op, "INFO") || !strcasecmp(op, "+OK") || !strcasecmp(op, "PING") ? 0 : -EBADMSG;
 }
 
+/* The bytes of a line past what is kept: its last NATS_TAIL_KEEP stay. */
+static void tail_add(struct nats_dir *d, const uint8_t *p, size_t n)
+{
+	if (n >= NATS_TAIL_KEEP) {
+		memcpy(d->tail, p + n - NATS_TAIL_KEEP, NATS_TAIL_KEEP);
+		d->tail_len = NATS_TAIL_KEEP;
+		return;
+	}
+	if (d->tail_len + n > NATS_TAIL_KEEP) {
+		size_t drop = d->tail_len + n - NATS_TAIL_KEEP;
+
+		memmove(d->tail, d->tail + drop, d->tail_len - drop);
+		d->tail_len -= drop;
+	}
+	memcpy(d->tail + d->tail_len, p, n);
+	d->tail_len += n;
+}
+
 static int nats_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
 		     void *arg)
 {
@@ -194,6 +239,7 @@ static int nats_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t l
 		memcpy(d->line + d->line_kept, buf, keep);
 		d->line_kept += keep;
 		d->line_len += take;
+		tail_add(d, buf + keep, take - keep);
 		buf += take;
 		len -= take;
 		if (!nl) {
@@ -202,7 +248,7 @@ static int nats_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t l
 			continue;
 		}
 		ret = line(c, dir, ts_ns, cb, arg);
-		d->line_len = d->line_kept = 0;
+		d->line_len = d->line_kept = d->tail_len = 0;
 		if (ret < 0)
 			return ret;
 		resynced |= ret;
