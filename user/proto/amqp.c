@@ -28,6 +28,7 @@ struct amqp_dir {
 	uint64_t size; /* the payload's, once the 7-byte header is in */
 	uint64_t consumed; /* of the frame after its header: payload and end byte */
 	uint64_t start_ns;
+	bool holed; /* bytes were lost after those kept: keep no more */
 };
 
 /* A synchronous method waiting for its -ok on a channel. */
@@ -46,27 +47,31 @@ struct amqp_conn {
 };
 
 /* Method names, and for a client's synchronous method the -ok that
- * answers it (0: none). */
+ * answers it (0: none) and where its no-wait flag is, if it has one: the
+ * octet after a reserved short (reserved) and strs short strings, its bit
+ * (-1: none). A method sent no-wait is answered by nothing. */
 static const struct amqp_method {
 	uint16_t class_id, method_id;
 	const char *name;
 	uint16_t ok_id;
 	uint16_t ok_alt; /* basic.get's other answer, get-empty */
+	uint8_t reserved, strs;
+	int8_t nowait_bit;
 } methods[] = {
-	{ 10, 40, "connection.open", 41, 0 }, { 10, 50, "connection.close", 51, 0 },
-	{ 20, 10, "channel.open", 11, 0 },    { 20, 20, "channel.flow", 21, 0 },
-	{ 20, 40, "channel.close", 41, 0 },   { 40, 10, "exchange.declare", 11, 0 },
-	{ 40, 20, "exchange.delete", 21, 0 }, { 40, 30, "exchange.bind", 31, 0 },
-	{ 40, 40, "exchange.unbind", 51, 0 }, { 50, 10, "queue.declare", 11, 0 },
-	{ 50, 20, "queue.bind", 21, 0 },      { 50, 30, "queue.purge", 31, 0 },
-	{ 50, 40, "queue.delete", 41, 0 },    { 50, 50, "queue.unbind", 51, 0 },
-	{ 60, 10, "basic.qos", 11, 0 },	      { 60, 20, "basic.consume", 21, 0 },
-	{ 60, 30, "basic.cancel", 31, 0 },    { 60, 40, "basic.publish", 0, 0 },
-	{ 60, 60, "basic.deliver", 0, 0 },    { 60, 70, "basic.get", 71, 72 },
-	{ 60, 80, "basic.ack", 0, 0 },	      { 60, 90, "basic.reject", 0, 0 },
-	{ 60, 110, "basic.recover", 111, 0 }, { 60, 120, "basic.nack", 0, 0 },
-	{ 85, 10, "confirm.select", 11, 0 },  { 90, 10, "tx.select", 11, 0 },
-	{ 90, 20, "tx.commit", 21, 0 },	      { 90, 30, "tx.rollback", 31, 0 },
+	{ 10, 40, "connection.open", 41, 0, 0, 0, -1 }, { 10, 50, "connection.close", 51, 0, 0, 0, -1 },
+	{ 20, 10, "channel.open", 11, 0, 0, 0, -1 },	{ 20, 20, "channel.flow", 21, 0, 0, 0, -1 },
+	{ 20, 40, "channel.close", 41, 0, 0, 0, -1 },	{ 40, 10, "exchange.declare", 11, 0, 1, 2, 4 },
+	{ 40, 20, "exchange.delete", 21, 0, 1, 1, 1 },	{ 40, 30, "exchange.bind", 31, 0, 1, 3, 0 },
+	{ 40, 40, "exchange.unbind", 51, 0, 1, 3, 0 },	{ 50, 10, "queue.declare", 11, 0, 1, 1, 4 },
+	{ 50, 20, "queue.bind", 21, 0, 1, 3, 0 },	{ 50, 30, "queue.purge", 31, 0, 1, 1, 0 },
+	{ 50, 40, "queue.delete", 41, 0, 1, 1, 2 },	{ 50, 50, "queue.unbind", 51, 0, 0, 0, -1 },
+	{ 60, 10, "basic.qos", 11, 0, 0, 0, -1 },	{ 60, 20, "basic.consume", 21, 0, 1, 2, 3 },
+	{ 60, 30, "basic.cancel", 31, 0, 0, 1, 0 },	{ 60, 40, "basic.publish", 0, 0, 0, 0, -1 },
+	{ 60, 60, "basic.deliver", 0, 0, 0, 0, -1 },	{ 60, 70, "basic.get", 71, 72, 0, 0, -1 },
+	{ 60, 80, "basic.ack", 0, 0, 0, 0, -1 },	{ 60, 90, "basic.reject", 0, 0, 0, 0, -1 },
+	{ 60, 110, "basic.recover", 111, 0, 0, 0, -1 }, { 60, 120, "basic.nack", 0, 0, 0, 0, -1 },
+	{ 85, 10, "confirm.select", 11, 0, 0, 0, 0 },	{ 90, 10, "tx.select", 11, 0, 0, 0, -1 },
+	{ 90, 20, "tx.commit", 21, 0, 0, 0, -1 },	{ 90, 30, "tx.rollback", 31, 0, 0, 0, -1 },
 };
 
 static const struct amqp_method *method_of(uint16_t class_id, uint16_t method_id)
@@ -126,7 +131,7 @@ static int shortstr(struct amqp_args *a, char *out, size_t size)
  * exchange ("") their routing key, the queue. */
 static void name_of(uint16_t class_id, uint16_t method_id, struct amqp_args *a, char *out, size_t size)
 {
-	char exchange[AMQP_NAME_MAX];
+	char exchange[AMQP_NAME_MAX] = "";
 
 	out[0] = 0;
 	if (class_id == 50 || class_id == 40 || (class_id == 60 && (method_id == 20 || method_id == 70))) {
@@ -168,20 +173,39 @@ static struct amqp_pending *pending_on(struct amqp_conn *c, uint16_t channel)
 	return NULL;
 }
 
+/* Whether a method was sent no-wait: read from its arguments where the
+ * table says its flag is; not when they were not kept. */
+static bool no_wait(const struct amqp_method *m, struct amqp_args a)
+{
+	char skipped[AMQP_NAME_MAX];
+
+	if (m->nowait_bit < 0 || skip(&a, m->reserved * 2u))
+		return false;
+	for (uint8_t i = 0; i < m->strs; i++)
+		if (shortstr(&a, skipped, sizeof(skipped)))
+			return false;
+	return a.off < a.len && (a.p[a.off] >> m->nowait_bit) & 1;
+}
+
 /* A client's method: synchronous ones wait for their answer (one at a
  * time per channel, as the protocol has it), the others are calls. */
 static int client_method(struct amqp_conn *c, uint16_t channel, const struct amqp_method *m, struct amqp_args *a,
 			 uint64_t start_ns, uint64_t end_ns, wire_call_fn cb, void *arg)
 {
+	bool unpaired = !m->ok_id || no_wait(m, *a);
 	struct amqp_pending *p;
 	char name[AMQP_NAME_MAX];
+	int ret = 0;
 
 	name_of(m->class_id, m->method_id, a, name, sizeof(name));
-	if (!m->ok_id) {
+	if (unpaired) {
 		call(m->name, name, start_ns, end_ns, true, NULL, false, false, cb, arg);
 		return 0;
 	}
 	p = pending_on(c, channel);
+	/* One in flight a channel: a second means the first's answer was lost. */
+	if (p)
+		ret = WIRE_RESYNCED;
 	for (size_t i = 0; !p && i < AMQP_CHANNELS; i++)
 		if (!c->pending[i].used)
 			p = &c->pending[i];
@@ -193,7 +217,7 @@ static int client_method(struct amqp_conn *c, uint16_t channel, const struct amq
 				    .method_id = m->method_id,
 				    .start_ns = start_ns };
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	return 0;
+	return ret;
 }
 
 /* Reply codes that are the server's fault: connection-forced, resource
@@ -291,7 +315,7 @@ static int amqp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t l
 			continue;
 		}
 		uint64_t take = d->size + 1 - d->consumed < len ? d->size + 1 - d->consumed : len;
-		size_t keep = take < AMQP_KEEP - d->kept ? (size_t)take : AMQP_KEEP - d->kept;
+		size_t keep = d->holed ? 0 : take < AMQP_KEEP - d->kept ? (size_t)take : AMQP_KEEP - d->kept;
 
 		memcpy(d->head + d->kept, buf, keep);
 		d->kept += keep;
@@ -305,6 +329,7 @@ static int amqp_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t l
 			ret = frame(c, dir, ts_ns, cb, arg);
 			d->kept = 0;
 			d->consumed = 0;
+			d->holed = false;
 			if (ret < 0)
 				return ret;
 			resynced |= ret;
@@ -326,11 +351,13 @@ static int amqp_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, w
 	if (d->kept < 7 || n > d->size + 1 - d->consumed)
 		return -EBADMSG;
 	d->consumed += n;
+	d->holed = true;
 	if (d->consumed < d->size + 1)
 		return 0;
 	ret = frame(c, dir, ts_ns, cb, arg);
 	d->kept = 0;
 	d->consumed = 0;
+	d->holed = false;
 	return ret;
 }
 
