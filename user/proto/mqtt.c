@@ -53,6 +53,7 @@ struct mq_dir {
 	uint64_t consumed; /* of those, bytes seen or skipped */
 	uint64_t start_ns;
 	bool in_packet;
+	bool holed; /* bytes were lost after those kept: keep no more */
 };
 
 struct mq_pending {
@@ -152,11 +153,12 @@ static struct mq_pending *pending_find(struct mq_conn *c, uint8_t type, uint16_t
 }
 
 /* A request waiting for its answer; WIRE_RESYNCED when the oldest had to
- * make room (its answer will find nothing). */
+ * make room, or the id was still waiting (their answers will find
+ * nothing). */
 static int pending_add(struct mq_conn *c, uint8_t type, uint8_t qos, uint16_t id, uint64_t start_ns, const char *topic)
 {
 	struct mq_pending *slot = pending_find(c, type, id), *oldest = NULL;
-	int ret = 0;
+	int ret = slot ? WIRE_RESYNCED : 0;
 
 	for (size_t i = 0; !slot && i < MQ_PENDING; i++) {
 		if (!c->pending[i].used) {
@@ -402,7 +404,7 @@ static int mq_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 			d->header_len = d->kept;
 		} else {
 			uint64_t take = d->remaining - d->consumed < len ? d->remaining - d->consumed : len;
-			size_t keep = take < MQ_KEEP - d->kept ? (size_t)take : MQ_KEEP - d->kept;
+			size_t keep = d->holed ? 0 : take < MQ_KEEP - d->kept ? (size_t)take : MQ_KEEP - d->kept;
 
 			memcpy(d->head + d->kept, buf, keep);
 			d->kept += keep;
@@ -432,6 +434,7 @@ static int mq_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wir
 	if (!d->in_packet || !d->header_len || n > d->remaining - d->consumed)
 		return -EBADMSG;
 	d->consumed += n;
+	d->holed = true;
 	return d->consumed == d->remaining ? end_packet(c, dir, ts_ns, cb, arg) : 0;
 }
 
