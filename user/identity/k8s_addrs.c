@@ -8,6 +8,7 @@
 
 #include "base/grow.h"
 #include "base/hash.h"
+#include "base/peer_addr.h"
 #include "identity/k8s_addrs.h"
 #include "identity/k8s_json.h"
 
@@ -200,19 +201,13 @@ enum k8s_event_result k8s_addrs_event(struct k8s_addrs *a, struct k8s_addr_set *
 
 const char *k8s_addrs_lookup(struct k8s_addrs *a, const struct sonde_peer *peer, bool *this_node)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct sonde_peer ip = { .family = peer->family };
+	struct sonde_peer ip = peer_addr_plain(peer);
 	size_t k;
 
 	*this_node = false;
-	if (peer->family == AF_INET6 && !memcmp(peer->addr, mapped, sizeof(mapped))) {
-		ip.family = AF_INET;
-		memcpy(ip.addr, peer->addr + 12, 4);
-	} else if (peer->family == AF_INET || peer->family == AF_INET6) {
-		memcpy(ip.addr, peer->addr, peer->family == AF_INET ? 4 : 16);
-	} else {
+	ip.port = 0;
+	if (ip.family != AF_INET && ip.family != AF_INET6)
 		return NULL;
-	}
 	if (!a->index_size)
 		return NULL;
 	for (k = slot_of(&ip, a->index_size); a->index[k].obj; k = (k + 1) & (a->index_size - 1))

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include "base/hash.h"
+#include "base/peer_addr.h"
 #include "pipeline/callers.h"
 
 void callers_init(struct callers *c)
@@ -11,22 +12,6 @@ void callers_init(struct callers *c)
 	memset(c, 0, sizeof(*c));
 	c->tick = 1;
 	c->idle_ticks = UINT32_MAX;
-}
-
-/* An IPv4 peer of a dual-stack socket is v4-mapped: the same address as
- * the IPv4 socket at the other end knows. */
-static struct sonde_peer plain(const struct sonde_peer *p)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct sonde_peer out = { .family = p->family, .port = p->port };
-
-	if (p->family == AF_INET6 && !memcmp(p->addr, mapped, sizeof(mapped))) {
-		out.family = AF_INET;
-		memcpy(out.addr, p->addr + 12, 4);
-	} else {
-		memcpy(out.addr, p->addr, p->family == AF_INET ? 4 : 16);
-	}
-	return out;
 }
 
 static bool same(const struct sonde_peer *a, const struct sonde_peer *b)
@@ -100,7 +85,7 @@ static void put(struct callers *c, struct caller_slot (*table)[CALLERS_WAYS], co
 void callers_connected(struct callers *c, const char *service, const struct sonde_peer *local,
 		       const struct sonde_peer *dialled)
 {
-	struct sonde_peer key = plain(local), to = plain(dialled);
+	struct sonde_peer key = peer_addr_plain(local), to = peer_addr_plain(dialled);
 
 	if (key.family)
 		put(c, c->calls, &key, &to, service);
@@ -108,7 +93,7 @@ void callers_connected(struct callers *c, const char *service, const struct sond
 
 const char *callers_caller(struct callers *c, const struct sonde_peer *peer, const char *server_service)
 {
-	struct sonde_peer key = plain(peer);
+	struct sonde_peer key = peer_addr_plain(peer);
 	struct caller_slot *s = key.family ? find(c, c->calls, &key) : NULL;
 
 	if (!s)
@@ -124,7 +109,7 @@ const char *callers_caller(struct callers *c, const struct sonde_peer *peer, con
 
 const char *callers_callee(struct callers *c, const struct sonde_peer *dialled)
 {
-	struct sonde_peer key = plain(dialled);
+	struct sonde_peer key = peer_addr_plain(dialled);
 	struct caller_slot *s = key.family ? find(c, c->served, &key) : NULL;
 
 	return s ? s->service : NULL;
