@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "otel/otlp.h"
+#include "proto/wire.h"
 #include "otel/otlp_attrs.h"
 #include "otlp.pb-c.h"
 #include "base/strbuf.h"
@@ -90,7 +91,7 @@ static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 		a[n++] = (struct otlp_attr){ .key = "rpc.method", .str = s->method };
 		if (s->status >= 0)
 			a[n++] = (struct otlp_attr){ .key = "rpc.grpc.status_code", .num = s->status };
-	} else if (!strcmp(s->protocol, "mqtt") || !strcmp(s->protocol, "nats") || !strcmp(s->protocol, "amqp")) {
+	} else if (wire_topic_sep(s->protocol)) {
 		/* The conventions name AMQP 0-9-1's system after its broker. */
 		a[n++] = (struct otlp_attr){ .key = "messaging.system",
 					     .str = s->protocol[0] == 'a' ? "rabbitmq" : s->protocol };

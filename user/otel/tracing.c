@@ -94,10 +94,13 @@ static void fill_rpc(struct span *s, const struct exchange *x)
 		snprintf(s->method, sizeof(s->method), "%s", slash ? slash + 1 : rpc);
 	} else if (exchange_is_messaging(x)) {
 		/* The messaging conventions: the topic as destination, named by
-		 * its bounded template. */
+		 * its bounded template, which a server's endpoint already is. */
 		snprintf(s->path, sizeof(s->path), "%s", x->target);
-		if (!x->target[0] ||
-		    routes_from_topic(x->target, x->protocol[0] == 'm' ? '/' : '.', s->route, sizeof(s->route)) < 0)
+		s->route[0] = '\0';
+		if (x->target[0] && x->role == SONDE_ROLE_SERVER)
+			snprintf(s->route, sizeof(s->route), "%s", x->endpoint);
+		else if (x->target[0] &&
+			 routes_from_topic(x->target, wire_topic_sep(x->protocol), s->route, sizeof(s->route)) < 0)
 			s->route[0] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s%s%s", x->method, s->route[0] ? " " : "", s->route);
 	} else {

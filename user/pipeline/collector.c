@@ -356,9 +356,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 	const struct origin o = { ev->role, ev->service_id, ev->tgid, ev->tid, ev->cgroup_id, ev->comm, &ev->peer };
 	struct collector *c = ctx->c;
 	int client = ev->role == SONDE_ROLE_CLIENT;
-	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http"),
-	    mqtt = !strcmp(w->protocol, "mqtt"),
-	    broker = mqtt || !strcmp(w->protocol, "nats") || !strcmp(w->protocol, "amqp");
+	int grpc = !strcmp(w->protocol, "grpc"), http = !strcmp(w->protocol, "http");
+	char sep = wire_topic_sep(w->protocol);
 	char route[ROUTE_MAX], status_label[12], fault[32];
 	const char *endpoint = NULL;
 	bool matched = false;
@@ -369,8 +368,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 			return;
 		}
 		endpoint = route;
-	} else if (!client && broker && w->target[0]) {
-		endpoint = routes_from_topic(w->target, mqtt ? '/' : '.', route, ROUTE_MAX) < 0 ? "_OTHER" : route;
+	} else if (!client && sep && w->target[0]) {
+		endpoint = routes_from_topic(w->target, sep, route, ROUTE_MAX) < 0 ? "_OTHER" : route;
 	} else if (!client) {
 		endpoint = grpc ? w->target : w->method;
 	}

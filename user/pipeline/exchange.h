@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "proto/wire.h"
 #include "sonde.h"
 
 struct identity;
@@ -75,7 +76,7 @@ static inline bool exchange_is_rpc(const struct exchange *x)
 /* A message broker's protocol: MQTT, NATS, AMQP. */
 static inline bool exchange_is_messaging(const struct exchange *x)
 {
-	return !strcmp(x->protocol, "mqtt") || !strcmp(x->protocol, "nats") || !strcmp(x->protocol, "amqp");
+	return wire_topic_sep(x->protocol) != 0;
 }
 
 static inline double exchange_seconds(const struct exchange *x)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Which way bytes moved: from the client to the server, or back. */
 enum wire_dir {
@@ -54,6 +55,16 @@ struct wire_call {
 };
 
 typedef void (*wire_call_fn)(void *arg, const struct wire_call *call);
+
+/* How a message broker's protocol splits its topics into tokens: '/' for
+ * MQTT, '.' for NATS's subjects and AMQP's routing keys; 0 for a protocol
+ * that is no broker's. */
+static inline char wire_topic_sep(const char *protocol)
+{
+	if (!strcmp(protocol, "mqtt"))
+		return '/';
+	return !strcmp(protocol, "nats") || !strcmp(protocol, "amqp") ? '.' : 0;
+}
 
 /* A message broker's call (MQTT, NATS, AMQP): a topic, subject or queue as
  * target, no authority, traceparent or status; the caller sets the rest. */
