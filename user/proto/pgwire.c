@@ -10,15 +10,14 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "proto/sql.h"
 #include "proto/wire.h"
 
 #define PG_STARTUP_MAX 10000 /* the server's own limit on startup packets */
 #define PG_MSG_MAX (1u << 30)
 #define PG_HEAD_MAX 4096 /* enough for names and the start of the SQL */
 #define PG_ERROR_HEAD_MAX 512 /* SQLSTATE comes right after severity */
-#define PG_NAMES_MAX 256
 #define PG_QUEUE_MAX 1024
-#define PG_VERB_MAX 32
 
 #define PG_CANCEL_REQUEST 80877102
 #define PG_SSL_REQUEST 80877103
@@ -37,18 +36,6 @@ struct pg_dir {
 	char head[PG_HEAD_MAX];
 };
 
-/* A prepared statement's or portal's verb, by a hash of its name. */
-struct pg_name {
-	uint64_t hash;
-	uint64_t used;
-	char verb[PG_VERB_MAX + 1];
-};
-
-struct pg_names {
-	struct pg_name *v;
-	size_t len, cap;
-};
-
 enum pg_kind {
 	PG_QUERY, /* ends at ReadyForQuery */
 	PG_EXECUTE, /* ends at its command's completion or error */
@@ -59,15 +46,14 @@ struct pg_pending {
 	uint64_t start_ns;
 	enum pg_kind kind;
 	bool error, fault;
-	char verb[PG_VERB_MAX + 1];
+	char verb[SQL_VERB_MAX + 1];
 };
 
 struct pg_conn {
 	struct pg_dir dir[2];
 	bool started; /* StartupMessage sent: frontend messages are typed */
 	bool answer_pending; /* SSLRequest or GSSENCRequest awaits its one byte */
-	struct pg_names stmts, portals;
-	uint64_t clock; /* orders name uses for eviction */
+	struct sql_names stmts, portals; /* verbs by a hash of their names */
 	/* What the backend owes, in order; a ring growing up to PG_QUEUE_MAX. */
 	struct pg_pending *queue;
 	size_t q_cap, q_head, q_len;
@@ -97,8 +83,8 @@ static void pg_destroy(void *conn)
 	struct pg_conn *c = conn;
 
 	if (c) {
-		free(c->stmts.v);
-		free(c->portals.v);
+		sql_names_free(&c->stmts);
+		sql_names_free(&c->portals);
 		free(c->queue);
 	}
 	free(c);
@@ -107,123 +93,6 @@ static void pg_destroy(void *conn)
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static bool is_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
-}
-
-static bool is_letter(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-/* The first words of PostgreSQL's SQL commands: any other word is
- * "_OTHER", so a client cannot mint series with made-up statements. */
-static bool known_verb(const char *verb)
-{
-	static const char *const verbs[] = {
-		"ABORT",    "ALTER",   "ANALYZE", "BEGIN",   "CALL",	   "CHECKPOINT", "CLOSE",    "CLUSTER",
-		"COMMENT",  "COMMIT",  "COPY",	  "CREATE",  "DEALLOCATE", "DECLARE",	 "DELETE",   "DISCARD",
-		"DO",	    "DROP",    "END",	  "EXECUTE", "EXPLAIN",	   "FETCH",	 "GRANT",    "IMPORT",
-		"INSERT",   "LISTEN",  "LOAD",	  "LOCK",    "MERGE",	   "MOVE",	 "NOTIFY",   "PREPARE",
-		"REASSIGN", "REFRESH", "REINDEX", "RELEASE", "RESET",	   "REVOKE",	 "ROLLBACK", "SAVEPOINT",
-		"SECURITY", "SELECT",  "SET",	  "SHOW",    "START",	   "TABLE",	 "TRUNCATE", "UNLISTEN",
-		"UPDATE",   "VACUUM",  "VALUES",  "WITH",
-	};
-
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(verb, verbs[i]))
-			return true;
-	return false;
-}
-
-/* The first keyword of the SQL, past blanks, comments, '(' and ';'. */
-static void sql_verb(const char *s, size_t n, char *verb)
-{
-	size_t i = 0, len = 0;
-
-	n = strnlen(s, n);
-	for (;;) {
-		while (i < n && (is_space(s[i]) || s[i] == '(' || s[i] == ';'))
-			i++;
-		if (i + 1 < n && s[i] == '-' && s[i + 1] == '-') {
-			while (i < n && s[i] != '\n')
-				i++;
-		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
-			unsigned int depth = 1;
-
-			for (i += 2; i < n && depth;) {
-				if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
-					depth++;
-					i += 2;
-				} else if (i + 1 < n && s[i] == '*' && s[i + 1] == '/') {
-					depth--;
-					i += 2;
-				} else {
-					i++;
-				}
-			}
-		} else {
-			break;
-		}
-	}
-	while (i < n && len < PG_VERB_MAX && is_letter(s[i])) {
-		char ch = s[i++];
-
-		verb[len++] = ch >= 'a' ? (char)(ch - 'a' + 'A') : ch;
-	}
-	verb[len] = 0;
-	if (!len && i >= n)
-		strcpy(verb, "EMPTY");
-	else if (!known_verb(verb))
-		strcpy(verb, "_OTHER");
-}
-
-/* Names are kept as hashes, whatever their length. */
-static uint64_t name_hash(const char *s, size_t n)
-{
-	return hash_bytes(HASH_INIT, s, n);
-}
-
-static struct pg_name *names_find(struct pg_conn *c, struct pg_names *t, uint64_t hash)
-{
-	for (size_t i = 0; i < t->len; i++) {
-		if (t->v[i].hash == hash) {
-			t->v[i].used = ++c->clock;
-			return &t->v[i];
-		}
-	}
-	return NULL;
-}
-
-/* A full table forgets its least recently used name. */
-static int names_put(struct pg_conn *c, struct pg_names *t, uint64_t hash, const char *verb)
-{
-	struct pg_name *e = names_find(c, t, hash);
-
-	if (!e && t->len < t->cap) {
-		e = &t->v[t->len++];
-	} else if (!e && t->cap < PG_NAMES_MAX) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-		struct pg_name *v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-		e = &t->v[t->len++];
-	} else if (!e) {
-		e = &t->v[0];
-		for (size_t i = 1; i < t->len; i++)
-			if (t->v[i].used < e->used)
-				e = &t->v[i];
-	}
-	e->hash = hash;
-	e->used = ++c->clock;
-	strcpy(e->verb, verb);
-	return 0;
 }
 
 /* A C string at *pos in the head; a cut one ends at the head's end. */
@@ -236,12 +105,12 @@ static const char *head_string(const struct pg_dir *d, size_t *pos, size_t *len)
 	return s;
 }
 
-static const char *lookup_verb(struct pg_conn *c, struct pg_names *t, const char *name, size_t n)
+static const char *lookup_verb(struct sql_names *t, const char *name, size_t n)
 {
-	struct pg_name *e = names_find(c, t, name_hash(name, n));
+	const char *verb = sql_names_find(t, hash_bytes(HASH_INIT, name, n));
 
 	/* Evicted, or prepared before a gap we did not see. */
-	return e ? e->verb : "UNKNOWN";
+	return verb ? verb : "UNKNOWN";
 }
 
 static int queue_push(struct pg_conn *c, enum pg_kind kind, const char *verb, uint64_t start_ns)
@@ -320,7 +189,7 @@ static int frontend_untyped(struct pg_conn *c, const struct pg_dir *d)
 
 static int frontend_message(struct pg_conn *c, const struct pg_dir *d)
 {
-	char verb[PG_VERB_MAX + 1];
+	char verb[SQL_VERB_MAX + 1];
 	const char *name, *stmt;
 	size_t pos = 0, len, stmt_len;
 
@@ -328,19 +197,20 @@ static int frontend_message(struct pg_conn *c, const struct pg_dir *d)
 	case 0:
 		return frontend_untyped(c, d);
 	case 'Q':
-		sql_verb(d->head, d->head_len, verb);
+		sql_verb(&sql_postgres, d->head, d->head_len, verb);
 		return queue_push(c, PG_QUERY, verb, d->start_ns);
 	case 'P':
 		name = head_string(d, &pos, &len);
-		sql_verb(d->head + pos, d->head_len - pos, verb);
-		return names_put(c, &c->stmts, name_hash(name, len), verb);
+		sql_verb(&sql_postgres, d->head + pos, d->head_len - pos, verb);
+		return sql_names_put(&c->stmts, hash_bytes(HASH_INIT, name, len), verb);
 	case 'B':
 		name = head_string(d, &pos, &len);
 		stmt = head_string(d, &pos, &stmt_len);
-		return names_put(c, &c->portals, name_hash(name, len), lookup_verb(c, &c->stmts, stmt, stmt_len));
+		return sql_names_put(&c->portals, hash_bytes(HASH_INIT, name, len),
+				     lookup_verb(&c->stmts, stmt, stmt_len));
 	case 'E':
 		name = head_string(d, &pos, &len);
-		return queue_push(c, PG_EXECUTE, lookup_verb(c, &c->portals, name, len), d->start_ns);
+		return queue_push(c, PG_EXECUTE, lookup_verb(&c->portals, name, len), d->start_ns);
 	case 'S':
 	case 'F':
 		return queue_push(c, PG_SYNC, "", d->start_ns);
