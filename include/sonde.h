@@ -52,6 +52,8 @@ enum sonde_proto {
 	SONDE_PROTO_MQTT, /* 3.1, 3.1.1 and 5, from the client's CONNECT */
 	SONDE_PROTO_NATS, /* the client protocol, from its CONNECT {json} */
 	SONDE_PROTO_AMQP, /* 0-9-1, from the client's protocol header */
+	SONDE_PROTO_MYSQL, /* MySQL and MariaDB, from the client's handshake response */
+	SONDE_PROTO_MYSQL_JOINED, /* one joined after its handshake, from a command */
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

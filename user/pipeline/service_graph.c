@@ -45,7 +45,8 @@ int service_graph_init(struct service_graph *g, struct registry *reg, const stru
 /* Tempo's connection types: a database's client, a message broker's. */
 static const char *connection_type(const struct exchange *x)
 {
-	if (!strcmp(x->protocol, "redis") || !strcmp(x->protocol, "postgresql") || !strcmp(x->protocol, "memcached"))
+	if (!strcmp(x->protocol, "redis") || !strcmp(x->protocol, "postgresql") || !strcmp(x->protocol, "memcached") ||
+	    !strcmp(x->protocol, "mysql"))
 		return "database";
 	if (exchange_is_messaging(x))
 		return "messaging_system";

@@ -25,6 +25,10 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &nats_parser;
 	case SONDE_PROTO_AMQP:
 		return &amqp_parser;
+	case SONDE_PROTO_MYSQL:
+		return &mysql_parser;
+	case SONDE_PROTO_MYSQL_JOINED:
+		return &mysql_joined_parser;
 	default:
 		return NULL;
 	}

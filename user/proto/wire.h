@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Protocols parsed in user space from the bytes of a connection, both
  * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL,
- * memcached, MQTT, NATS, AMQP 0-9-1. Each
+ * memcached, MQTT, NATS, AMQP 0-9-1, MySQL. Each
  * parser turns a connection into calls (a request and its response) and
  * never trusts the bytes: bad input is an error, never a crash. */
 #ifndef SONDE_WIRE_H
@@ -21,13 +21,15 @@ enum wire_dir {
 /* One request and its response. The strings live until the callback
  * returns. */
 struct wire_call {
-	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt", "nats", "amqp" */
+	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt", "nats", "amqp", "mysql" */
 	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
 	 * the command, upper case; PostgreSQL: the statement's verb, upper case;
 	 * memcached: the command as sent (get, set, mg), _OTHER when unknown;
 	 * MQTT: the packet type (PUBLISH, SUBSCRIBE, ...; DELIVER for the
 	 * server's PUBLISH); NATS: the operation (PUB, MSG, SUB, ...); AMQP:
-	 * class.method (basic.publish, queue.declare, ...). */
+	 * class.method (basic.publish, queue.declare, ...); MySQL: the verb of
+	 * the statement queried, executed or prepared, else the command
+	 * (PING, STMT_CLOSE, ...). */
 	const char *method;
 	const char *target; /* HTTP/2 and gRPC: :path; MQTT: the topic; NATS: the subject;
 			     * AMQP: the exchange, or the queue; else "" */
@@ -36,7 +38,7 @@ struct wire_call {
 	/* HTTP/2: :status; gRPC: grpc-status (-1 when the stream ended without
 	 * one: reset or cut); Redis and PostgreSQL: 0. */
 	int status;
-	bool error; /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse */
+	bool error; /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse, MySQL ERR */
 	/* The status label of a call without error, when not "ok": memcached's
 	 * retrievals are "hit" or "miss", MQTT's publishes their QoS (qos0,
 	 * qos1, qos2). NULL otherwise. */
@@ -45,10 +47,11 @@ struct wire_call {
 	 * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
 	 * DATA_LOSS or no status; HTTP/2 5xx; Redis LOADING, BUSY, MASTERDOWN,
 	 * OOM, TRYAGAIN, CLUSTERDOWN; PostgreSQL SQLSTATE classes 08, 53, 57,
-	 * 58, XX. */
+	 * 58, XX; MySQL out of room, memory, threads or connections, shutting
+	 * down, storage or time limit errors, SQLSTATE class 08. */
 	bool server_fault;
-	/* A message nothing answers (MQTT at QoS 0, a delivery): counted, not
-	 * timed. */
+	/* A message nothing answers (MQTT at QoS 0, a delivery, MySQL's
+	 * STMT_CLOSE): counted, not timed. */
 	bool unpaired;
 	uint64_t start_ns; /* ts of the bytes that started the request */
 	uint64_t end_ns; /* ts of the bytes that completed the response */
@@ -111,6 +114,8 @@ extern const struct wire_parser memcached_parser; /* proto/memcached.c */
 extern const struct wire_parser mqtt_parser; /* proto/mqtt.c */
 extern const struct wire_parser nats_parser; /* proto/nats.c */
 extern const struct wire_parser amqp_parser; /* proto/amqp.c */
+extern const struct wire_parser mysql_parser; /* proto/mysql.c */
+extern const struct wire_parser mysql_joined_parser; /* a connection past its handshake */
 
 /* The parser of a connection the kernel classified as proto (enum
  * sonde_proto), or NULL for one no parser follows. */
