@@ -193,11 +193,12 @@ static __always_inline int conn_joined(const struct sonde_conn *c, long ret)
 /* Classifies a connection at its client's first bytes. Returns 1 when
  * they start a protocol followed here; a TLS handshake marks the
  * connection for the TLS library's probes instead, and a negotiation
- * (PostgreSQL's SSLRequest) leaves it to the next bytes. */
+ * (PostgreSQL's SSLRequest) leaves it to the next bytes, as does a MySQL
+ * packet's header read alone. */
 static __always_inline int conn_classify(struct sonde_conn *c, const struct sonde_io *a, long ret, __u8 tls_flag)
 {
 	__u8 head[METHOD_PEEK] = {}, next;
-	__u32 seg_len = 0, peek;
+	__u32 seg_len = 0, peek, hdr;
 	__u64 data;
 
 	data = a->buf ? first_segment(a, ret, &seg_len) : 0;
@@ -213,17 +214,33 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		c->mqtt_head++;
 		return 0;
 	}
+	if (!c->mysql_head && !c->mqtt_head && mysql_header(head, seg_len)) {
+		__builtin_memcpy(&c->mysql_head, head, sizeof(c->mysql_head));
+		return 0;
+	}
+	next = CLASSIFY_DONE;
 	if (c->mqtt_head) {
-		next = CLASSIFY_DONE;
 		c->proto = mqtt_name_at(head, seg_len, 0) ? SONDE_PROTO_MQTT : SONDE_PROTO_UNKNOWN;
+	} else if (c->mysql_head) {
+		hdr = c->mysql_head;
+		c->mysql_head = 0;
+		c->proto = mysql_payload(hdr, head, seg_len, &next);
+		if (c->proto == SONDE_PROTO_MYSQL_JOINED && (tls_flag || !conn_joined(c, ret)))
+			c->proto = SONDE_PROTO_UNKNOWN;
+		/* The header the parser needs first. */
+		if (c->proto != SONDE_PROTO_UNKNOWN)
+			data_emit_word(c, hdr, (c->role == SONDE_ROLE_SERVER ? 0 : SONDE_DATA_SENT) | tls_flag);
 	} else {
 		c->proto = classify(head, seg_len, &next);
 	}
 	/* Bytes no connection starts with: one older than sonde may be past
 	 * its start (the socket's counts tell, read only then). */
-	if (c->proto == SONDE_PROTO_UNKNOWN && next == CLASSIFY_DONE && !tls_flag &&
-	    pg_request_message(head, seg_len) && conn_joined(c, ret))
-		c->proto = SONDE_PROTO_POSTGRES_JOINED;
+	if (c->proto == SONDE_PROTO_UNKNOWN && next == CLASSIFY_DONE && !tls_flag) {
+		__u8 joined = joined_proto(head, seg_len);
+
+		if (joined && conn_joined(c, ret))
+			c->proto = joined;
+	}
 	if (next == CLASSIFY_AGAIN)
 		return 0;
 	if (next == CLASSIFY_TLS && !tls_flag) {

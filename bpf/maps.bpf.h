@@ -53,6 +53,9 @@ struct sonde_conn {
 	 * the rest, which tells. */
 	__u8 mqtt_head;
 	__u8 pad2[3];
+	/* A MySQL packet's header a server read alone (they do), its first
+	 * bytes: the payload's tell, and the parser gets both. */
+	__u32 mysql_head;
 };
 
 /* An HTTP/1 exchange being assembled, kept per connection while it is

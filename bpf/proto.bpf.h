@@ -33,6 +33,82 @@ static __always_inline int pg_request_message(const __u8 *h, __u32 n)
 	return len >= 5 && len < (1u << 30);
 }
 
+/* A MySQL command a connection joined after its handshake may start
+ * with: a query, a prepare, an execute or a ping, one packet (sequence 0)
+ * that is all the call moved. */
+static __always_inline int mysql_command(const __u8 *h, __u32 n)
+{
+	__u32 len;
+
+	if (n < 5 || h[3] != 0 || (h[4] != 0x03 && h[4] != 0x16 && h[4] != 0x17 && h[4] != 0x0e))
+		return 0;
+	len = (__u32)h[0] | (__u32)h[1] << 8 | (__u32)h[2] << 16;
+	return len + 4 == n;
+}
+
+/* The protocol of bytes no connection starts with but one joined past its
+ * start may: PostgreSQL's or MySQL's requests. */
+static __always_inline __u8 joined_proto(const __u8 *h, __u32 n)
+{
+	if (pg_request_message(h, n))
+		return SONDE_PROTO_POSTGRES_JOINED;
+	return mysql_command(h, n) ? SONDE_PROTO_MYSQL_JOINED : SONDE_PROTO_UNKNOWN;
+}
+
+/* MySQL's handshake response (sequence 1, or 2 after TLS), protocol 4.1
+ * capabilities, then 23 bytes of filler zeroes after the maximum packet
+ * size and the character set: the first 11 are in the peek. A bare SSL
+ * request (32 bytes, CLIENT_SSL) is followed by a TLS handshake at once,
+ * in the same read as often as not: the plaintext tells, from the TLS
+ * library. */
+static __always_inline __u8 mysql_handshake(const __u8 *h, __u32 n, __u8 *next)
+{
+	__u32 len;
+
+	if (n < 36 || (h[3] != 1 && h[3] != 2) || h[2] != 0 || !(h[5] & 0x02))
+		return SONDE_PROTO_UNKNOWN;
+	for (__u32 i = 13; i < 24; i++)
+		if (h[i])
+			return SONDE_PROTO_UNKNOWN;
+	len = (__u32)h[0] | (__u32)h[1] << 8;
+	if (len < 32)
+		return SONDE_PROTO_UNKNOWN;
+	if (len == 32 && (h[5] & 0x08)) {
+		*next = CLASSIFY_TLS;
+		return SONDE_PROTO_UNKNOWN;
+	}
+	return SONDE_PROTO_MYSQL;
+}
+
+/* A MySQL packet's header read alone, as servers read them: a handshake
+ * response's (sequence 1 or 2) or a command's (0). */
+static __always_inline int mysql_header(const __u8 *h, __u32 n)
+{
+	if (n != 4 || h[3] > 2 || (!h[0] && !h[1] && !h[2]))
+		return 0;
+	return h[3] == 0 || (h[2] == 0 && (h[1] || h[0] >= 32));
+}
+
+/* The payload after a header read alone (hdr, little-endian): all of it,
+ * a handshake response's or a command's (the caller tells a joined
+ * connection's). */
+static __always_inline __u8 mysql_payload(__u32 hdr, const __u8 *h, __u32 n, __u8 *next)
+{
+	__u8 b[METHOD_PEEK] = {};
+
+	if (n != (hdr & 0xffffff))
+		return SONDE_PROTO_UNKNOWN;
+	if (hdr >> 24 == 0)
+		return h[0] == 0x03 || h[0] == 0x16 || h[0] == 0x17 || h[0] == 0x0e ? SONDE_PROTO_MYSQL_JOINED :
+										      SONDE_PROTO_UNKNOWN;
+	for (__u32 i = 0; i < METHOD_PEEK - 4; i++)
+		b[i + 4] = h[i];
+	b[0] = n;
+	b[1] = n >> 8;
+	b[3] = hdr >> 24;
+	return mysql_handshake(b, n + 4, next);
+}
+
 /* The word w of constant length len at the start of h, then a space or
  * the line's end. Constant offsets keep the verifier's paths few: the
  * syscall mode's one exit program holds this check more than once. */
@@ -131,7 +207,7 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 		return SONDE_PROTO_MEMCACHED;
 	if (mqtt_connect(h, n))
 		return SONDE_PROTO_MQTT;
-	return SONDE_PROTO_UNKNOWN;
+	return mysql_handshake(h, n, next);
 }
 
 struct gather {
@@ -187,16 +263,15 @@ static __always_inline __u32 gather(char *dst, __u64 buf, __u32 iovcnt, __u64 to
 	return g.off;
 }
 
-/* One data event: the bytes a call moved (total of them, from buf or its
- * iovecs), or a close when flags says so. */
-static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iovcnt, __u64 total, __u8 flags)
+/* A data event of connection c, its header filled in; NULL if none. */
+static __always_inline struct sonde_data_scratch *data_event(struct sonde_conn *c, __u8 flags)
 {
 	struct sonde_data_scratch *s;
-	__u32 zero = 0, len = 0;
+	__u32 zero = 0;
 
 	s = bpf_map_lookup_elem(&data_scratch, &zero);
 	if (!s)
-		return;
+		return NULL;
 	s->ev.type = SONDE_EVENT_DATA;
 	s->ev.role = c->role;
 	s->ev.proto = c->proto;
@@ -210,6 +285,26 @@ static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iov
 	s->ev.service_id = c->service_id;
 	s->ev.peer = c->peer;
 	bpf_get_current_comm(s->ev.comm, sizeof(s->ev.comm));
+	return s;
+}
+
+static __always_inline void data_submit(struct sonde_data_scratch *s, __u32 len)
+{
+	if (bpf_ringbuf_output(&events, &s->ev, SONDE_DATA_EVENT_SIZE(len), wakeup_flag()))
+		stat_inc(SONDE_STAT_LOST);
+	else
+		stat_inc(SONDE_STAT_EVENTS);
+}
+
+/* One data event: the bytes a call moved (total of them, from buf or its
+ * iovecs), or a close when flags says so. */
+static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iovcnt, __u64 total, __u8 flags)
+{
+	struct sonde_data_scratch *s = data_event(c, flags);
+	__u32 len = 0;
+
+	if (!s)
+		return;
 	if (total && buf)
 		len = gather(s->ev.data, buf, iovcnt, total);
 	s->ev.total = total > 0xffffffff ? 0xffffffff : total;
@@ -218,10 +313,20 @@ static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iov
 	len &= 2 * SONDE_DATA_CAP - 1;
 	if (len > SONDE_DATA_CAP)
 		return;
-	if (bpf_ringbuf_output(&events, &s->ev, SONDE_DATA_EVENT_SIZE(len), wakeup_flag()))
-		stat_inc(SONDE_STAT_LOST);
-	else
-		stat_inc(SONDE_STAT_EVENTS);
+	data_submit(s, len);
+}
+
+/* A data event of the 4 bytes an earlier call moved, kept here: a
+ * packet's header read alone, before the bytes that told its protocol. */
+static __always_inline void data_emit_word(struct sonde_conn *c, __u32 word, __u8 flags)
+{
+	struct sonde_data_scratch *s = data_event(c, flags);
+
+	if (!s)
+		return;
+	__builtin_memcpy(s->ev.data, &word, sizeof(word));
+	s->ev.total = s->ev.len = sizeof(word);
+	data_submit(s, sizeof(word));
 }
 
 /* A process with data connections exited. */
@@ -238,10 +343,7 @@ static __always_inline void data_exit_emit(__u32 tgid)
 	s->ev.flags = SONDE_DATA_EXIT;
 	s->ev.ts_ns = bpf_ktime_get_ns();
 	s->ev.tgid = tgid;
-	if (bpf_ringbuf_output(&events, &s->ev, SONDE_DATA_EVENT_SIZE(0), wakeup_flag()))
-		stat_inc(SONDE_STAT_LOST);
-	else
-		stat_inc(SONDE_STAT_EVENTS);
+	data_submit(s, 0);
 }
 
 #endif

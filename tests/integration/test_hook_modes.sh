@@ -4,7 +4,8 @@
 # of sonde's runs at a syscall (none is loaded), so a process it does not
 # target pays nothing for its syscalls. The fallback for older kernels,
 # --hooks syscalls, must count as exactly: the nginx RED test, PostgreSQL
-# (whose postmaster hands each connection to a backend it forks) and
+# (whose postmaster hands each connection to a backend it forks), MySQL
+# (whose server reads a packet's header apart from its payload) and
 # HTTPS through nginx run again in that mode.
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
@@ -29,7 +30,7 @@ if bad:
 pass "no syscall program is loaded"
 stop_sonde
 
-for t in test_nginx_red test_postgres_wire test_https_nginx; do
+for t in test_nginx_red test_postgres_wire test_mysql test_https_nginx; do
 	echo "--- $t with --hooks syscalls"
 	SONDE_HOOKS=syscalls bash "$(dirname "$0")/$t.sh" >"$TMP/$t.out" 2>&1
 	rc=$?

@@ -227,6 +227,28 @@ start_postgres() { # port
 	wait_listen "$1" 30 || fail "postgres did not start: $(tail -3 "$TMP/pg.log")"
 }
 
+# A MariaDB server of the test's own, run as mysql, root without a
+# password over TCP, TLS offered with a certificate of its own. Sets
+# MARIADB_PID and MY (a client for the server, TLS off).
+start_mariadb() { # port
+	local dir=$TMP/mariadb i
+	chmod 755 "$TMP"
+	mkdir -p "$dir"
+	chown mysql "$dir"
+	mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" --auth-root-authentication-method=normal \
+		--skip-test-db >"$TMP/mariadb-install.log" 2>&1 || fail "mariadb-install-db failed: $(tail -3 "$TMP/mariadb-install.log")"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 -subj /CN=localhost \
+		>/dev/null 2>&1 || fail "openssl could not make a certificate"
+	chown mysql "$dir/key.pem" "$dir/cert.pem"
+	mariadbd --no-defaults --user=mysql --datadir="$dir/data" --port="$1" --bind-address=127.0.0.1 \
+		--socket="$dir/sock" --pid-file="$dir/pid" --skip-log-bin --innodb-buffer-pool-size=32M \
+		--ssl-cert="$dir/cert.pem" --ssl-key="$dir/key.pem" >"$TMP/mariadb.log" 2>&1 &
+	MARIADB_PID=$!
+	CHILDREN+=($MARIADB_PID)
+	wait_listen "$1" 30 || fail "mariadbd did not start: $(tail -3 "$TMP/mariadb.log")"
+	MY=(mariadb --no-defaults -h 127.0.0.1 -P "$1" -u root --skip-ssl -N -B)
+}
+
 # The nginx worker of the master NGINX_PID, once it runs.
 nginx_worker() {
 	local i w
