@@ -95,8 +95,7 @@ struct my_dir {
 	bool next_cont;
 	uint32_t len;
 	uint8_t seq;
-	uint64_t body_left;
-	size_t head_len, head_want;
+	struct wire_body body; /* its first bytes kept in head */
 	uint64_t start_ns;
 	uint8_t head[MY_QUERY_HEAD];
 };
@@ -260,12 +259,13 @@ static void query_verb(const struct my_conn *c, const struct my_dir *d, char *ve
 	uint64_t n = 0, sets = 0;
 
 	if (c->caps & CLIENT_QUERY_ATTRIBUTES) {
-		if (!lenenc(d->head, d->head_len, &pos, &n) || !lenenc(d->head, d->head_len, &pos, &sets) || n) {
+		if (!lenenc(d->head, d->body.head_len, &pos, &n) || !lenenc(d->head, d->body.head_len, &pos, &sets) ||
+		    n) {
 			strcpy(verb, "UNKNOWN");
 			return;
 		}
 	}
-	sql_verb(&sql_mysql, (const char *)d->head + pos, d->head_len - pos, verb);
+	sql_verb(&sql_mysql, (const char *)d->head + pos, d->body.head_len - pos, verb);
 }
 
 static const char *statement_verb(struct my_conn *c, const struct my_dir *d)
@@ -273,7 +273,7 @@ static const char *statement_verb(struct my_conn *c, const struct my_dir *d)
 	uint32_t id;
 	const char *verb;
 
-	if (d->head_len < 5)
+	if (d->body.head_len < 5)
 		return "UNKNOWN";
 	id = le32(d->head + 1);
 	if (id == 0xffffffffu && c->last_prepared[0])
@@ -286,7 +286,7 @@ static const char *statement_verb(struct my_conn *c, const struct my_dir *d)
 /* The handshake response, or the SSL request before TLS. */
 static int handshake_response(struct my_conn *c, const struct my_dir *d)
 {
-	if (d->head_len < 32 || (d->seq != 1 && d->seq != 2))
+	if (d->body.head_len < 32 || (d->seq != 1 && d->seq != 2))
 		return -EBADMSG;
 	c->caps = le32(d->head);
 	if (!(c->caps & CLIENT_PROTOCOL_41))
@@ -313,7 +313,7 @@ static int client_packet(struct my_conn *c, const struct my_dir *d, wire_call_fn
 	 * rest of a long payload: no command. */
 	if (!c->commands || d->seq || d->cont)
 		return 0;
-	if (!d->head_len)
+	if (!d->body.head_len)
 		return -EBADMSG;
 	code = d->head[0];
 	switch (code) {
@@ -323,7 +323,7 @@ static int client_packet(struct my_conn *c, const struct my_dir *d, wire_call_fn
 		query_verb(c, d, verb);
 		return push_call(c, d, MY_RESULT, verb);
 	case COM_STMT_PREPARE:
-		sql_verb(&sql_mysql, (const char *)d->head + 1, d->head_len - 1, verb);
+		sql_verb(&sql_mysql, (const char *)d->head + 1, d->body.head_len - 1, verb);
 		snprintf(c->last_prepared, sizeof(c->last_prepared), "%s", verb);
 		p = push(c, d, MY_PREPARE, "STMT_PREPARE");
 		if (!p)
@@ -376,7 +376,7 @@ static bool error_is_server_fault(const struct my_dir *d)
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		if (code == codes[i])
 			return true;
-	return d->head_len >= 6 && d->head[3] == '#' && d->head[4] == '0' && d->head[5] == '8';
+	return d->body.head_len >= 6 && d->head[3] == '#' && d->head[4] == '0' && d->head[5] == '8';
 }
 
 /* The status flags of an OK (header 0 or 0xfe) or EOF packet. */
@@ -386,22 +386,23 @@ static uint32_t status_flags(const struct my_dir *d)
 	uint64_t v;
 
 	if (d->head[0] == 0xfe && d->len < 9)
-		return d->head_len >= 5 ? le16(d->head + 3) : 0;
-	if (!lenenc(d->head, d->head_len, &pos, &v) || !lenenc(d->head, d->head_len, &pos, &v) || pos + 2 > d->head_len)
+		return d->body.head_len >= 5 ? le16(d->head + 3) : 0;
+	if (!lenenc(d->head, d->body.head_len, &pos, &v) || !lenenc(d->head, d->body.head_len, &pos, &v) ||
+	    pos + 2 > d->body.head_len)
 		return 0;
 	return le16(d->head + pos);
 }
 
 static bool is_eof(const struct my_dir *d)
 {
-	return d->head_len && d->head[0] == 0xfe && d->len < 9;
+	return d->body.head_len && d->head[0] == 0xfe && d->len < 9;
 }
 
 /* Rows end at EOF or, when EOF is deprecated, at an OK with EOF's header:
  * a row starting so holds a string of 16 MiB or more. */
 static bool ends_rows(const struct my_conn *c, const struct my_dir *d)
 {
-	return d->head_len && d->head[0] == 0xfe && (d->len < 9 || (c->deprecate_eof && d->len < MY_PACKET_MAX));
+	return d->body.head_len && d->head[0] == 0xfe && (d->len < 9 || (c->deprecate_eof && d->len < MY_PACKET_MAX));
 }
 
 /* A result ends the call unless more results follow. */
@@ -435,7 +436,7 @@ static int prepare_ok(struct my_conn *c, struct my_pending *p, const struct my_d
 	uint32_t columns, params;
 	int ret;
 
-	if (d->head_len < 9)
+	if (d->body.head_len < 9)
 		return -EBADMSG;
 	ret = sql_names_put(&c->stmts, le32(d->head + 1), p->prepared);
 	if (ret)
@@ -501,13 +502,13 @@ static int first_packet(struct my_conn *c, struct my_pending *p, const struct my
 	}
 	if (h == 0xfb)
 		return 0;
-	if (!lenenc(d->head, d->head_len, &pos, &n) || !n || n > 0xffff)
+	if (!lenenc(d->head, d->body.head_len, &pos, &n) || !n || n > 0xffff)
 		return -EBADMSG;
 	p->step = MY_DEFS;
 	p->defs_left = (uint32_t)n;
 	/* MariaDB's clients that cache metadata get a byte more: 0 when the
 	 * definitions are left out. */
-	if (pos < d->len && pos < d->head_len && !d->head[pos])
+	if (pos < d->len && pos < d->body.head_len && !d->head[pos])
 		p->step = c->deprecate_eof == 1 ? MY_BODY : MY_DEFS_EOF;
 	return 0;
 }
@@ -516,10 +517,10 @@ static int server_packet(struct my_conn *c, const struct my_dir *d, uint64_t ts,
 {
 	struct my_pending *p = oldest(c);
 
-	if (d->cont || !d->head_len)
+	if (d->cont || !d->body.head_len)
 		return 0;
 	/* MariaDB reports a long statement's progress as an ERR of its own. */
-	if (d->head[0] == 0xff && d->head_len >= 3 && le16(d->head + 1) == MY_PROGRESS)
+	if (d->head[0] == 0xff && d->body.head_len >= 3 && le16(d->head + 1) == MY_PROGRESS)
 		return 0;
 	if (!p)
 		return 0; /* an answer to a command from before we joined */
@@ -592,9 +593,9 @@ static void header_done(enum wire_dir dir, struct my_dir *d)
 	d->next_cont = d->len == MY_PACKET_MAX;
 	if (dir == WIRE_REQUEST && !d->cont)
 		want = MY_QUERY_HEAD;
-	d->body_left = d->len;
-	d->head_len = 0;
-	d->head_want = want < d->len ? want : d->len;
+	d->body.left = d->len;
+	d->body.head_len = 0;
+	d->body.head_want = want < d->len ? want : d->len;
 	d->in_body = true;
 }
 
@@ -633,7 +634,7 @@ static int my_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 		return 0;
 	d = &c->dir[dir];
 	for (;;) {
-		if (d->in_body && !d->body_left) {
+		if (d->in_body && !d->body.left) {
 			d->in_body = false;
 			d->hdr_len = 0;
 			ret = packet_done(c, dir, ts_ns, cb, arg);
@@ -644,15 +645,8 @@ static int my_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 		if (!len)
 			return 0;
 		if (d->in_body) {
-			size_t take = len < d->body_left ? len : (size_t)d->body_left;
+			size_t take = wire_body_take(&d->body, d->head, buf, len);
 
-			if (d->head_len < d->head_want) {
-				if (take > d->head_want - d->head_len)
-					take = d->head_want - d->head_len;
-				memcpy(d->head + d->head_len, buf, take);
-				d->head_len += take;
-			}
-			d->body_left -= take;
 			buf += take;
 			len -= take;
 			continue;
@@ -715,9 +709,8 @@ static int my_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wir
 	}
 	if (!n || (dir == WIRE_REQUEST && c->req_lost) || (dir == WIRE_RESPONSE && c->resp_lost))
 		return 0;
-	if (!d->in_body || d->head_len < d->head_want || n > d->body_left)
+	if (!d->in_body || !wire_body_skip(&d->body, n))
 		return my_lost(c, dir, ts_ns, cb, arg);
-	d->body_left -= n;
 	return my_feed(conn, dir, NULL, 0, ts_ns, cb, arg);
 }
 

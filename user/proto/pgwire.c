@@ -30,8 +30,7 @@ struct pg_dir {
 	bool in_body;
 	uint8_t type; /* 0: an untyped startup-phase message */
 	uint32_t code; /* of an untyped message */
-	uint64_t body_left;
-	size_t head_len, head_want; /* the body's first bytes we keep */
+	struct wire_body body; /* its first bytes kept in head */
 	uint64_t start_ns;
 	char head[PG_HEAD_MAX];
 };
@@ -100,8 +99,8 @@ static const char *head_string(const struct pg_dir *d, size_t *pos, size_t *len)
 {
 	const char *s = d->head + *pos;
 
-	*len = strnlen(s, d->head_len - *pos);
-	*pos += *len + (*pos + *len < d->head_len);
+	*len = strnlen(s, d->body.head_len - *pos);
+	*pos += *len + (*pos + *len < d->body.head_len);
 	return s;
 }
 
@@ -197,11 +196,11 @@ static int frontend_message(struct pg_conn *c, const struct pg_dir *d)
 	case 0:
 		return frontend_untyped(c, d);
 	case 'Q':
-		sql_verb(&sql_postgres, d->head, d->head_len, verb);
+		sql_verb(&sql_postgres, d->head, d->body.head_len, verb);
 		return queue_push(c, PG_QUERY, verb, d->start_ns);
 	case 'P':
 		name = head_string(d, &pos, &len);
-		sql_verb(&sql_postgres, d->head + pos, d->head_len - pos, verb);
+		sql_verb(&sql_postgres, d->head + pos, d->body.head_len - pos, verb);
 		return sql_names_put(&c->stmts, hash_bytes(HASH_INIT, name, len), verb);
 	case 'B':
 		name = head_string(d, &pos, &len);
@@ -226,7 +225,7 @@ static bool error_is_server_fault(const struct pg_dir *d)
 	static const char *const classes[] = { "08", "53", "57", "58", "XX" };
 	size_t pos = 0, len;
 
-	while (pos < d->head_len && d->head[pos]) {
+	while (pos < d->body.head_len && d->head[pos]) {
 		char field = d->head[pos++];
 		const char *value = head_string(d, &pos, &len);
 
@@ -292,7 +291,7 @@ static int header_done(struct pg_conn *c, enum wire_dir dir, struct pg_dir *d)
 		if (d->code >> 16 != 3 && d->code != PG_SSL_REQUEST && d->code != PG_GSSENC_REQUEST &&
 		    d->code != PG_CANCEL_REQUEST)
 			return -EBADMSG;
-		d->body_left = len - 8;
+		d->body.left = len - 8;
 	} else {
 		d->type = d->hdr[0];
 		len = be32(d->hdr + 1);
@@ -309,10 +308,10 @@ static int header_done(struct pg_conn *c, enum wire_dir dir, struct pg_dir *d)
 			if (d->type == 'E')
 				want = PG_ERROR_HEAD_MAX;
 		}
-		d->body_left = len - 4;
+		d->body.left = len - 4;
 	}
-	d->head_len = 0;
-	d->head_want = want < d->body_left ? want : (size_t)d->body_left;
+	d->body.head_len = 0;
+	d->body.head_want = want < d->body.left ? want : (size_t)d->body.left;
 	d->in_body = true;
 	return 0;
 }
@@ -335,7 +334,7 @@ static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 	}
 	d = &c->dir[dir];
 	for (;;) {
-		if (d->in_body && !d->body_left) {
+		if (d->in_body && !d->body.left) {
 			d->in_body = false;
 			d->hdr_len = 0;
 			if (dir == WIRE_REQUEST) {
@@ -350,15 +349,8 @@ static int pg_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 		if (!len)
 			return 0;
 		if (d->in_body) {
-			size_t take = len < d->body_left ? len : (size_t)d->body_left;
+			size_t take = wire_body_take(&d->body, d->head, buf, len);
 
-			if (d->head_len < d->head_want) {
-				if (take > d->head_want - d->head_len)
-					take = d->head_want - d->head_len;
-				memcpy(d->head + d->head_len, buf, take);
-				d->head_len += take;
-			}
-			d->body_left -= take;
 			buf += take;
 			len -= take;
 			continue;
@@ -425,9 +417,8 @@ static int pg_gap(void *conn, enum wire_dir dir, uint64_t n, uint64_t ts_ns, wir
 	d = &c->dir[dir];
 	if (!n || (dir == WIRE_REQUEST && c->req_lost) || (dir == WIRE_RESPONSE && c->resp_lost))
 		return 0;
-	if (!d->in_body || d->head_len < d->head_want || n > d->body_left)
+	if (!d->in_body || !wire_body_skip(&d->body, n))
 		return pg_lost(c, dir, ts_ns, cb, arg);
-	d->body_left -= n;
 	return pg_feed(conn, dir, NULL, 0, ts_ns, cb, arg);
 }
 

@@ -86,6 +86,38 @@ static inline struct wire_call wire_message(const char *protocol, const char *me
 	};
 }
 
+/* A length-prefixed message's body arriving: its first head_want bytes
+ * are kept in head, the rest counted down, never copied. Returns how many
+ * of the len bytes at buf it took. */
+struct wire_body {
+	uint64_t left; /* the body's bytes still to come */
+	size_t head_len, head_want;
+};
+
+static inline size_t wire_body_take(struct wire_body *b, void *head, const uint8_t *buf, size_t len)
+{
+	size_t take = len < b->left ? len : (size_t)b->left;
+
+	if (b->head_len < b->head_want) {
+		if (take > b->head_want - b->head_len)
+			take = b->head_want - b->head_len;
+		memcpy((uint8_t *)head + b->head_len, buf, take);
+		b->head_len += take;
+	}
+	b->left -= take;
+	return take;
+}
+
+/* n bytes of the body were lost: counted down when they fall past its
+ * head and inside it; false when they cross into what is read. */
+static inline bool wire_body_skip(struct wire_body *b, uint64_t n)
+{
+	if (b->head_len < b->head_want || n > b->left)
+		return false;
+	b->left -= n;
+	return true;
+}
+
 /* feed and gap return this when they gave up bytes they could not frame
  * and resynchronised: the loss is counted as a parse failure, and the
  * parser is fed on. */
