@@ -89,23 +89,20 @@ static __always_inline int mysql_header(const __u8 *h, __u32 n)
 	return h[3] == 0 || (h[2] == 0 && (h[1] || h[0] >= 32));
 }
 
-/* The payload after a header read alone (hdr, little-endian): all of it,
- * a handshake response's or a command's (the caller tells a joined
- * connection's). */
+/* The payload after a header read alone (hdr, little-endian), seen with
+ * it as one packet: all of it, a handshake response's or a command's (the
+ * caller tells a joined connection's). */
 static __always_inline __u8 mysql_payload(__u32 hdr, const __u8 *h, __u32 n, __u8 *next)
 {
 	__u8 b[METHOD_PEEK] = {};
 
 	if (n != (hdr & 0xffffff))
 		return SONDE_PROTO_UNKNOWN;
-	if (hdr >> 24 == 0)
-		return h[0] == 0x03 || h[0] == 0x16 || h[0] == 0x17 || h[0] == 0x0e ? SONDE_PROTO_MYSQL_JOINED :
-										      SONDE_PROTO_UNKNOWN;
+	__builtin_memcpy(b, &hdr, sizeof(hdr));
 	for (__u32 i = 0; i < METHOD_PEEK - 4; i++)
 		b[i + 4] = h[i];
-	b[0] = n;
-	b[1] = n >> 8;
-	b[3] = hdr >> 24;
+	if (hdr >> 24 == 0)
+		return mysql_command(b, n + 4) ? SONDE_PROTO_MYSQL_JOINED : SONDE_PROTO_UNKNOWN;
 	return mysql_handshake(b, n + 4, next);
 }
 

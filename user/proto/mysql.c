@@ -599,6 +599,13 @@ static void header_done(enum wire_dir dir, struct my_dir *d)
 	d->in_body = true;
 }
 
+/* A direction's next bytes start a packet. */
+static void dir_reset(struct my_dir *d)
+{
+	d->hdr_len = 0;
+	d->in_body = d->cont = false;
+}
+
 static int my_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len, uint64_t ts_ns, wire_call_fn cb,
 		   void *arg)
 {
@@ -612,6 +619,7 @@ static int my_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 		/* The server answers what was lost: what it owed goes with it. */
 		c->req_lost = false;
 		c->resp_lost = true;
+		dir_reset(&c->dir[WIRE_RESPONSE]);
 	}
 	if (c->resp_dark) {
 		if (dir == WIRE_RESPONSE) {
@@ -620,15 +628,11 @@ static int my_feed(void *conn, enum wire_dir dir, const uint8_t *buf, size_t len
 		}
 		done(c, c->dark_ns, cb, arg);
 		c->resp_dark = false;
-		c->dir[WIRE_RESPONSE].hdr_len = 0;
-		c->dir[WIRE_RESPONSE].in_body = c->dir[WIRE_RESPONSE].cont = false;
 	}
 	if (dir == WIRE_REQUEST && c->resp_lost) {
 		c->fifo.len = c->fifo.head = 0;
 		c->skip_replies = 0;
 		c->resp_lost = false;
-		c->dir[WIRE_RESPONSE].hdr_len = 0;
-		c->dir[WIRE_RESPONSE].in_body = c->dir[WIRE_RESPONSE].cont = false;
 	}
 	if ((dir == WIRE_REQUEST && c->req_lost) || (dir == WIRE_RESPONSE && c->resp_lost))
 		return 0;
@@ -676,8 +680,7 @@ static int my_lost(struct my_conn *c, enum wire_dir dir, uint64_t ts, wire_call_
 
 	if (!c->commands)
 		return -EBADMSG;
-	c->dir[dir].hdr_len = 0;
-	c->dir[dir].in_body = c->dir[dir].cont = false;
+	dir_reset(&c->dir[dir]);
 	if (dir == WIRE_REQUEST) {
 		c->req_lost = true;
 		return WIRE_RESYNCED;
