@@ -380,8 +380,8 @@ static void collector_call(void *arg, const struct wire_call *w)
 	else
 		snprintf(status_label, sizeof(status_label), "%s",
 			 grpc || http ? "unknown" :
-			 w->error     ? "error" :
 			 w->outcome   ? w->outcome :
+			 w->error     ? "error" :
 					"ok");
 	/* Named only when it counts: most calls are no server fault. */
 	if (!client && w->server_fault)

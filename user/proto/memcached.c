@@ -241,7 +241,8 @@ static int reply_done(struct mc_conn *c, uint64_t ts, bool error, bool fault, wi
 		c->skip_replies--;
 	} else {
 		p = oldest(c);
-		call(p->method, p->shape == MC_RETRIEVAL || p->shape == MC_META_GET ? (p->hit ? "hit" : "miss") : NULL,
+		call(p->method,
+		     !error && (p->shape == MC_RETRIEVAL || p->shape == MC_META_GET) ? (p->hit ? "hit" : "miss") : NULL,
 		     p->start_ns, ts, error, fault, cb, arg);
 	}
 	c->fifo.head = (c->fifo.head + 1) % c->fifo.cap;
