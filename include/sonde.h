@@ -54,6 +54,8 @@ enum sonde_proto {
 	SONDE_PROTO_AMQP, /* 0-9-1, from the client's protocol header */
 	SONDE_PROTO_MYSQL, /* MySQL and MariaDB, from the client's handshake response */
 	SONDE_PROTO_MYSQL_JOINED, /* one joined after its handshake, from a command */
+	SONDE_PROTO_DNS, /* a UDP socket's datagrams, a DNS message each */
+	SONDE_PROTO_DNS_TCP, /* DNS over TCP, from the client's first query */
 };
 
 /* Bytes of one call's data carried by a data event; more is a gap. A

@@ -3,8 +3,8 @@
  * by a control byte that picks its direction, its length (up to a bound
  * set by the first byte) and whether bytes are lost after it. Every call
  * it reports must be of its protocol, with a short method and no target
- * (a broker's is its topic or queue, cut to 256 bytes), and end no earlier than it
- * started. */
+ * (a broker's is its topic or queue, DNS's the name asked, cut to 256
+ * bytes), and end no earlier than it started. */
 #ifndef SONDE_FUZZ_WIRE_PIECES_H
 #define SONDE_FUZZ_WIRE_PIECES_H
 
@@ -19,9 +19,10 @@ static void check_call(void *arg, const struct wire_call *call)
 {
 	const char *protocol = arg;
 
-	bool topics = !strcmp(protocol, "mqtt") || !strcmp(protocol, "nats") || !strcmp(protocol, "amqp");
+	bool targets = !strcmp(protocol, "mqtt") || !strcmp(protocol, "nats") || !strcmp(protocol, "amqp") ||
+		       !strcmp(protocol, "dns");
 
-	if (strcmp(call->protocol, protocol) || strlen(call->method) > 32 || (*call->target && !topics) ||
+	if (strcmp(call->protocol, protocol) || strlen(call->method) > 32 || (*call->target && !targets) ||
 	    strlen(call->target) > 256 || call->start_ns > call->end_ns)
 		abort();
 }

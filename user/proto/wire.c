@@ -29,6 +29,10 @@ const struct wire_parser *wire_parser_of(uint8_t proto)
 		return &mysql_parser;
 	case SONDE_PROTO_MYSQL_JOINED:
 		return &mysql_joined_parser;
+	case SONDE_PROTO_DNS:
+		return &dns_parser;
+	case SONDE_PROTO_DNS_TCP:
+		return &dns_tcp_parser;
 	default:
 		return NULL;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Protocols parsed in user space from the bytes of a connection, both
  * directions, in order: HTTP/2 (and gRPC on it), Redis, PostgreSQL,
- * memcached, MQTT, NATS, AMQP 0-9-1, MySQL. Each
+ * memcached, MQTT, NATS, AMQP 0-9-1, MySQL, DNS. Each
  * parser turns a connection into calls (a request and its response) and
  * never trusts the bytes: bad input is an error, never a crash. */
 #ifndef SONDE_WIRE_H
@@ -21,7 +21,8 @@ enum wire_dir {
 /* One request and its response. The strings live until the callback
  * returns. */
 struct wire_call {
-	const char *protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt", "nats", "amqp", "mysql" */
+	const char *
+		protocol; /* "grpc", "http", "redis", "postgresql", "memcached", "mqtt", "nats", "amqp", "mysql", "dns" */
 	/* gRPC: the RPC path (/pkg.Service/Method); HTTP/2: the method; Redis:
 	 * the command, upper case; PostgreSQL: the statement's verb, upper case;
 	 * memcached: the command as sent (get, set, mg), _OTHER when unknown;
@@ -29,26 +30,29 @@ struct wire_call {
 	 * server's PUBLISH); NATS: the operation (PUB, MSG, SUB, ...); AMQP:
 	 * class.method (basic.publish, queue.declare, ...); MySQL: the verb of
 	 * the statement queried, executed or prepared, else the command
-	 * (PING, STMT_CLOSE, ...). */
+	 * (PING, STMT_CLOSE, ...); DNS: the question's type (A, AAAA, SRV, ...),
+	 * or the operation's name when it is no query (NOTIFY, UPDATE). */
 	const char *method;
 	const char *target; /* HTTP/2 and gRPC: :path; MQTT: the topic; NATS: the subject;
-			     * AMQP: the exchange, or the queue; else "" */
+			     * AMQP: the exchange, or the queue; DNS: the name asked;
+			     * else "" */
 	const char *authority; /* HTTP/2 and gRPC: :authority; else "" */
 	const char *traceparent; /* HTTP/2 and gRPC: the header; else "" */
 	/* HTTP/2: :status; gRPC: grpc-status (-1 when the stream ended without
 	 * one: reset or cut); Redis and PostgreSQL: 0. */
 	int status;
 	bool error; /* gRPC non-zero, Redis error reply, PostgreSQL ErrorResponse, MySQL ERR */
-	/* The status label of a call without error, when not "ok": memcached's
-	 * retrievals are "hit" or "miss", MQTT's publishes their QoS (qos0,
-	 * qos1, qos2). NULL otherwise. */
+	/* The status label, when not "ok" or "error": memcached's retrievals
+	 * are "hit" or "miss", MQTT's publishes their QoS (qos0, qos1, qos2),
+	 * DNS answers their RCODE (NOERROR, NXDOMAIN, SERVFAIL, ...). NULL
+	 * otherwise. */
 	const char *outcome;
 	/* The error is the server's fault and counts in errors_total: gRPC
 	 * UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
 	 * DATA_LOSS or no status; HTTP/2 5xx; Redis LOADING, BUSY, MASTERDOWN,
 	 * OOM, TRYAGAIN, CLUSTERDOWN; PostgreSQL SQLSTATE classes 08, 53, 57,
 	 * 58, XX; MySQL out of room, memory, threads or connections, shutting
-	 * down, storage or time limit errors, SQLSTATE class 08. */
+	 * down, storage or time limit errors, SQLSTATE class 08; DNS SERVFAIL. */
 	bool server_fault;
 	/* A message nothing answers (MQTT at QoS 0, a delivery, MySQL's
 	 * STMT_CLOSE): counted, not timed. */
@@ -148,6 +152,8 @@ extern const struct wire_parser nats_parser; /* proto/nats.c */
 extern const struct wire_parser amqp_parser; /* proto/amqp.c */
 extern const struct wire_parser mysql_parser; /* proto/mysql.c */
 extern const struct wire_parser mysql_joined_parser; /* a connection past its handshake */
+extern const struct wire_parser dns_parser; /* proto/dns.c: UDP, a datagram a message */
+extern const struct wire_parser dns_tcp_parser; /* TCP, each message after its length */
 
 /* The parser of a connection the kernel classified as proto (enum
  * sonde_proto), or NULL for one no parser follows. */
