@@ -190,6 +190,22 @@ static __always_inline int conn_joined(const struct sonde_conn *c, long ret)
 	return acked > 0 || received > 0;
 }
 
+/* A DNS query over TCP written as its length in one iovec, then the
+ * query (dig does): the length's two bytes are all of the first. */
+static __always_inline int dns_query_after_length(const struct sonde_io *a, long ret, const __u8 *head, __u32 seg_len)
+{
+	__u8 h[DNS_MIN] = {}, qr = 1;
+	__u32 len = 0;
+	__u64 data;
+
+	if (seg_len != 2 || a->iovcnt < 2 || ((__u32)head[0] << 8 | head[1]) + 2 != ret)
+		return 0;
+	data = segment_at(a, ret, 2, &len);
+	if (!data || len < DNS_MIN || bpf_probe_read_user(h, sizeof(h), (void *)data))
+		return 0;
+	return dns_header(h, ret - 2, &qr) && !qr;
+}
+
 /* Classifies a connection at its client's first bytes. Returns 1 when
  * they start a protocol followed here; a TLS handshake marks the
  * connection for the TLS library's probes instead, and a negotiation
@@ -214,7 +230,18 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		c->mqtt_head++;
 		return 0;
 	}
-	if (!c->mysql_head && !c->mqtt_head && mysql_header(head, seg_len)) {
+	/* A DNS server reads a message's length alone, a byte or two at a
+	 * time; a length under 4096 starts with no other protocol's byte. */
+	if (c->role == SONDE_ROLE_SERVER && !c->mqtt_head && !c->mysql_head && c->dns_have + seg_len <= 2 &&
+	    (c->dns_have || head[0] < 0x10)) {
+		if (c->dns_have)
+			c->dns_len |= head[0];
+		else
+			c->dns_len = (__u16)head[0] << 8 | (seg_len == 2 ? head[1] : 0);
+		c->dns_have += seg_len;
+		return 0;
+	}
+	if (!c->mysql_head && !c->mqtt_head && !c->dns_have && mysql_header(head, seg_len)) {
 		__builtin_memcpy(&c->mysql_head, head, sizeof(c->mysql_head));
 		return 0;
 	}
@@ -229,7 +256,18 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 			c->proto = SONDE_PROTO_UNKNOWN;
 		/* The header the parser needs first. */
 		if (c->proto != SONDE_PROTO_UNKNOWN)
-			data_emit_word(c, hdr, (c->role == SONDE_ROLE_SERVER ? 0 : SONDE_DATA_SENT) | tls_flag);
+			data_emit_word(c, hdr, 4, (c->role == SONDE_ROLE_SERVER ? 0 : SONDE_DATA_SENT) | tls_flag);
+	} else if (c->dns_have == 2) {
+		__u8 qr = 1;
+
+		c->dns_have = 0;
+		c->proto = seg_len == c->dns_len && dns_header(head, seg_len, &qr) && !qr ? SONDE_PROTO_DNS_TCP :
+											    SONDE_PROTO_UNKNOWN;
+		/* The length, in its bytes' order, which the parser frames by. */
+		if (c->proto != SONDE_PROTO_UNKNOWN)
+			data_emit_word(c, c->dns_len >> 8 | (__u32)(c->dns_len & 0xff) << 8, 2, tls_flag);
+	} else if (dns_query_after_length(a, ret, head, seg_len)) {
+		c->proto = SONDE_PROTO_DNS_TCP;
 	} else {
 		c->proto = classify(head, seg_len, &next);
 	}

@@ -27,12 +27,17 @@ static __always_inline struct sonde_proc_conns *proc_conns_of(__u32 tgid, __u32 
 	return bpf_map_lookup_elem(&proc_conns, &tgid);
 }
 
-static __always_inline void proc_conns_add(__u32 tgid, __u32 service, __u8 role, __s64 n)
+/* Connection c opens (n 1) or closes (n -1) in its process. */
+static __always_inline void proc_conns_add(const struct sonde_conn *c, __s64 n)
 {
-	struct sonde_proc_conns *pc = n > 0 ? proc_conns_of(tgid, service) : bpf_map_lookup_elem(&proc_conns, &tgid);
+	struct sonde_proc_conns *pc;
+	__u32 tgid = c->tgid;
 
+	if (c->dgram)
+		return;
+	pc = n > 0 ? proc_conns_of(tgid, c->service_id) : bpf_map_lookup_elem(&proc_conns, &tgid);
 	if (pc)
-		__sync_fetch_and_add(role == SONDE_ROLE_SERVER ? &pc->server : &pc->client, n);
+		__sync_fetch_and_add(c->role == SONDE_ROLE_SERVER ? &pc->server : &pc->client, n);
 }
 
 /* Puts a connection in the table, unless max_conns live ones are there
@@ -50,7 +55,7 @@ static __always_inline struct sonde_conn *conn_insert(const struct sonde_conn *v
 		return 0;
 	old = bpf_map_lookup_elem(&conns, &key);
 	if (old) {
-		proc_conns_add(old->tgid, old->service_id, old->role, -1);
+		proc_conns_add(old, -1);
 		if (bpf_map_update_elem(&conns, &key, v, BPF_EXIST))
 			return 0;
 		return bpf_map_lookup_elem(&conns, &key);
@@ -92,7 +97,7 @@ static __always_inline struct sonde_conn *conn_new(struct sock *sk, __u32 servic
 	if (!c)
 		return 0;
 	followed_set(tgid, 1);
-	proc_conns_add(tgid, service, role, 1);
+	proc_conns_add(c, 1);
 	return c;
 }
 
@@ -179,9 +184,9 @@ static __always_inline void conn_handshaken(struct sock *sk)
  * from now on, and its events say so. */
 static __always_inline void conn_move(struct sonde_conn *c, __u32 tgid)
 {
-	proc_conns_add(c->tgid, c->service_id, c->role, -1);
+	proc_conns_add(c, -1);
 	c->tgid = tgid;
-	proc_conns_add(tgid, c->service_id, c->role, 1);
+	proc_conns_add(c, 1);
 	followed_set(tgid, 1);
 	if (c->proto > SONDE_PROTO_HTTP1)
 		pid_bit_set(&data_procs, tgid, 1);
@@ -205,7 +210,7 @@ static __always_inline void conn_close(struct sonde_conn *c, __u64 sk)
 	/* Past a handshake's first flights, and never read. */
 	if (c->tls && c->blind >= 4 && c->blind < SONDE_TLS_SAID)
 		tls_unreadable(c);
-	proc_conns_add(c->tgid, c->service_id, c->role, -1);
+	proc_conns_add(c, -1);
 	bpf_map_delete_elem(&exchanges, &sk);
 	if (!bpf_map_delete_elem(&conns, &sk))
 		conns_live_add(-1);

@@ -9,6 +9,7 @@
 #include "maps.bpf.h"
 #include "conn.bpf.h"
 #include "conn_table.bpf.h"
+#include "dgram.bpf.h"
 #include "syscalls.bpf.h"
 #include "tls.bpf.h"
 
@@ -69,7 +70,7 @@ static __always_inline void tls_blocked(__u64 sk, __u32 tgid)
 		known->pending_end = a->buf + a->num;
 }
 
-/* The bytes a msghdr's iovecs hold. */
+/* The bytes a msghdr's iovecs hold, and where a send goes. */
 static __always_inline int msg_io(__u64 msg, struct sonde_io *io)
 {
 	struct user_msghdr m;
@@ -78,7 +79,26 @@ static __always_inline int msg_io(__u64 msg, struct sonde_io *io)
 		return -1;
 	io->buf = (__u64)m.msg_iov;
 	io->iovcnt = m.msg_iovlen;
+	io->name = (__u64)m.msg_name;
 	return 0;
+}
+
+/* The followed entry of socket sk, which process tgid uses at fd: one
+ * made now for a socket no entry holds; NULL for one left alone. */
+static __always_inline struct sonde_conn *io_conn(__u64 sk, __u32 tgid, __u32 fd)
+{
+	struct sonde_conn *c = bpf_map_lookup_elem(&conns, &sk);
+
+	if (!c)
+		c = sock_is_udp((struct sock *)sk) ? dgram_of((struct sock *)sk, fd) :
+						     conn_adopt((struct sock *)sk, fd);
+	if (!c || c->state == SONDE_CONN_NOT_HTTP)
+		return 0;
+	if (c->tgid != tgid)
+		conn_move(c, tgid);
+	if (c->fd != fd)
+		c->fd = fd;
+	return c;
 }
 
 /* Socket call nr of a followed process (tgid) moved ret bytes on sk, or
@@ -98,23 +118,19 @@ static __always_inline int io_moved(__u64 sk, __u32 tgid, struct pt_regs *regs, 
 	}
 	if (received && (flags & MSG_PEEK))
 		return 0;
-	c = bpf_map_lookup_elem(&conns, &sk);
+	c = io_conn(sk, tgid, io.fd);
 	if (!c)
-		c = conn_adopt((struct sock *)sk, io.fd);
-	if (!c || c->state == SONDE_CONN_NOT_HTTP)
 		return 0;
-	if (c->tgid != tgid)
-		conn_move(c, tgid);
-	if (c->fd != io.fd)
-		c->fd = io.fd;
 	if (c->tls) {
 		tls_socket(c, received);
 		return 0;
 	}
 	switch (nr) {
+	case SYS_SENDTO:
+		io.name = SYSCALL_ARG4(regs);
+		/* fall through */
 	case SYS_READ:
 	case SYS_WRITE:
-	case SYS_SENDTO:
 	case SYS_RECVFROM:
 		io.buf = SYSCALL_ARG1(regs);
 		break;
@@ -133,7 +149,30 @@ static __always_inline int io_moved(__u64 sk, __u32 tgid, struct pt_regs *regs, 
 	default: /* sendfile */
 		break;
 	}
-	conn_bytes(c, &io, ret, received, 0);
+	if (c->dgram)
+		dgram_bytes(c, &io, ret, received);
+	else
+		conn_bytes(c, &io, ret, received, 0);
+	return 0;
+}
+
+/* A sendmmsg or recvmmsg of a followed process (tgid) on UDP socket sk
+ * at fd: at its exit, the first n datagrams of the vector at vec (one
+ * false); as it moves, the one of ret bytes among the first vlen. */
+static __always_inline int io_mmsg(struct sock *sk, __u32 tgid, __u32 fd, __u64 vec, long n, long ret, int received,
+				   int exit)
+{
+	struct sonde_conn *c;
+
+	if (!sk || !sock_is_udp(sk))
+		return 0;
+	c = io_conn((__u64)sk, tgid, fd);
+	if (!c || !c->dgram)
+		return 0;
+	if (exit)
+		dgram_mmsg(c, vec, n, received);
+	else
+		dgram_mmsg_one(c, vec, n, ret, received);
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 /* Sizes user space sets at load (--max-connections); these are what the
  * objects say when it does not. */
 #define SONDE_MAX_CONNS 65536
+/* UDP sockets followed at once: a resolver makes one per lookup. */
+#define SONDE_MAX_DGRAMS 4096
 /* A connection started where no fd is known yet (accept's socket graft,
  * connect's state change): its first read or write tells it. */
 #define SONDE_FD_UNKNOWN 0xffffffff
@@ -52,10 +54,21 @@ struct sonde_conn {
 	 * broker (mosquitto) reads the type and each length byte alone, then
 	 * the rest, which tells. */
 	__u8 mqtt_head;
-	__u8 pad2[3];
+	/* A UDP socket, in the dgrams map (bpf/dgram.bpf.h): no
+	 * connection, a datagram a message, no open connection counted. */
+	__u8 dgram;
+	/* A DNS over TCP message's length a server read a byte at a time
+	 * (dnsmasq does): how many of its two bytes so far, and them. */
+	__u8 dns_have;
+	__u8 pad2;
 	/* A MySQL packet's header a server read alone (they do), its first
 	 * bytes: the payload's tell, and the parser gets both. */
 	__u32 mysql_head;
+	__u16 dns_len;
+	__u16 pad3;
+	/* A UDP socket's inode number: a socket made later at the same
+	 * address is another one. */
+	__u32 ino;
 };
 
 /* An HTTP/1 exchange being assembled, kept per connection while it is
@@ -79,6 +92,7 @@ struct sonde_io {
 	__u64 buf;
 	__u32 iovcnt;
 	__u32 fd;
+	__u64 name; /* a send's destination address, 0 if none: UDP's */
 };
 
 /* A TLS library call in flight, in the thread's own storage (Go's: in
@@ -224,6 +238,16 @@ SONDE_MAP struct {
 	__type(key, __u64);
 	__type(value, struct sonde_conn);
 } conns SEC(".maps");
+
+/* The targets' UDP sockets, by struct sock (bpf/dgram.bpf.h). LRU, as no
+ * hook here sees a UDP socket's end but close(): a resolver's sockets,
+ * one per lookup, age out. */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SONDE_MAX_DGRAMS);
+	__type(key, __u64);
+	__type(value, struct sonde_conn);
+} dgrams SEC(".maps");
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -160,6 +160,32 @@ static __always_inline int mqtt_connect(const __u8 *h, __u32 n)
 	return !(h[3] & 0x80) && mqtt_name_at(h, n, 4);
 }
 
+/* The shortest DNS message with a question: its header, the root name,
+ * a type and a class. */
+#define DNS_MIN 17
+
+/* A DNS message's header: opcode QUERY, one question whose first label
+ * is no longer than 63. A query has no answers, no authority and at most
+ * an EDNS record and a signature besides; its flags no response code
+ * and no reserved bit (AD and CD it may set). qr tells which it is. */
+static __always_inline int dns_header(const __u8 *h, __u32 n, __u8 *qr)
+{
+	if (n < DNS_MIN || ((h[2] >> 3) & 0xf) || h[4] || h[5] != 1 || h[12] > 63 || (h[3] & 0x40))
+		return 0;
+	*qr = h[2] >> 7;
+	if (*qr)
+		return 1;
+	return !(h[3] & 0x8f) && !h[6] && !h[7] && !h[8] && !h[9] && !h[10] && h[11] <= 2;
+}
+
+/* A DNS query over TCP, all of it in the call: its two-byte length first. */
+static __always_inline int dns_tcp_query(const __u8 *h, __u32 n)
+{
+	__u8 qr = 0;
+
+	return n >= DNS_MIN + 2 && ((__u32)h[0] << 8 | h[1]) + 2 == n && dns_header(h + 2, n - 2, &qr) && !qr;
+}
+
 /* What a connection's first bytes say, and what comes next. */
 static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 {
@@ -204,6 +230,8 @@ static __always_inline __u8 classify(const __u8 *h, __u32 n, __u8 *next)
 		return SONDE_PROTO_MEMCACHED;
 	if (mqtt_connect(h, n))
 		return SONDE_PROTO_MQTT;
+	if (dns_tcp_query(h, n))
+		return SONDE_PROTO_DNS_TCP;
 	return mysql_handshake(h, n, next);
 }
 
@@ -313,17 +341,18 @@ static __always_inline void data_emit(struct sonde_conn *c, __u64 buf, __u32 iov
 	data_submit(s, len);
 }
 
-/* A data event of the 4 bytes an earlier call moved, kept here: a
- * packet's header read alone, before the bytes that told its protocol. */
-static __always_inline void data_emit_word(struct sonde_conn *c, __u32 word, __u8 flags)
+/* A data event of the first len (2 or 4) bytes of word, which earlier
+ * calls moved and were kept here: a packet's header or length read alone,
+ * before the bytes that told its protocol. */
+static __always_inline void data_emit_word(struct sonde_conn *c, __u32 word, const __u32 len, __u8 flags)
 {
 	struct sonde_data_scratch *s = data_event(c, flags);
 
 	if (!s)
 		return;
 	__builtin_memcpy(s->ev.data, &word, sizeof(word));
-	s->ev.total = s->ev.len = sizeof(word);
-	data_submit(s, sizeof(word));
+	s->ev.total = s->ev.len = len;
+	data_submit(s, len);
 }
 
 /* A process with data connections exited. */

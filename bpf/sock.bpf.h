@@ -11,6 +11,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -42,6 +43,13 @@ static __always_inline int sock_is_tcp(struct sock *sk)
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+static __always_inline int sock_is_udp(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
 }
 
 static __always_inline void sock_peer(struct sock *sk, struct sonde_peer *p)

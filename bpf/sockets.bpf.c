@@ -33,7 +33,11 @@ static __always_inline int sock_io(struct sock *sk, int ret, int received, int f
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	nr = SYSCALL_NR(regs);
-	if ((unsigned long)nr >= 64 || !((SYS_IO_MASK >> nr) & 1) || syscall_compat())
+	if (syscall_compat())
+		return 0;
+	if ((nr == SYS_SENDMMSG || nr == SYS_RECVMMSG) && ret > 0)
+		return io_mmsg(sk, tgid, SYSCALL_ARG0(regs), SYSCALL_ARG1(regs), SYSCALL_ARG2(regs), ret, received, 0);
+	if ((unsigned long)nr >= 64 || !((SYS_IO_MASK >> nr) & 1))
 		return 0;
 	return io_moved((__u64)sk, tgid, regs, nr, ret, received, flags);
 }

@@ -3,9 +3,9 @@
  * for kernels without the socket layer's tracepoints (before 6.3): one
  * program at every syscall's exit of every process, which leaves at the
  * number unless it is a socket call, and at one bit of the followed map
- * unless the process holds a followed connection. Only TCP connections
- * are followed here: their end is seen at TCP_CLOSE even when their
- * process exits without close(). */
+ * unless the process holds a followed connection. TCP connections end
+ * at TCP_CLOSE even when their process exits without close(); UDP
+ * sockets at close() (bpf/dgram.bpf.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -37,6 +37,18 @@ static __always_inline int sys_io(struct pt_regs *regs, long nr, long ret)
 	else if (nr == SYS_RECVMSG)
 		flags = SYSCALL_ARG2(regs);
 	return io_moved((__u64)sk, tgid, regs, nr, ret, received, flags);
+}
+
+/* Datagrams moved several at a time: UDP's. */
+static __always_inline int sys_mmsg(struct pt_regs *regs, long nr, long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 service;
+
+	if (ret <= 0 || (!followed_has(tgid) && !select_stranger(tgid, &service)) || syscall_compat())
+		return 0;
+	return io_mmsg(fd_sock(SYSCALL_ARG0(regs)), tgid, SYSCALL_ARG0(regs), SYSCALL_ARG1(regs), ret, 0,
+		       nr == SYS_RECVMMSG, 1);
 }
 
 /* A connection accepted: followed from its handshake when its listener
@@ -75,6 +87,8 @@ int BPF_PROG(sonde_sys_exit, struct pt_regs *regs, long ret)
 		return sys_io(regs, nr, ret);
 	if (nr == SYS_ACCEPT || nr == SYS_ACCEPT4)
 		return sys_accept(ret);
+	if (nr == SYS_SENDMMSG || nr == SYS_RECVMMSG)
+		return sys_mmsg(regs, nr, ret);
 	return 0;
 }
 
@@ -117,5 +131,8 @@ int sonde_enter_close(struct trace_event_raw_sys_enter *ctx)
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (c && c->tgid == tgid && !hand_over(c, tgid))
 		conn_close(c, key);
+	c = c ? 0 : bpf_map_lookup_elem(&dgrams, &key);
+	if (c && c->tgid == tgid)
+		dgram_close(c, key);
 	return 0;
 }

@@ -18,12 +18,15 @@
 #define SYS_SENDMSG 46
 #define SYS_RECVMSG 47
 #define SYS_ACCEPT4 288
+#define SYS_RECVMMSG 299
+#define SYS_SENDMMSG 307
 
 #define SYSCALL_NR(regs) ((long)(regs)->orig_ax)
 #define SYSCALL_ARG0(regs) ((regs)->di)
 #define SYSCALL_ARG1(regs) ((regs)->si)
 #define SYSCALL_ARG2(regs) ((regs)->dx)
 #define SYSCALL_ARG3(regs) ((regs)->r10)
+#define SYSCALL_ARG4(regs) ((regs)->r8)
 
 #define TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h */
 

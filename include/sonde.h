@@ -343,6 +343,9 @@ enum sonde_stat {
 	SONDE_STAT_SOCKS_UNTRACKED, /* sockets whose state changes are not followed: the socket table was full */
 	SONDE_STAT_FUNC_EXITED, /* function calls in flight when their thread exited */
 	SONDE_STAT_FUNC_DEPTH, /* function calls nested deeper than a thread's stack, or whose entry was not seen */
+	/* Datagrams of a sendmmsg or recvmmsg not read: the vector's lengths
+	 * were not cleared, so which one moved was unknown. */
+	SONDE_STAT_MMSG_UNKNOWN,
 	SONDE_STAT_MAX,
 };
 

@@ -99,6 +99,10 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 		    "TCP sockets of targets whose connect time, retransmits and bytes are not followed: the "
 		    "kernel's socket table was full",
 		    METRIC_COUNTER, NULL, 0);
+	m->datagrams_unread = add(reg, "sonde_datagrams_unread_total",
+				  "UDP datagrams of targets not read: sent or received several at a time "
+				  "(sendmmsg, recvmmsg) into a vector whose lengths were not cleared",
+				  METRIC_COUNTER, NULL, 0);
 	m->tls_sites =
 		registry_add(reg, "sonde_tls_probe_sites",
 			     "TLS library functions probed, by file and where the breakpoint went: emulated by the "
@@ -121,12 +125,12 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	if (!m->function_processes || !m->function_calls_lost || !m->conns_left || !m->metric_exports ||
 	    !m->metric_points || !m->web_auth_failures)
 		return -ENOMEM;
-	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->exchanges_evicted ||
-	    !m->tls_sites || !m->tls_processes || !m->events || !m->lost || !m->parse_failures || !m->not_http ||
-	    !m->unanswered || !m->streams_evicted || !m->streams_open || !m->tls_conns || !m->conns ||
-	    !m->client_conns || !m->targets || !m->build_info || !m->spans_exported || !m->spans_dropped ||
-	    !m->notifications || !m->k8s_updates || !m->k8s_addresses || !m->k8s_addresses_dropped ||
-	    !m->callers_evicted)
+	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->datagrams_unread ||
+	    !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost ||
+	    !m->parse_failures || !m->not_http || !m->unanswered || !m->streams_evicted || !m->streams_open ||
+	    !m->tls_conns || !m->conns || !m->client_conns || !m->targets || !m->build_info || !m->spans_exported ||
+	    !m->spans_dropped || !m->notifications || !m->k8s_updates || !m->k8s_addresses ||
+	    !m->k8s_addresses_dropped || !m->callers_evicted)
 		return -ENOMEM;
 	m->events_seen = family_series(m->events, NULL);
 	series_set(family_series(m->build_info, build_values), 1);
@@ -173,6 +177,7 @@ void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT
 	mirror(m->conns_untracked, stats[SONDE_STAT_CONNS_UNTRACKED]);
 	mirror(m->exchanges_evicted, stats[SONDE_STAT_EXCHANGES_EVICTED]);
 	mirror(m->socks_untracked, stats[SONDE_STAT_SOCKS_UNTRACKED]);
+	mirror(m->datagrams_unread, stats[SONDE_STAT_MMSG_UNKNOWN]);
 }
 
 void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t open)
