@@ -145,7 +145,7 @@ void otel_metrics_exchange(struct otel_metrics *m, const struct exchange *x)
 		labels[2] = rpc_service;
 		labels[4] = status;
 		n = 5;
-	} else if (client && !exchange_is_messaging(x)) {
+	} else if (client && !exchange_is_messaging(x) && strcmp(x->protocol, "dns")) {
 		which = OTEL_DB_CLIENT;
 		labels[1] = x->protocol;
 		labels[2] = x->method;
@@ -154,7 +154,8 @@ void otel_metrics_exchange(struct otel_metrics *m, const struct exchange *x)
 		n = 5;
 	} else {
 		/* A database's own side has no convention of its metrics; a
-		 * broker's messages are in the Prometheus families only. */
+		 * broker's messages and DNS lookups (whose convention labels
+		 * by the name asked) are in the Prometheus families only. */
 		return;
 	}
 	identity_labels(x->id, labels + n);

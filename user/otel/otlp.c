@@ -78,8 +78,8 @@ static const char *operation_type(const char *method)
 	return NULL;
 }
 
-/* The OpenTelemetry RPC, database and messaging conventions: what was
- * called, and gRPC's status, which 0 (OK) carries too. */
+/* The OpenTelemetry RPC, database, messaging and DNS conventions: what
+ * was called, and gRPC's status, which 0 (OK) carries too. */
 static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 {
 	size_t n = 0;
@@ -101,6 +101,9 @@ static size_t rpc_attrs(const struct span *s, struct otlp_attr *a)
 						     .str = operation_type(s->method) };
 		if (s->path[0])
 			a[n++] = (struct otlp_attr){ .key = "messaging.destination.name", .str = s->path };
+	} else if (!strcmp(s->protocol, "dns")) {
+		if (s->path[0])
+			a[n++] = (struct otlp_attr){ .key = "dns.question.name", .str = s->path };
 	} else {
 		a[n++] = (struct otlp_attr){ .key = "db.system.name", .str = s->protocol };
 		a[n++] = (struct otlp_attr){ .key = "db.operation.name", .str = s->method };

@@ -80,7 +80,7 @@ static void split_host(const char *host, char *addr, size_t size, uint16_t *port
 
 /* The RPC and database conventions: a gRPC span is named for its RPC
  * (helloworld.Greeter/SayHello), a Redis or PostgreSQL one for the command
- * or verb. */
+ * or verb, a DNS one for the question's type. */
 static void fill_rpc(struct span *s, const struct exchange *x)
 {
 	snprintf(s->protocol, sizeof(s->protocol), "%s", x->protocol);
@@ -103,6 +103,12 @@ static void fill_rpc(struct span *s, const struct exchange *x)
 			 routes_from_topic(x->target, wire_topic_sep(x->protocol), s->route, sizeof(s->route)) < 0)
 			s->route[0] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s%s%s", x->method, s->route[0] ? " " : "", s->route);
+	} else if (!strcmp(x->protocol, "dns")) {
+		/* The name asked is an attribute: as a span's name it would be
+		 * unbounded. */
+		snprintf(s->path, sizeof(s->path), "%s", x->target);
+		s->route[0] = '\0';
+		snprintf(s->name, sizeof(s->name), "DNS %s", x->method);
 	} else {
 		s->route[0] = '\0';
 		snprintf(s->name, sizeof(s->name), "%s", x->method);
