@@ -12,7 +12,7 @@ TEST_PKGS := nginx-light curl openssl libssl-dev prometheus prometheus-alertmana
 	iproute2 protobuf-compiler python3-protobuf python3-grpcio python3-yaml python3-fastapi python3-uvicorn nodejs apache2 gnutls-bin \
 	util-linux libcap2-bin nghttp2-client golang-go chromium tmux apache2-utils memcached \
 	libmemcached-tools mosquitto mosquitto-clients nats-server golang-github-nats-io-go-nats-dev \
-	rabbitmq-server python3-pika mariadb-server mariadb-client sysbench
+	rabbitmq-server python3-pika mariadb-server mariadb-client sysbench dnsmasq-base bind9-dnsutils
 BENCH_PKGS := wrk bpftrace
 PKGS := $(BUILD_PKGS) $(TEST_PKGS) $(BENCH_PKGS)
 

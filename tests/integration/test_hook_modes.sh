@@ -30,7 +30,7 @@ if bad:
 pass "no syscall program is loaded"
 stop_sonde
 
-for t in test_nginx_red test_postgres_wire test_mysql test_https_nginx; do
+for t in test_nginx_red test_postgres_wire test_mysql test_dns test_https_nginx; do
 	echo "--- $t with --hooks syscalls"
 	SONDE_HOOKS=syscalls bash "$(dirname "$0")/$t.sh" >"$TMP/$t.out" 2>&1
 	rc=$?
