@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The calls a message broker's parser (MQTT, NATS, AMQP) reports, recorded
- * for asserts: each names its topic, subject or queue, and may be unpaired.
- * Define BROKER_RECS_PROTOCOL, the protocol every call must name, before
+/* The calls a parser that names a target reports (a message broker's,
+ * MQTT, NATS, AMQP: its topic, subject or queue; DNS: the name asked),
+ * recorded for asserts; a broker's may be unpaired. Define
+ * BROKER_RECS_PROTOCOL, the protocol every call must name, before
  * including; include after cmocka.h. */
 #ifndef SONDE_TEST_BROKER_RECS_H
 #define SONDE_TEST_BROKER_RECS_H
@@ -14,7 +15,7 @@
 #include "proto/wire.h"
 
 struct rec {
-	char method[24], name[64], outcome[8];
+	char method[24], name[256], outcome[16];
 	bool error, fault, unpaired;
 	uint64_t start_ns, end_ns;
 };

@@ -9,35 +9,8 @@
 
 #include <cmocka.h>
 
-#include "proto/wire.h"
-
-struct rec {
-	char method[16], outcome[16], target[256];
-	bool error, fault;
-	uint64_t start_ns, end_ns;
-};
-
-struct recs {
-	struct rec v[16];
-	size_t n;
-};
-
-static void record(void *arg, const struct wire_call *call)
-{
-	struct recs *r = arg;
-	struct rec *e = &r->v[r->n++];
-
-	assert_true(r->n <= sizeof(r->v) / sizeof(r->v[0]));
-	assert_string_equal(call->protocol, "dns");
-	assert_string_equal(call->authority, "");
-	snprintf(e->method, sizeof(e->method), "%s", call->method);
-	snprintf(e->outcome, sizeof(e->outcome), "%s", call->outcome);
-	snprintf(e->target, sizeof(e->target), "%s", call->target);
-	e->error = call->error;
-	e->fault = call->server_fault;
-	e->start_ns = call->start_ns;
-	e->end_ns = call->end_ns;
-}
+#define BROKER_RECS_PROTOCOL "dns"
+#include "broker_recs.h"
 
 /* A message: the header, one question for name (dotted), an EDNS record;
  * an answer of type A for responses with rcode 0. */
@@ -105,11 +78,11 @@ static void test_udp_pairs_by_id_and_question(void **state)
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.v[0].method, "AAAA");
 	assert_string_equal(r.v[0].outcome, "NXDOMAIN");
-	assert_string_equal(r.v[0].target, "b.svc.test");
+	assert_string_equal(r.v[0].name, "b.svc.test");
 	assert_int_equal(r.v[0].start_ns, 11);
 	assert_int_equal(r.v[0].end_ns, 20);
 	assert_false(r.v[0].error);
-	assert_string_equal(r.v[1].target, "nx.test");
+	assert_string_equal(r.v[1].name, "nx.test");
 	assert_string_equal(r.v[2].method, "A");
 	assert_string_equal(r.v[2].outcome, "NOERROR");
 	assert_int_equal(r.v[2].start_ns, 10);
@@ -201,8 +174,8 @@ static void test_tcp_framing(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(dns_tcp_parser.feed(c, WIRE_RESPONSE, b + i, 1, 2 + i, record, &r), 0);
 	assert_int_equal(r.n, 2);
-	assert_string_equal(r.v[0].target, "two.test");
-	assert_string_equal(r.v[1].target, "one.test");
+	assert_string_equal(r.v[0].name, "two.test");
+	assert_string_equal(r.v[1].name, "one.test");
 	/* A zone transfer's big answer: its bytes past the kept head lost. */
 	len = message(m, 3, false, 0, "zone.test", 252);
 	b[0] = 0;
@@ -237,11 +210,11 @@ static void test_names_and_types(void **state)
 	/* The root, an odd byte, an unknown type, a NOTIFY. */
 	assert_int_equal(datagram(c, WIRE_REQUEST, 1, 0, "", 2, 1, &r), 0);
 	assert_int_equal(datagram(c, WIRE_RESPONSE, 1, 0, "", 2, 2, &r), 0);
-	assert_string_equal(r.v[0].target, ".");
+	assert_string_equal(r.v[0].name, ".");
 	assert_string_equal(r.v[0].method, "NS");
 	assert_int_equal(datagram(c, WIRE_REQUEST, 2, 0, "a b.test", 4242, 3, &r), 0);
 	assert_int_equal(datagram(c, WIRE_RESPONSE, 2, 0, "a b.test", 4242, 4, &r), 0);
-	assert_string_equal(r.v[1].target, "a?b.test");
+	assert_string_equal(r.v[1].name, "a?b.test");
 	assert_string_equal(r.v[1].method, "_OTHER");
 	n = message(m, 3, false, 0, "zone.test", 6);
 	m[2] |= 4 << 3;
@@ -257,7 +230,7 @@ static void test_names_and_types(void **state)
 	assert_int_equal(dns_parser.feed(c, WIRE_RESPONSE, m, 12, 8, record, &r), 0);
 	assert_string_equal(r.v[3].outcome, "FORMERR");
 	assert_string_equal(r.v[3].method, "_OTHER");
-	assert_string_equal(r.v[3].target, "");
+	assert_string_equal(r.v[3].name, "");
 	dns_parser.destroy(c);
 }
 
