@@ -191,19 +191,20 @@ static __always_inline int conn_joined(const struct sonde_conn *c, long ret)
 }
 
 /* A DNS query over TCP written as its length in one iovec, then the
- * query (dig does): the length's two bytes are all of the first. */
+ * query (dig does; glibc's resolver writes two such pairs at once): the
+ * length's two bytes are all of the first. */
 static __always_inline int dns_query_after_length(const struct sonde_io *a, long ret, const __u8 *head, __u32 seg_len)
 {
+	__u32 len = (__u32)head[0] << 8 | head[1], seg = 0;
 	__u8 h[DNS_MIN] = {}, qr = 1;
-	__u32 len = 0;
 	__u64 data;
 
-	if (seg_len != 2 || a->iovcnt < 2 || ((__u32)head[0] << 8 | head[1]) + 2 != ret)
+	if (seg_len != 2 || a->iovcnt < 2 || len < DNS_MIN || len + 2 > ret)
 		return 0;
-	data = segment_at(a, ret, 2, &len);
-	if (!data || len < DNS_MIN || bpf_probe_read_user(h, sizeof(h), (void *)data))
+	data = segment_at(a, ret, 2, &seg);
+	if (!data || seg < DNS_MIN || bpf_probe_read_user(h, sizeof(h), (void *)data))
 		return 0;
-	return dns_header(h, ret - 2, &qr) && !qr;
+	return dns_header(h, seg, &qr) && !qr;
 }
 
 /* Classifies a connection at its client's first bytes. Returns 1 when
@@ -226,14 +227,14 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 	if (peek > METHOD_PEEK)
 		return 0;
 	bpf_probe_read_user(head, peek, (void *)data);
-	if (seg_len == 1 && (c->mqtt_head ? c->mqtt_head < 5 : head[0] == 0x10)) {
+	if (seg_len == 1 && !c->dns_have && (c->mqtt_head ? c->mqtt_head < 5 : head[0] == 0x10)) {
 		c->mqtt_head++;
 		return 0;
 	}
 	/* A DNS server reads a message's length alone, a byte or two at a
 	 * time; a length under 4096 starts with no other protocol's byte. */
-	if (c->role == SONDE_ROLE_SERVER && !c->mqtt_head && !c->mysql_head && c->dns_have + seg_len <= 2 &&
-	    (c->dns_have || head[0] < 0x10)) {
+	if (c->role == SONDE_ROLE_SERVER && !c->mqtt_head && !c->mysql_head && seg_len == ret &&
+	    c->dns_have + seg_len <= 2 && (c->dns_have || head[0] < 0x10)) {
 		if (c->dns_have)
 			c->dns_len |= head[0];
 		else
@@ -241,6 +242,9 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		c->dns_have += seg_len;
 		return 0;
 	}
+	/* Half a length, then more than its other half: no DNS read here. */
+	if (c->dns_have == 1)
+		c->dns_have = 0;
 	if (!c->mysql_head && !c->mqtt_head && !c->dns_have && mysql_header(head, seg_len)) {
 		__builtin_memcpy(&c->mysql_head, head, sizeof(c->mysql_head));
 		return 0;
@@ -261,7 +265,8 @@ static __always_inline int conn_classify(struct sonde_conn *c, const struct sond
 		__u8 qr = 1;
 
 		c->dns_have = 0;
-		c->proto = seg_len == c->dns_len && dns_header(head, seg_len, &qr) && !qr ? SONDE_PROTO_DNS_TCP :
+		/* The query's start: a server may read less of it, or more. */
+		c->proto = c->dns_len >= DNS_MIN && dns_header(head, seg_len, &qr) && !qr ? SONDE_PROTO_DNS_TCP :
 											    SONDE_PROTO_UNKNOWN;
 		/* The length, in its bytes' order, which the parser frames by. */
 		if (c->proto != SONDE_PROTO_UNKNOWN)

@@ -66,23 +66,24 @@ static __always_inline struct sonde_conn *dgram_of(struct sock *sk, __u32 fd)
 	return bpf_map_lookup_elem(&dgrams, &key);
 }
 
-/* The address a datagram was sent to, from the sockaddr at name. */
+/* The address a datagram was sent to, from the sockaddr at name: its
+ * family first, then as much as that family's holds. */
 static __always_inline void dgram_peer(__u64 name, struct sonde_peer *p)
 {
-	struct sockaddr_in6 a;
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	__u16 family;
 
-	if (bpf_probe_read_user(&a, sizeof(a), (void *)name))
+	if (bpf_probe_read_user(&family, sizeof(family), (void *)name))
 		return;
-	if (a.sin6_family == AF_INET) {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
-
+	if (family == AF_INET && !bpf_probe_read_user(&a4, sizeof(a4), (void *)name)) {
 		p->family = AF_INET;
-		p->port = bpf_ntohs(a4->sin_port);
-		__builtin_memcpy(p->addr, &a4->sin_addr, 4);
-	} else if (a.sin6_family == AF_INET6) {
+		p->port = bpf_ntohs(a4.sin_port);
+		__builtin_memcpy(p->addr, &a4.sin_addr, 4);
+	} else if (family == AF_INET6 && !bpf_probe_read_user(&a6, sizeof(a6), (void *)name)) {
 		p->family = AF_INET6;
-		p->port = bpf_ntohs(a.sin6_port);
-		__builtin_memcpy(p->addr, &a.sin6_addr, 16);
+		p->port = bpf_ntohs(a6.sin6_port);
+		__builtin_memcpy(p->addr, &a6.sin6_addr, 16);
 	}
 }
 
@@ -143,8 +144,9 @@ static __always_inline void dgram_mmsg(struct sonde_conn *c, __u64 vec, long n, 
 
 /* One datagram of a sendmmsg or recvmmsg on UDP socket c, ret bytes, seen
  * as it moves (the socket layer's tracepoints): the kernel writes each
- * one's length after it, so it is the first without one; the vector's
- * lengths are the caller's to clear, as resolvers do. */
+ * one's length after it, so it is the first without one. The vector's
+ * lengths are the caller's to clear, as resolvers do (glibc, dig); one
+ * reused with its lengths left over is misread. */
 static __always_inline void dgram_mmsg_one(struct sonde_conn *c, __u64 vec, __u32 vlen, long ret, int received)
 {
 	struct mmsghdr m;

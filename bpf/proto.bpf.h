@@ -178,12 +178,14 @@ static __always_inline int dns_header(const __u8 *h, __u32 n, __u8 *qr)
 	return !(h[3] & 0x8f) && !h[6] && !h[7] && !h[8] && !h[9] && !h[10] && h[11] <= 2;
 }
 
-/* A DNS query over TCP, all of it in the call: its two-byte length first. */
+/* A DNS query over TCP, its two-byte length first, all of it in the n
+ * bytes (more may follow: queries sent together). */
 static __always_inline int dns_tcp_query(const __u8 *h, __u32 n)
 {
+	__u32 len = (__u32)h[0] << 8 | h[1];
 	__u8 qr = 0;
 
-	return n >= DNS_MIN + 2 && ((__u32)h[0] << 8 | h[1]) + 2 == n && dns_header(h + 2, n - 2, &qr) && !qr;
+	return len >= DNS_MIN && len + 2 <= n && dns_header(h + 2, n - 2, &qr) && !qr;
 }
 
 /* What a connection's first bytes say, and what comes next. */
