@@ -86,6 +86,13 @@ static void test_udp_pairs_by_id_and_question(void **state)
 	assert_string_equal(r.v[2].method, "A");
 	assert_string_equal(r.v[2].outcome, "NOERROR");
 	assert_int_equal(r.v[2].start_ns, 10);
+	/* Events of two CPUs a little out of order keep their queries. */
+	assert_int_equal(datagram(c, WIRE_REQUEST, 20, 0, "late.test", 1, 100, &r), 0);
+	assert_int_equal(datagram(c, WIRE_REQUEST, 21, 0, "early.test", 1, 99, &r), 0);
+	assert_int_equal(datagram(c, WIRE_RESPONSE, 20, 0, "late.test", 1, 101, &r), 0);
+	assert_int_equal(datagram(c, WIRE_RESPONSE, 21, 0, "early.test", 1, 102, &r), 0);
+	assert_int_equal(r.n, 5);
+	r.n = 3;
 	/* An answer to no query seen is counted, not a call. */
 	assert_int_equal(datagram(c, WIRE_RESPONSE, 7, 0, "a.svc.test", 1, 30, &r), WIRE_RESYNCED);
 	assert_int_equal(r.n, 3);

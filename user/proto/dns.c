@@ -13,7 +13,7 @@
 #include "proto/wire.h"
 
 #define DNS_HEADER 12
-#define DNS_PENDING 64 /* queries in flight on one socket */
+#define DNS_PENDING 256 /* queries in flight on one socket: a forwarder's */
 #define DNS_PENDING_NS (60ull * 1000000000ull) /* a query unanswered this long is given up */
 #define DNS_HEAD 512 /* bytes of a TCP message kept: its header and question */
 #define DNS_NAME_MAX 256 /* a name of 255 bytes on the wire, in text */
@@ -208,10 +208,11 @@ static void pending_drop(struct dns_conn *c, size_t i)
 }
 
 /* A query waits for its answer; the oldest gives way when too many do,
- * and one unanswered for a minute is no longer waited for. */
+ * and one unanswered for a minute is no longer waited for. Events of two
+ * CPUs may come a little out of order. */
 static void dns_query(struct dns_conn *c, const struct dns_msg *m, uint64_t ts_ns)
 {
-	while (c->npending && ts_ns - c->pending[0].start_ns > DNS_PENDING_NS)
+	while (c->npending && ts_ns > c->pending[0].start_ns && ts_ns - c->pending[0].start_ns > DNS_PENDING_NS)
 		pending_drop(c, 0);
 	if (c->npending == DNS_PENDING)
 		pending_drop(c, 0);
