@@ -84,9 +84,11 @@ for ((i = 0; i < 100; i++)); do spans_ok >"$TMP/spans.out" && break; sleep 0.2; 
 spans_ok >"$TMP/spans.out" || fail "the DNS spans do not carry the names asked: $(cat "$TMP/spans.out")"
 pass "spans: DNS A, the name asked as dns.question.name, SERVFAIL failed"
 # glibc's resolver inside a target (getent), which sends A and AAAA
-# queries together (sendmmsg): in a network namespace of its own, where a
-# second dnsmasq listens at port 53, as resolv.conf has it.
+# queries together (sendmmsg; over TCP, with use-vc, in one writev): in a
+# network namespace of its own, where a second dnsmasq listens at port 53,
+# as resolv.conf has it.
 echo "nameserver 127.0.0.1" >"$TMP/resolv.conf"
+printf 'nameserver 127.0.0.1\noptions use-vc\n' >"$TMP/resolv-tcp.conf"
 cat >"$TMP/netns.sh" <<EOF
 ip link set lo up
 mount --bind "$TMP/resolv.conf" /etc/resolv.conf
@@ -96,10 +98,12 @@ dnsmasq -k --conf-file=/dev/null --user=root --port=53 --listen-address=127.0.0.
 for ((i = 0; i < 50; i++)); do ss -Hlun "sport = :53" | grep -q . && break; sleep 0.1; done
 for i in 1 2 3; do getent ahosts g\$i.svc.test >>"$TMP/getent.out"; done
 for i in 1 2; do getent hosts gnx\$i.test >>"$TMP/getent.out"; done
+mount --bind "$TMP/resolv-tcp.conf" /etc/resolv.conf
+for i in 4 5; do getent ahosts g\$i.svc.test >>"$TMP/getent.out"; done
 kill %1
 EOF
 unshare -n -m bash "$TMP/netns.sh" || fail "the resolver's namespace failed"
-[ "$(grep -c STREAM "$TMP/getent.out")" = 3 ] || fail "getent resolved: $(cat "$TMP/getent.out")"
+[ "$(grep -c STREAM "$TMP/getent.out")" = 5 ] || fail "getent resolved: $(cat "$TMP/getent.out")"
 app() { # method: sonde's client calls of getent, the queries dnsmasq logged
 	scrape
 	awk -v m="method=\"$1\"" '/^microservice_client_requests_total\{service="app"/ && index($0, m) { n += $2 }
