@@ -19,9 +19,13 @@
 /* Datagrams of one sendmmsg or recvmmsg read. */
 #define SONDE_MMSG_MAX 8
 
+/* The inode number of sk's socket: its inode is allocated with it
+ * (struct socket_alloc), so two reads find it, not four. */
 static __always_inline __u32 sock_ino(struct sock *sk)
 {
-	return BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	struct socket_alloc *sa = (struct socket_alloc *)BPF_CORE_READ(sk, sk_socket);
+
+	return sa ? BPF_CORE_READ(sa, vfs_inode.i_ino) : 0;
 }
 
 /* UDP socket c, under key, is over: its parser goes. */
