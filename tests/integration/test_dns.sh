@@ -1,6 +1,6 @@
 #!/bin/bash
-# DNS against a real dnsmasq, asked by dig over UDP and over TCP: 20
-# answered and 7 NXDOMAIN queries, and 2 that dnsmasq forwards to an
+# DNS against a real dnsmasq, asked by dig over UDP and over TCP, IPv4
+# and IPv6: 24 answered and 7 NXDOMAIN queries, and 2 that dnsmasq forwards to an
 # upstream that fails them (SERVFAIL, a server error). sonde counts each on
 # both sides, the server's (dnsmasq: its own log of queries) and the
 # client's (dig: the status it printed), by query type and RCODE;
@@ -18,7 +18,7 @@ done
 UP=$(free_port)
 /usr/bin/python3 "$ROOT/tests/integration/peers/dns_servfail.py" "$UP" &
 CHILDREN+=($!)
-dnsmasq -k --conf-file=/dev/null --user=root --port="$PORT" --listen-address=127.0.0.1 --bind-interfaces \
+dnsmasq -k --conf-file=/dev/null --user=root --port="$PORT" --listen-address=127.0.0.1,::1 --bind-interfaces \
 	--no-resolv --no-hosts --cache-size=0 --local=/test/ --address=/svc.test/10.1.2.3 \
 	--server="/fail.test/127.0.0.1#$UP" --log-queries --log-facility="$TMP/dnsmasq.log" 2>"$TMP/dnsmasq.err" &
 CHILDREN+=($!)
@@ -29,10 +29,12 @@ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:$RPORT/v1/traces OTEL_BSP_SC
 	start_sonde --target exe:dnsmasq=dns --target exe:dig=resolver --target exe:getent=app
 
 ask() { # name, then dig's options
-	dig @127.0.0.1 -p "$PORT" +tries=1 +time=5 "$@" >>"$TMP/dig.out" || fail "dig $* failed"
+	dig @"${SERVER:-127.0.0.1}" -p "$PORT" +tries=1 +time=5 "$@" >>"$TMP/dig.out" || fail "dig $* failed"
 }
 for i in $(seq 15); do ask "a$i.svc.test"; done
 for i in $(seq 5); do ask "t$i.svc.test" +tcp; done
+for i in $(seq 3); do SERVER=::1 ask "v$i.svc.test"; done
+SERVER=::1 ask v4.svc.test +tcp
 for i in $(seq 5); do ask "nx$i.test"; done
 for i in 1 2; do ask "nx$i.test" AAAA; done
 for i in 1 2; do ask "f$i.fail.test"; done
@@ -40,22 +42,23 @@ for i in 1 2; do ask "f$i.fail.test"; done
 # What each side saw: dig's statuses, dnsmasq's queries by type.
 said() { grep -c "status: $1," "$TMP/dig.out"; }
 logged() { grep -c "query\[$1\]" "$TMP/dnsmasq.log"; }
-[ "$(said NOERROR)" = 20 ] && [ "$(said NXDOMAIN)" = 7 ] && [ "$(said SERVFAIL)" = 2 ] ||
+[ "$(said NOERROR)" = 24 ] && [ "$(said NXDOMAIN)" = 7 ] && [ "$(said SERVFAIL)" = 2 ] ||
 	fail "dig saw $(said NOERROR) NOERROR, $(said NXDOMAIN) NXDOMAIN, $(said SERVFAIL) SERVFAIL"
-[ "$(logged A)" = 27 ] && [ "$(logged AAAA)" = 2 ] ||
+[ "$(logged A)" = 31 ] && [ "$(logged AAAA)" = 2 ] ||
 	fail "dnsmasq logged $(logged A) A and $(logged AAAA) AAAA queries"
 
 server() { echo "microservice_requests_total{service=\"dns\",protocol=\"dns\",method=\"$1\",endpoint=\"$1\",status=\"$2\"}"; }
-client() { echo "microservice_client_requests_total{service=\"$1\",protocol=\"dns\",method=\"$2\",peer=\"127.0.0.1:$3\",status=\"$4\"}"; }
+client() { echo "microservice_client_requests_total{service=\"$1\",protocol=\"dns\",method=\"$2\",peer=\"${5:-127.0.0.1}:$3\",status=\"$4\"}"; }
 wait_metric "$(client resolver A "$PORT" SERVFAIL)" 2
-expect_metric "$(server A NOERROR)" 20
+expect_metric "$(server A NOERROR)" 24
 expect_metric "$(server A NXDOMAIN)" 5
 expect_metric "$(server AAAA NXDOMAIN)" "$(logged AAAA)"
 expect_metric "$(server A SERVFAIL)" 2
-expect_metric "$(client resolver A "$PORT" NOERROR)" "$(said NOERROR)"
+expect_metric "$(client resolver A "$PORT" NOERROR)" 20
+expect_metric "$(client resolver A "$PORT" NOERROR "[::1]")" 4
 expect_metric "$(client resolver A "$PORT" NXDOMAIN)" 5
 expect_metric "$(client resolver AAAA "$PORT" NXDOMAIN)" 2
-pass "both sides as dnsmasq and dig count them: 20 NOERROR (5 over TCP), 7 NXDOMAIN, 2 SERVFAIL"
+pass "both sides as dnsmasq and dig count them: 24 NOERROR (6 over TCP, 4 over IPv6), 7 NXDOMAIN, 2 SERVFAIL"
 expect_metric "$(client dns A "$UP" SERVFAIL)" "$(grep -c "forwarded f" "$TMP/dnsmasq.log")"
 pass "dnsmasq's forwarded lookups are its client calls"
 expect_metric 'microservice_errors_total{service="dns",type="dns_error"}' 2
@@ -74,6 +77,7 @@ names = lambda kind, service: sorted(s["attributes"].get("dns.question.name", ""
                                      and s["resource"].get("service.name") == service)
 server, client = names(2, "dns"), names(3, "resolver")
 want = sorted([f"a{i}.svc.test" for i in range(1, 16)] + [f"t{i}.svc.test" for i in range(1, 6)] +
+              [f"v{i}.svc.test" for i in range(1, 5)] +
               [f"nx{i}.test" for i in range(1, 6)] + ["f1.fail.test", "f2.fail.test"])
 failed = [s for s in spans if s["kind"] == 2 and s["status"] == 2]
 print(len(server), "server and", len(client), "client A spans,", len(failed), "failed")
