@@ -343,10 +343,13 @@ SONDE_MAP struct {
 } ssl_socks SEC(".maps");
 
 /* Function calls in flight, by thread or goroutine (funcs.bpf.c): a
- * thread's go at its exit, a goroutine's at its process's (user space). */
+ * thread's go at its exit, a goroutine's at its process's (user space).
+ * Not preallocated: 7.7 MB locked for nothing where no function is
+ * configured, and an entry is made once per thread. */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct sonde_func_key);
 	__type(value, struct sonde_func_stack);
 } func_stacks SEC(".maps");
