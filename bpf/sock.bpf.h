@@ -38,18 +38,22 @@ static __always_inline struct sock *fd_sock(__u32 fd)
 	return sock ? BPF_CORE_READ(sock, sk) : 0;
 }
 
-static __always_inline int sock_is_tcp(struct sock *sk)
+/* Whether sk is an IPv4 or IPv6 socket of protocol proto (IPPROTO_*). */
+static __always_inline int sock_is_inet(struct sock *sk, __u16 proto)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
-	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == proto;
+}
+
+static __always_inline int sock_is_tcp(struct sock *sk)
+{
+	return sock_is_inet(sk, IPPROTO_TCP);
 }
 
 static __always_inline int sock_is_udp(struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	return (family == AF_INET || family == AF_INET6) && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
+	return sock_is_inet(sk, IPPROTO_UDP);
 }
 
 static __always_inline void sock_peer(struct sock *sk, struct sonde_peer *p)
