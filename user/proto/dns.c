@@ -39,8 +39,7 @@ struct dns_msg {
 
 struct dns_pending {
 	uint16_t id;
-	bool question;
-	uint64_t hash, start_ns;
+	uint64_t hash, start_ns; /* a query always asks its question */
 };
 
 /* TCP: one direction's framing. */
@@ -218,7 +217,6 @@ static void dns_query(struct dns_conn *c, const struct dns_msg *m, uint64_t ts_n
 		pending_drop(c, 0);
 	c->pending[c->npending++] = (struct dns_pending){
 		.id = m->id,
-		.question = m->question,
 		.hash = m->hash,
 		.start_ns = ts_ns,
 	};
