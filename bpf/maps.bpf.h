@@ -260,7 +260,7 @@ SONDE_MAP struct {
  * once, and left alone until they close. */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, __u8);
 } unfollowed SEC(".maps");
@@ -321,7 +321,8 @@ SONDE_MAP struct {
 /* Go's crypto/tls calls in flight, by goroutine: one blocked in a call
  * resumes on any thread, and its thread runs other goroutines meanwhile.
  * A write's entry stays after it (it has no return probe) until the
- * goroutine's next call, or the LRU's need. */
+ * goroutine's next call, or the LRU's need. Room for 8,192 goroutines in
+ * a call at once, a connection's reader each (1.2 MB locked). */
 struct sonde_go_key {
 	__u64 g; /* the goroutine's runtime.g */
 	__u32 tgid;
@@ -330,7 +331,7 @@ struct sonde_go_key {
 
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 8192);
 	__type(key, struct sonde_go_key);
 	__type(value, struct sonde_tls_call);
 } go_calls SEC(".maps");

@@ -68,7 +68,8 @@ static uint32_t pid_max(void)
 
 /* The tables sized by the connections followed at once: an entry each in
  * conns, and in socks as its sockets are (allocated then, not at load);
- * exchanges in flight and TLS sessions are fewer. */
+ * exchanges in flight and TLS sessions are fewer. socks, not an LRU, needs
+ * no reserve, and at a power of two it has half the buckets. */
 static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 {
 	uint32_t exchanges = max_conns / 32 > 1024 ? max_conns / 32 : 1024;
@@ -83,7 +84,7 @@ static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 	       bpf_map__set_max_entries(skel->maps.tls_procs, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.go_procs, pid_words) ?:
 	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
-	       bpf_map__set_max_entries(skel->maps.socks, conns) ?:
+	       bpf_map__set_max_entries(skel->maps.socks, max_conns) ?:
 	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:
 	       bpf_map__set_max_entries(skel->maps.ssl_socks, sessions);
 }
