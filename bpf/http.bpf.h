@@ -13,11 +13,6 @@
 
 #define SCRATCH_MASK (2 * SONDE_HEAD_SCAN - 1)
 
-static __always_inline char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 static __always_inline int is_upper(char c)
 {
 	return c >= 'A' && c <= 'Z';
@@ -246,21 +241,44 @@ static __always_inline void exchange_request(struct sonde_conn *c, __u64 key, __
 	request_append(x, data, seg_len);
 }
 
-/* Case-insensitive match of a header name at buf[at]; lit is lower case. */
-static __always_inline int header_is(const char *buf, __u32 at, __u32 n, const char *lit, __u32 lit_len)
+/* Up to eight bytes of a literal as one little-endian word, and the bits
+ * that fold its letters' upper case onto lower: constants, once inlined. */
+static __always_inline __u64 lit_word(const char *lit, int len)
 {
-	__u32 k;
+	__u64 v = 0;
+	int k;
 
-	if (at + lit_len > n)
-		return 0;
 #pragma unroll
-	for (k = 0; k < 20; k++) {
-		if (k >= lit_len)
-			break;
-		if (lower(buf[(at + k) & SCRATCH_MASK]) != lit[k])
-			return 0;
-	}
-	return 1;
+	for (k = 0; k < 8; k++)
+		if (k < len)
+			v |= (__u64)(__u8)lit[k] << (8 * k);
+	return v;
+}
+
+static __always_inline __u64 lit_fold(const char *lit, int len)
+{
+	__u64 v = 0;
+	int k;
+
+#pragma unroll
+	for (k = 0; k < 8; k++)
+		if (k < len && lit[k] >= 'a' && lit[k] <= 'z')
+			v |= 0x20ull << (8 * k);
+	return v;
+}
+
+/* Whether the len (1 to 8) bytes at buf[at] are the lower-case literal's,
+ * in either case: one word's load, fold and compare. A letter's fold
+ * only meets its own other case. x86-64 and arm64 load a word at any
+ * alignment; the scratch buffer's second half keeps the load inside it. */
+static __always_inline int chunk_is(const struct sonde_scratch *sc, __u32 at, const char *lit, int len)
+{
+	__u64 mask = len == 8 ? ~0ull : (1ull << (8 * len)) - 1, v;
+
+	barrier_var(at);
+	at &= SONDE_HEAD_SCAN - 1;
+	v = *(const __u64 *)(sc->buf + at);
+	return ((v | lit_fold(lit, len)) & mask) == lit_word(lit, len);
 }
 
 static __always_inline __u64 parse_length(const char *buf, __u32 at, __u32 n)
@@ -303,22 +321,22 @@ struct head_framing {
 #ifdef SONDE_DEFINE_HEAD_SCAN
 __attribute__((noinline)) int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f, __u32 i)
 {
-	static const char cl[] = "content-length:";
-	static const char te[] = "transfer-encoding:";
-
 	if (!sc || !f || i < 2 || i >= SONDE_HEAD_SCAN)
 		return 0;
 	/* Keep a bound the verifier can see on every index derived from i. */
 	barrier_var(i);
 	i &= SONDE_HEAD_SCAN - 1;
+	if (sc->buf[i] != '\n')
+		return 0;
 	if (sc->buf[(i - 1) & SCRATCH_MASK] == '\r' && sc->buf[(i - 2) & SCRATCH_MASK] == '\n') {
 		f->head_end = i + 1;
 		return 1;
 	}
-	if (header_is(sc->buf, i + 1, f->n, cl, sizeof(cl) - 1)) {
-		f->content_length = parse_length(sc->buf, i + sizeof(cl), f->n);
+	if (i + 1 + 15 <= f->n && chunk_is(sc, i + 1, "content-", 8) && chunk_is(sc, i + 9, "length:", 7)) {
+		f->content_length = parse_length(sc->buf, i + 16, f->n);
 		f->has_length = 1;
-	} else if (header_is(sc->buf, i + 1, f->n, te, sizeof(te) - 1)) {
+	} else if (i + 1 + 18 <= f->n && chunk_is(sc, i + 1, "transfer", 8) && chunk_is(sc, i + 9, "-encodin", 8) &&
+		   chunk_is(sc, i + 17, "g:", 2)) {
 		f->chunked = 1;
 	}
 	return 0;
@@ -340,22 +358,37 @@ __attribute__((noinline)) int sonde_head_scan(struct sonde_scratch *sc, struct h
 		return 0;
 	for (w = 0; w < SONDE_HEAD_SCAN / 8; w++) {
 		__u32 base = w * 8;
-		__u64 v, x;
+		__u64 v, x, m;
 
 		if (base >= f->n)
 			return 0;
 		v = *(const __u64 *)(sc->buf + base);
 		x = v ^ 0x0a0a0a0a0a0a0a0aull;
-		if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
-			continue;
+		/* Each line feed's byte, lowest first. A flag above the lowest
+		 * may be a byte 0x0b past a line feed: the call checks. */
+		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
 #pragma unroll
 		for (j = 0; j < 8; j++) {
-			__u32 i = base + j;
+			__u64 low = m;
+			__u32 pos = 0;
 
-			if (i >= f->n)
+			if (!m)
+				break;
+			if (!(low & 0xffffffffull)) {
+				pos = 4;
+				low >>= 32;
+			}
+			if (!(low & 0xffff)) {
+				pos += 2;
+				low >>= 16;
+			}
+			if (!(low & 0xff))
+				pos += 1;
+			if (base + pos >= f->n)
 				return 0;
-			if (sc->buf[i & SCRATCH_MASK] == '\n' && sonde_head_line_end(sc, f, i))
+			if (sonde_head_line_end(sc, f, base + pos))
 				return 1;
+			m &= m - 1;
 		}
 	}
 	return 0;
