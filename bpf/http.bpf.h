@@ -105,12 +105,15 @@ static __always_inline struct sonde_exchange *exchange_new(const struct sonde_co
 static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exchange *x, __u8 end)
 {
 	__u32 len = x->ev.req_len;
+	__u64 id;
 
 	x->ev.end = end;
 	x->ev.flags = c->tls ? SONDE_HTTP_TLS : 0;
 	/* The responding thread's name, unless the exchange ends outside its
-	 * process (a reset in softirq context): then the requesting one's. */
-	if (bpf_get_current_pid_tgid() >> 32 == x->ev.tgid)
+	 * process (a reset in softirq context): then the requesting one's,
+	 * which is also the name when one thread did both. */
+	id = bpf_get_current_pid_tgid();
+	if (id >> 32 == x->ev.tgid && (__u32)id != x->ev.tid)
 		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
 
 	/* Only the captured request bytes travel; the mask is for the verifier. */
