@@ -291,12 +291,40 @@ static void test_expiry(void **state)
 	registry_free(r);
 }
 
+/* The series found last answers the next same lookup, and never once it
+ * has expired or been reset (ASan sees a freed one used). */
+static void test_last_found(void **state)
+{
+	const char *names[] = { "service", "endpoint" };
+	struct registry *r = registry_new();
+	struct metric_family *f;
+	struct metric_series *s;
+
+	(void)state;
+	f = registry_add(r, "last_total", "Requests", METRIC_COUNTER, names, 2, NULL, 0, 100);
+	family_expire_when_idle(f);
+	s = family_series(f, (const char *[]){ "web", "/a" });
+	series_add(s, 2);
+	assert_ptr_equal(family_series(f, (const char *[]){ "web", "/a" }), s);
+	assert_ptr_not_equal(family_series(f, (const char *[]){ "web", "/b" }), s);
+	assert_ptr_equal(family_series(f, (const char *[]){ "web", "/a" }), s);
+	for (int t = 0; t < 4; t++)
+		registry_expire(r, 3);
+	assert_int_equal(family_size(f), 0);
+	s = family_series(f, (const char *[]){ "web", "/a" });
+	assert_true(series_value(s) == 0);
+	series_add(s, 1);
+	family_reset(f);
+	assert_true(series_value(family_series(f, (const char *[]){ "web", "/a" })) == 0);
+	registry_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),	       cmocka_unit_test(test_types),  cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_many),	       cmocka_unit_test(test_reset),  cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_service_budget), cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_service_budget), cmocka_unit_test(test_expiry), cmocka_unit_test(test_last_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@ void family_reset(struct metric_family *f)
 		series_free(f->series[i]);
 	series_free(f->overflow);
 	f->overflow = NULL;
+	f->last = NULL;
 	f->n = 0;
 	if (f->slots)
 		memset(f->slots, 0, f->nslots * sizeof(*f->slots));
@@ -54,10 +55,19 @@ static uint64_t hash_values(const char *const *values, size_t n)
 	return h;
 }
 
+/* Label values are short: a loop inline beats a call to strcmp, and this
+ * runs for every series an exchange touches. */
+static bool same_string(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 static bool same_values(const struct metric_series *s, const char *const *values, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(s->values[i], values[i]))
+		if (!same_string(s->values[i], values[i]))
 			return false;
 	return true;
 }
@@ -250,13 +260,19 @@ static struct metric_series *service_overflow(struct metric_family *f, const cha
 
 struct metric_series *family_series(struct metric_family *f, const char *const *label_values)
 {
-	uint64_t hash = hash_values(label_values, f->nlabels);
-	struct metric_series *s = lookup(f, label_values, hash);
 	struct family_service *svc = NULL;
+	struct metric_series *s;
+	uint64_t hash;
 
+	if (f->last && same_values(f->last, label_values, f->nlabels)) {
+		f->last->touched = *f->tick;
+		return f->last;
+	}
+	hash = hash_values(label_values, f->nlabels);
+	s = lookup(f, label_values, hash);
 	if (s) {
 		s->touched = *f->tick;
-		return s;
+		return f->last = s;
 	}
 	/* A regular series with the overflow's labels would duplicate it. */
 	if (f->n >= f->cap || overflow_values(f, label_values))
@@ -289,6 +305,7 @@ size_t family_expire(struct metric_family *f, uint32_t oldest)
 	if (!gone)
 		return 0;
 	f->n = kept;
+	f->last = NULL;
 	memset(f->slots, 0, f->nslots * sizeof(*f->slots));
 	services_clear(f);
 	for (size_t i = 0; i < f->n; i++) {

@@ -38,6 +38,9 @@ struct metric_family {
 	size_t *slots; /* open addressing: series index + 1, 0 empty */
 	size_t nslots; /* a power of two, at least twice n */
 	struct metric_series *overflow;
+	/* The regular series found last: the next exchange most often has the
+	 * same labels, and then costs no hash. NULL once series go. */
+	struct metric_series *last;
 	/* Per service (label 0), at most service_cap series (0: no budget):
 	 * each service's count, by hash of its name, open addressing. */
 	size_t service_cap;
