@@ -4,6 +4,7 @@
  * This file reads what the daemon is told (flags, the configuration file,
  * the OTEL_* variables) and runs it. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "top"))
 		return top_main(argc - 1, argv + 1);
+	/* A fixed threshold: the kernel's BTF, parsed and freed at start (5 MB
+	 * at a time), would otherwise raise it, and every table allocated
+	 * after would come from the heap, zeroed page by page, instead of
+	 * fresh pages that stay untouched until used. */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	if (options_parse(argc, argv, &d.opts, err, sizeof(err))) {
 		fprintf(stderr, "sonde: %s\n%s", err, options_usage);
 		return 2;
