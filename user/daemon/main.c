@@ -55,6 +55,7 @@ static int apply_config(struct daemon *d, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static struct daemon d;
+	bool eager_curl;
 	char err[512];
 	int ret;
 
@@ -91,9 +92,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sonde: %s\n", err);
 		return 2;
 	}
-	/* Before any thread: checks, notifiers and the exporter use libcurl. */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* Checks, notifiers and the exporter use libcurl. One that initialises
+	 * itself thread-safely (7.84 on) does it at their first handle, so a
+	 * daemon with none of them never pays OpenSSL's 2 MB; else before any
+	 * thread. */
+	eager_curl = !(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_THREADSAFE);
+	if (eager_curl)
+		curl_global_init(CURL_GLOBAL_DEFAULT);
 	ret = daemon_run(&d);
-	curl_global_cleanup();
+	if (eager_curl)
+		curl_global_cleanup();
 	return ret;
 }
