@@ -41,12 +41,12 @@ static struct sonde_peer mapped(const char *text, unsigned port)
 
 static void test_callers(void **state)
 {
-	struct callers *c = malloc(sizeof(*c));
+	struct callers *c = callers_new();
 	struct sonde_peer local = v4("127.0.0.1", 40000), server = v4("127.0.0.1", 8080);
 	struct sonde_peer seen = mapped("127.0.0.1", 40000), other = v4("127.0.0.1", 40001);
 
 	(void)state;
-	callers_init(c);
+	assert_non_null(c);
 	callers_connected(c, "frontend", &local, &server);
 	assert_null(callers_callee(c, &server));
 	assert_null(callers_caller(c, &other, "inventory"));
@@ -63,11 +63,11 @@ static void test_callers(void **state)
 
 static void test_callers_evict(void **state)
 {
-	struct callers *c = malloc(sizeof(*c));
+	struct callers *c = callers_new();
 	struct sonde_peer server = v4("10.0.0.1", 80), first = v4("10.0.0.2", 1);
 
 	(void)state;
-	callers_init(c);
+	assert_non_null(c);
 	/* More connections than a set holds cannot all hash apart. */
 	for (unsigned port = 1; port <= CALLERS_SETS * CALLERS_WAYS + 1; port++) {
 		struct sonde_peer local = v4("10.0.0.2", port);

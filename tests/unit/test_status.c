@@ -99,7 +99,7 @@ static void test_summary(void **state)
 static void test_history_and_page(void **state)
 {
 	struct summary *s = malloc(sizeof(*s));
-	struct history *h = malloc(sizeof(*h));
+	struct history *h = calloc(1, sizeof(*h));
 	struct history_step st[HISTORY_POINTS];
 	struct strbuf out = { 0 };
 	static const char hostile[] =

@@ -375,7 +375,7 @@ static void *sample_history(void *arg)
 
 static int sampler_start(struct daemon *d)
 {
-	d->history = malloc(sizeof(*d->history));
+	d->history = calloc(1, sizeof(*d->history));
 	if (!d->history)
 		return -ENOMEM;
 	history_init(d->history);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -7,11 +8,15 @@
 #include "base/peer_addr.h"
 #include "pipeline/callers.h"
 
-void callers_init(struct callers *c)
+struct callers *callers_new(void)
 {
-	memset(c, 0, sizeof(*c));
-	c->tick = 1;
-	c->idle_ticks = UINT32_MAX;
+	struct callers *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->tick = 1;
+		c->idle_ticks = UINT32_MAX;
+	}
+	return c;
 }
 
 static bool same(const struct sonde_peer *a, const struct sonde_peer *b)

@@ -31,13 +31,12 @@ int collector_init(struct collector *c, const struct collector_config *cfg)
 		return -ENOMEM;
 	peers_init(c->peers, cfg->peers_per_service);
 	c->pipelined = malloc(sizeof(*c->pipelined));
-	c->callers = malloc(sizeof(*c->callers));
+	c->callers = callers_new();
 	if (!c->pipelined || !c->callers || streams_init(&c->streams, STREAMS_MAX) || known_routes_init(&c->known)) {
 		collector_free(c);
 		return -ENOMEM;
 	}
 	pipelined_init(c->pipelined);
-	callers_init(c->callers);
 	return 0;
 }
 

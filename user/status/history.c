@@ -5,7 +5,6 @@
 
 void history_init(struct history *h)
 {
-	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
 }
 

@@ -41,6 +41,8 @@ struct history_step {
 	double p50, p95, p99; /* seconds, -1 with no requests */
 };
 
+/* Readies a history in zeroed memory: from calloc, its pages stay out of
+ * the resident set until services fill them. */
 void history_init(struct history *h);
 void history_free(struct history *h);
 /* Adds a sample of every service in sum, taken at t_ms. */
