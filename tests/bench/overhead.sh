@@ -118,14 +118,17 @@ declare -A URL=([http]="http://127.0.0.1:$TPORT/" [https]="https://127.0.0.1:$TT
 	[bystander_http]="http://127.0.0.1:$BPORT/" [bystander_https]="https://127.0.0.1:$BTLS/")
 
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# The observer daemon's own CPU time, in clock ticks (0 without one).
+own_jiffies() { [ -n "$OBS_PID" ] && awk '{ print $14 + $15 }' /proc/"$OBS_PID"/stat 2>/dev/null || echo 0; }
 
-# Runs wrk on a URL for $1 seconds; prints "requests req_per_s busy_jiffies".
+# Runs wrk on a URL for $1 seconds; prints "requests req_per_s
+# busy_jiffies own_jiffies" (the observer daemon's share of the busy time).
 load() { # seconds url
-	local before after out
-	before=$(busy_jiffies)
+	local before after own_before own_after out
+	before=$(busy_jiffies) own_before=$(own_jiffies)
 	out=$(wrk -t1 -c16 -d"$1s" "$2" 2>&1)
-	after=$(busy_jiffies)
-	echo "$(echo "$out" | awk '/requests in/ { print $1 }') $(echo "$out" | awk '/Requests\/sec/ { print $2 }') $((after - before))"
+	after=$(busy_jiffies) own_after=$(own_jiffies)
+	echo "$(echo "$out" | awk '/requests in/ { print $1 }') $(echo "$out" | awk '/Requests\/sec/ { print $2 }') $((after - before)) $((own_after - own_before))"
 }
 
 prog_ids() { bpftool prog show -j | /usr/bin/python3 -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)))'; }
@@ -220,7 +223,7 @@ OBSERVERS=(none sonde)
 [ "$PAGE" = 1 ] && OBSERVERS+=(page)
 [ -n "$BASELINE" ] && OBSERVERS+=(baseline)
 [ "$PEER" = 1 ] && OBSERVERS+=(bpftrace)
-declare -A rps cpu ratio added bpf_ns sys sys_added
+declare -A rps cpu own ratio added bpf_ns sys sys_added
 lost_total=0 events_total=0 requests_total=0 rss_max=0 maps=0
 printf '%-5s %-9s' round observer
 for l in "${LOADS[@]}"; do printf ' %16s' "$l"; done
@@ -232,9 +235,11 @@ for round in $(seq "$PAIRS"); do
 		start_observer "$obs"
 		printf '%-5s %-9s' "$round" "$obs"
 		for l in "${LOADS[@]}"; do
-			read -r req r jif <<<"$(load "$DURATION" "${URL[$l]}")"
+			read -r req r jif ownj <<<"$(load "$DURATION" "${URL[$l]}")"
 			rps[$round,$obs,$l]=$r
 			cpu[$round,$obs,$l]=$(awk -v j="$jif" -v q="$req" -v hz="$HZ" 'BEGIN { printf "%.2f", j / hz / q * 1e6 }')
+			[[ $obs == sonde || $obs == baseline || $obs == syscalls || $obs == page ]] &&
+				own[$obs,$l]+="$(awk -v j="$ownj" -v q="$req" -v hz="$HZ" 'BEGIN { printf "%.2f", j / hz / q * 1e6 }') "
 			printf ' %16s' "$r"
 			[ "$obs" = sonde ] && [[ $l != bystander_* ]] && requests_total=$((requests_total + req))
 		done
@@ -250,7 +255,7 @@ for round in $(seq "$PAIRS"); do
 			sysctl -qw kernel.bpf_stats_enabled=1
 			for l in http https bystander_http; do
 				before=$(prog_ns $OBS_PROGS)
-				read -r req r jif <<<"$(load "$STATS_DURATION" "${URL[$l]}")"
+				read -r req r jif _ <<<"$(load "$STATS_DURATION" "${URL[$l]}")"
 				after=$(prog_ns $OBS_PROGS)
 				bpf_ns[$l]+="$(awk -v d="$((after - before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
 			done
@@ -276,6 +281,8 @@ for obs in "${OBSERVERS[@]}"; do
 		# shellcheck disable=SC2086
 		line="$obs $l: ratio $(median ${ratio[$obs,$l]}), CPU $(median ${added[$obs,$l]}) us"
 		# shellcheck disable=SC2086
+		[ -n "${own[$obs,$l]:-}" ] && line="$line (the daemon $(median ${own[$obs,$l]}) us)"
+		# shellcheck disable=SC2086
 		[ "$obs" = sonde ] && [ -n "${bpf_ns[$l]:-}" ] && line="$line, BPF time $(median ${bpf_ns[$l]}) ns per request"
 		echo "$line"
 	done
@@ -285,4 +292,4 @@ for obs in "${OBSERVERS[@]}"; do
 	[ "$obs" = none ] || echo "$obs: a read or write syscall of a process it does not target costs $(median ${sys_added[$obs]}) ns more"
 done
 echo "sonde events: $events_total for $requests_total requests to the target; lost: $lost_total"
-echo "sonde memory: resident $((rss_max / 1024)) MB at most after a round; BPF maps lock $((maps / 1048576)) MB"
+echo "sonde memory: resident $(awk -v k="$rss_max" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }') MB at most after a round; BPF maps lock $(awk -v b="$maps" 'BEGIN { printf "%.1f", b / 1e6 }') MB"
