@@ -52,19 +52,16 @@ void collector_free(struct collector *c)
 	c->peers = NULL;
 }
 
-/* A status as its label: digits by hand, as snprintf costs more than the
- * rest of a label's making, once per exchange. */
-static void status_text(char out[12], int status)
+/* A status, never negative here, as its label: digits by hand, as snprintf
+ * costs more than the rest of a label's making, once per exchange. */
+static void status_text(char out[12], unsigned status)
 {
 	char rev[12];
-	unsigned v = status < 0 ? 0u - (unsigned)status : (unsigned)status;
 	int n = 0, k = 0;
 
 	do
-		rev[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	if (status < 0)
-		out[k++] = '-';
+		rev[n++] = (char)('0' + status % 10);
+	while ((status /= 10));
 	while (n)
 		out[k++] = rev[--n];
 	out[k] = 0;
@@ -260,7 +257,7 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 		count_failure(c, "response");
 		strcpy(status_label, "unknown");
 	} else {
-		status_text(status_label, status);
+		status_text(status_label, (unsigned)status);
 	}
 	struct exchange x = {
 		.protocol = "http",
@@ -393,7 +390,7 @@ static void collector_call(void *arg, const struct wire_call *w)
 	/* An HTTP/2 stream reset before its response has no status, as a gRPC
 	 * one without grpc-status. */
 	if ((grpc && w->status >= 0) || (http && w->status > 0))
-		status_text(status_label, w->status);
+		status_text(status_label, (unsigned)w->status);
 	else
 		snprintf(status_label, sizeof(status_label), "%s",
 			 grpc || http ? "unknown" :
