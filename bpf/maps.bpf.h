@@ -126,6 +126,11 @@ struct sonde_sock {
 	__u32 tid;
 	struct sonde_peer peer;
 	char comm[SONDE_COMM_LEN];
+	/* The byte counts sockops told user space (bpf/sockops.bpf.c); the
+	 * close event carries only the rest. They change by exchange, as a
+	 * sockops timer and the close may tell at once. */
+	__u64 told_sent;
+	__u64 told_received;
 };
 
 /* A data event being assembled. The slack lets a masked copy at any

@@ -3,7 +3,7 @@
  * connection starts and any connection ends, how long connects take,
  * why they fail (the errno the kernel sets before closing the socket),
  * retransmits, and the bytes a connection carried, read from the socket
- * when it closes. Runs in softirq context too: sockets are found in the
+ * when it closes (less what sockops told while it lived). Runs in softirq context too: sockets are found in the
  * socks map, filled where the process is known (connect, accept). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -90,8 +90,13 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 		if (err == ECONNRESET)
 			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0, NULL);
-		conn_event(s, SONDE_CONN_CLOSED, 0, 0, BPF_CORE_READ(tp, bytes_acked),
-			   BPF_CORE_READ(tp, bytes_received), NULL);
+		__u64 sent = BPF_CORE_READ(tp, bytes_acked), received = BPF_CORE_READ(tp, bytes_received);
+
+		/* Less what sockops told already, which its tail timer may be
+		 * telling now. */
+		sent -= __sync_lock_test_and_set(&s->told_sent, sent);
+		received -= __sync_lock_test_and_set(&s->told_received, received);
+		conn_event(s, SONDE_CONN_CLOSED, 0, 0, sent, received, NULL);
 	}
 	bpf_map_delete_elem(&socks, &key);
 	return 0;

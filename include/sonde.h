@@ -160,7 +160,14 @@ enum sonde_conn_what {
 	/* A connection whose first bytes were no protocol sonde follows: left
 	 * alone from then on. */
 	SONDE_CONN_LEFT_ALONE,
+	/* A live connection's bytes since it last told (bytes_sent,
+	 * bytes_received) and its smoothed round-trip time (duration_ns),
+	 * from sockops: at its first RTT sample, then at most once a
+	 * SONDE_TCP_TELL_NS. */
+	SONDE_CONN_PROGRESS,
 };
+
+#define SONDE_TCP_TELL_NS 1000000000ull
 
 /* A connection's life: one event per connect, failure, retransmit, close. */
 struct sonde_conn_event {

@@ -2,7 +2,8 @@
 # A Python http.server moved into a Kubernetes-shaped cgroup (systemd
 # driver, containerd) is selected by cgroup:/kubepods.slice=pods and its
 # series carry the pod uid and container id; a second http.server outside
-# the cgroup is not counted.
+# the cgroup is not counted; sockops on that cgroup times the round trips
+# of a server started inside it.
 source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd curl /usr/bin/python3
@@ -45,4 +46,18 @@ n=$(grep -c '^microservice_requests_total{' "$TMP/metrics")
 [ "$n" = 6 ] || fail "expected only the 6 series of the pod, found $n"
 pass "the server outside the cgroup is not counted"
 expect_metric "microservice_active_connections{service=\"pods\",container_id=\"$CID\",k8s_pod_uid=\"$UID_\"}" 0
+
+# sockops runs on the selected cgroup alone, and sees the sockets made in
+# it: a server started inside, as a container's is, has a round-trip time
+# sample for each of its 3 connections (the one moved in made its
+# listener outside, and its connections stay the root's).
+grep -qF "sockops: on cgroup $MOUNT/$TOP:" "$TMP/sonde.log" || fail "sockops is not on $MOUNT/$TOP: $(grep sockops "$TMP/sonde.log")"
+pass "sockops attached to the selected cgroup"
+BORN=$(free_port)
+sh -c 'echo $$ >"$1/cgroup.procs" && exec /usr/bin/python3 -m http.server --bind 127.0.0.1 "$2" --directory "$3"' \
+	sh "$SCOPE" "$BORN" "$TMP" >/dev/null 2>&1 &
+CHILDREN+=($!)
+wait_listen "$BORN" 10 || fail "the server started in the cgroup did not listen"
+for i in $(seq 3); do curl -s -o /dev/null "http://127.0.0.1:$BORN/born-$i.txt"; done
+wait_metric "microservice_tcp_rtt_seconds_count{service=\"pods\",peer=\"127.0.0.1\",container_id=\"$CID\",k8s_pod_uid=\"$UID_\"}" 3 10
 stop_sonde

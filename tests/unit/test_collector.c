@@ -301,6 +301,43 @@ static void test_kernel_stats(void **state)
 	assert_line(f, "sonde_build_info{version=\"test\",mode=\"unit\"} 1");
 }
 
+static void feed_tcp(struct fixture *f, uint8_t what, uint64_t rtt_ns, uint64_t sent, uint64_t received)
+{
+	struct sonde_conn_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_CONN;
+	ev.tgid = 42;
+	ev.service_id = f->web;
+	ev.what = what;
+	ev.role = SONDE_ROLE_SERVER;
+	ev.duration_ns = rtt_ns;
+	ev.bytes_sent = sent;
+	ev.bytes_received = received;
+	ev.peer.family = 2;
+	ev.peer.port = 40000;
+	memcpy(ev.peer.addr, "\x7f\0\0\1", 4);
+	strcpy(ev.comm, "python3");
+	collector_event(&f->c, &ev, sizeof(ev));
+}
+
+/* A live connection tells its bytes twice, then closes with the rest;
+ * each tell is an RTT sample, the close none. */
+static void test_tcp_progress(void **state)
+{
+	struct fixture *f = *state;
+
+	feed_tcp(f, SONDE_CONN_PROGRESS, 40000, 1000, 70);
+	feed_tcp(f, SONDE_CONN_PROGRESS, 300000, 10485760, 0);
+	feed_tcp(f, SONDE_CONN_CLOSED, 0, 1, 1);
+	assert_line(f, "microservice_tcp_sent_bytes_total{service=\"web\",peer=\"127.0.0.1\"} 10486761");
+	assert_line(f, "microservice_tcp_received_bytes_total{service=\"web\",peer=\"127.0.0.1\"} 71");
+	assert_line(f, "microservice_tcp_rtt_seconds_count{service=\"web\",peer=\"127.0.0.1\"} 2");
+	assert_line(f, "microservice_tcp_rtt_seconds_bucket{service=\"web\",peer=\"127.0.0.1\",le=\"5e-05\"} 1");
+	assert_line(f, "microservice_tcp_rtt_seconds_bucket{service=\"web\",peer=\"127.0.0.1\",le=\"0.00025\"} 1");
+	assert_line(f, "microservice_tcp_rtt_seconds_bucket{service=\"web\",peer=\"127.0.0.1\",le=\"0.0005\"} 2");
+}
+
 /* One data event of connection conn_id: len of the bytes captured, of
  * total moved. */
 static void feed_proto(struct fixture *f, uint8_t proto, uint64_t conn_id, uint8_t role, uint8_t flags,
@@ -614,6 +651,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_series_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_event_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_reset, setup, teardown),

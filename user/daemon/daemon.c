@@ -279,6 +279,10 @@ static int start_kernel(struct daemon *d)
 	ret = ret ?: loader_attach(d->skel);
 	if (ret)
 		return ret;
+	sockops_start(&d->sockops, d->skel, &d->opts);
+	pthread_mutex_lock(&d->lock);
+	self_metrics_build(&d->self, SONDE_VERSION, features_mode(), sockops_mode(&d->sockops));
+	pthread_mutex_unlock(&d->lock);
 	ret = func_uprobes_start(&d->funcs, d->skel, &d->tls.links, d->maps.targets);
 	if (ret)
 		return ret;
@@ -412,6 +416,7 @@ static void stop(struct daemon *d)
 		ringbuf_close(&d->ring);
 	tls_uprobes_free(&d->tls);
 	func_uprobes_free(&d->funcs);
+	sockops_stop(&d->sockops);
 	if (d->skel)
 		loader_destroy(d->skel, &d->maps);
 	reload_join(d);
@@ -527,8 +532,9 @@ int daemon_run(struct daemon *d)
 		goto out;
 	}
 	atomic_store(&d->ready, 1);
-	log_info("main", "observing %s in mode %s; metrics at %s://%s:%u/metrics",
+	log_info("main", "observing %s in mode %s, TCP health from %s; metrics at %s://%s:%u/metrics",
 		 d->opts.nselectors ? "the selected processes" : "every process", features_mode(),
+		 sockops_mode(&d->sockops),
 		 d->web.tls ? "https" : "http", d->opts.listen_host, d->opts.listen_port);
 	observe(d);
 	log_info("main", "stopping");

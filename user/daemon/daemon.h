@@ -16,6 +16,7 @@
 #include "kernel/maps.h"
 #include "kernel/processes.h"
 #include "kernel/ringbuf.h"
+#include "kernel/sockops.h"
 #include "kernel/listeners.h"
 #include "kernel/targets.h"
 #include "kernel/func_uprobes.h"
@@ -88,6 +89,7 @@ struct daemon {
 	struct ringbuf ring;
 	struct targets targets;
 	struct listeners listeners;
+	struct sockops sockops;
 	struct tls_uprobes tls;
 	struct func_uprobes funcs; /* on the TLS probes' thread */
 	struct processes processes; /* a scrape's, under scrape_lock */

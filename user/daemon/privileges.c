@@ -14,8 +14,9 @@
  * and update its maps and attach each new target's probe events to their
  * programs; PERFMON, to open those perf events; SYS_ADMIN, which this
  * kernel asks of a uprobe perf event opened for every process mapping a
- * file (observing all, or by cgroup: BPF and PERFMON alone get EACCES;
- * what else it grants, mount, namespaces and the like, the seccomp filter
+ * file (observing all, or by cgroup: BPF and PERFMON alone get EACCES),
+ * and of loading and attaching the sockops program, a network one (what
+ * else it grants, mount, namespaces and the like, the seccomp filter
  * denies); SYS_PTRACE, to read another user's /proc/PID/maps, exe and
  * root and the probed bytes of its memory; DAC_READ_SEARCH, to reach the
  * files a process maps through its root; SYS_RESOURCE, the memlock limit

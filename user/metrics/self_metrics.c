@@ -20,12 +20,10 @@ static struct metric_family *add(struct registry *reg, const char *name, const c
 int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *version, const char *mode)
 {
 	static const char *const kind[] = { "kind" }, *const reason[] = { "reason" };
-	static const char *const build[] = { "version", "mode" }, *const notifier[] = { "notifier", "outcome" };
+	static const char *const build[] = { "version", "mode", "tcp" }, *const notifier[] = { "notifier", "outcome" };
 	static const char *const site[] = { "file", "function", "site" }, *const service[] = { "service" };
 	static const char *const function[] = { "service", "function" }, *const left[] = { "service", "reason" };
 	static const char *const result[] = { "result" };
-	const char *build_values[2] = { version, mode };
-
 	memset(m, 0, sizeof(*m));
 	m->events = add(reg, "sonde_events_total", "Events received from the kernel", METRIC_COUNTER, NULL, 0);
 	m->lost = add(reg, "sonde_events_lost_total", "Events dropped because the ring buffer was full", METRIC_COUNTER,
@@ -55,7 +53,10 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	m->client_conns = add(reg, "sonde_client_connections_tracked_total", "TCP connections made by targets",
 			      METRIC_COUNTER, NULL, 0);
 	m->targets = add(reg, "sonde_targets", "Processes selected for observation", METRIC_GAUGE, NULL, 0);
-	m->build_info = add(reg, "sonde_build_info", "sonde build and the hook mode in use", METRIC_GAUGE, build, 2);
+	m->build_info = add(reg, "sonde_build_info",
+			    "sonde build, the hook mode in use, and where TCP health comes from: sockops, or the "
+			    "tracepoints alone",
+			    METRIC_GAUGE, build, 3);
 	m->spans_exported =
 		add(reg, "sonde_spans_exported_total", "Spans the OTLP receiver accepted", METRIC_COUNTER, NULL, 0);
 	m->spans_dropped = add(reg, "sonde_spans_dropped_total",
@@ -133,8 +134,16 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	    !m->k8s_addresses_dropped || !m->callers_evicted)
 		return -ENOMEM;
 	m->events_seen = family_series(m->events, NULL);
-	series_set(family_series(m->build_info, build_values), 1);
+	self_metrics_build(m, version, mode, "");
 	return m->events_seen ? 0 : -ENOMEM;
+}
+
+void self_metrics_build(struct self_metrics *m, const char *version, const char *mode, const char *tcp)
+{
+	const char *values[3] = { version, mode, tcp };
+
+	family_reset(m->build_info);
+	series_set(family_series(m->build_info, values), 1);
 }
 
 void self_metrics_event(struct self_metrics *m)

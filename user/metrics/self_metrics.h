@@ -53,6 +53,9 @@ struct self_metrics {
 
 /* version and mode label sonde_build_info. 0 or -ENOMEM. */
 int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *version, const char *mode);
+/* sonde_build_info once the kernel side is attached: tcp says where TCP
+ * health comes from ("" before). */
+void self_metrics_build(struct self_metrics *m, const char *version, const char *mode, const char *tcp);
 /* One sample taken from the ring buffer. */
 void self_metrics_event(struct self_metrics *m);
 /* Captured bytes or an event that did not parse: kind is the part

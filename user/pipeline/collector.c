@@ -335,6 +335,10 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 	case SONDE_CONN_RETRANSMIT:
 		red_retransmit(c->cfg.red, &rc);
 		break;
+	case SONDE_CONN_PROGRESS:
+		red_rtt(c->cfg.red, &rc, (double)ev->duration_ns / 1e9);
+		red_connection_bytes(c->cfg.red, &rc, ev->bytes_sent, ev->bytes_received);
+		break;
 	case SONDE_CONN_CLOSED:
 		red_connection_bytes(c->cfg.red, &rc, ev->bytes_sent, ev->bytes_received);
 		break;

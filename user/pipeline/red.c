@@ -43,6 +43,22 @@ static struct metric_family *add(struct registry *reg, const struct red_config *
 	return f;
 }
 
+/* Round-trip times span loopback's tens of microseconds to a WAN's
+ * hundreds of milliseconds, below the request buckets. */
+static const double rtt_buckets[] = { 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+				      0.01,	0.025,	 0.05,	 0.1,	  0.25,	  0.5,	 1 };
+
+static struct metric_family *add_rtt(struct registry *reg, const struct red_config *cfg)
+{
+	struct red_config rc = *cfg;
+
+	rc.buckets = rtt_buckets;
+	rc.nbuckets = NLABELS(rtt_buckets);
+	return add(reg, &rc, "tcp_rtt_seconds",
+		   "Smoothed TCP round-trip time of live connections, sampled at most once a second per connection",
+		   METRIC_HISTOGRAM, peer_labels, NLABELS(peer_labels));
+}
+
 int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
 {
 	memset(r, 0, sizeof(*r));
@@ -65,11 +81,15 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
 				  peer_labels, NLABELS(peer_labels));
 	r->retransmits = add(reg, cfg, "tcp_retransmits_total", "TCP segments retransmitted", METRIC_COUNTER,
 			     peer_labels, NLABELS(peer_labels));
-	r->sent_bytes = add(reg, cfg, "tcp_sent_bytes_total", "TCP payload bytes delivered to peers, counted at close",
+	r->rtt = add_rtt(reg, cfg);
+	r->sent_bytes = add(reg, cfg, "tcp_sent_bytes_total",
+			    "TCP payload bytes delivered to peers, counted as they flow (at most once a second per "
+			    "connection) where sockops runs, else at close",
 			    METRIC_COUNTER, peer_labels, NLABELS(peer_labels));
 	r->received_bytes = add(reg, cfg, "tcp_received_bytes_total",
-				"TCP payload bytes received from peers, counted at close", METRIC_COUNTER, peer_labels,
-				NLABELS(peer_labels));
+				"TCP payload bytes received from peers, counted as they flow (at most once a second "
+				"per connection) where sockops runs, else at close",
+				METRIC_COUNTER, peer_labels, NLABELS(peer_labels));
 	r->active_connections = add(reg, cfg, "active_connections", "Server TCP connections open now", METRIC_GAUGE,
 				    service_labels, NLABELS(service_labels));
 	r->cpu_seconds = add(reg, cfg, "process_cpu_seconds_total", "CPU time of the service's processes, in seconds",
@@ -87,7 +107,7 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
 	if (!r->function_calls || !r->function_duration)
 		return -ENOMEM;
 	if (!r->requests || !r->duration || !r->errors || !r->client_requests || !r->client_duration ||
-	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->sent_bytes || !r->received_bytes ||
+	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->rtt || !r->sent_bytes || !r->received_bytes ||
 	    !r->active_connections || !r->cpu_seconds || !r->resident_memory || !r->processes)
 		return -ENOMEM;
 	return 0;
@@ -169,6 +189,14 @@ void red_retransmit(struct red *r, const struct red_conn *c)
 
 	conn_labels(c, labels);
 	bump(r->retransmits, labels, 1);
+}
+
+void red_rtt(struct red *r, const struct red_conn *c, double seconds)
+{
+	const char *labels[2 + IDENTITY_NLABELS];
+
+	conn_labels(c, labels);
+	series_observe(family_series(r->rtt, labels), seconds);
 }
 
 void red_connection_bytes(struct red *r, const struct red_conn *c, uint64_t sent, uint64_t received)

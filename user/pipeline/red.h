@@ -25,6 +25,7 @@ struct red {
 	struct metric_family *conn_failures;
 	struct metric_family *connect_duration;
 	struct metric_family *retransmits;
+	struct metric_family *rtt;
 	struct metric_family *sent_bytes;
 	struct metric_family *received_bytes;
 	struct metric_family *active_connections;
@@ -74,6 +75,8 @@ struct red_conn {
 void red_connect_time(struct red *r, const struct red_conn *c, double seconds);
 void red_connection_failure(struct red *r, const struct red_conn *c, const char *reason);
 void red_retransmit(struct red *r, const struct red_conn *c);
+/* A smoothed round-trip time sample of a live connection. */
+void red_rtt(struct red *r, const struct red_conn *c, double seconds);
 void red_connection_bytes(struct red *r, const struct red_conn *c, uint64_t sent, uint64_t received);
 
 /* One observed process at scrape time. */

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "base/log.h"
+#include "identity/cgroup.h"
+#include "kernel/sockops.h"
+#include "sonde.skel.h"
+
+/* Whether dir is below, or is, one of the first n of dirs: its sockets
+ * already run the program attached there. */
+static int sockops_covered(char dirs[][PATH_MAX], size_t n, const char *dir)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(dirs[i]);
+
+		if (!strncmp(dirs[i], dir, len) && (dir[len] == 0 || dir[len] == '/' || dirs[i][len - 1] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The directories to attach to; none without cgroup v2. */
+static size_t sockops_dirs(const struct sonde_options *opts, char dirs[][PATH_MAX])
+{
+	uint32_t levels[SONDE_MAX_CGROUP_TARGETS];
+	size_t n = 0, cgroups = 0;
+	char dir[PATH_MAX];
+	uint64_t id;
+	uint32_t level;
+
+	for (size_t i = 0; i < opts->nselectors; i++)
+		cgroups += opts->selectors[i].kind == SELECTOR_CGROUP;
+	if (!opts->nselectors || cgroups < opts->nselectors)
+		return cgroup_mount(dirs[0], PATH_MAX) ? 0 : 1;
+	/* By depth, the most general first, so a nested selector adds no
+	 * second run of the program for the same sockets. */
+	for (size_t i = 0; i < opts->nselectors && n < SONDE_MAX_CGROUP_TARGETS; i++) {
+		size_t at = n;
+
+		if (cgroup_resolve(opts->selectors[i].value, dir, sizeof(dir), &id, &level))
+			continue;
+		while (at > 0 && levels[at - 1] > level) {
+			levels[at] = levels[at - 1];
+			strcpy(dirs[at], dirs[at - 1]);
+			at--;
+		}
+		levels[at] = level;
+		strcpy(dirs[at], dir);
+		n++;
+	}
+	for (size_t i = 1; i < n;) {
+		if (sockops_covered(dirs, i, dirs[i])) {
+			memmove(dirs[i], dirs[i + 1], (n - i - 1) * sizeof(dirs[0]));
+			memmove(&levels[i], &levels[i + 1], (n - i - 1) * sizeof(levels[0]));
+			n--;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts)
+{
+	static char dirs[SONDE_MAX_CGROUP_TARGETS][PATH_MAX];
+	size_t n = sockops_dirs(opts, dirs);
+	int fd;
+
+	memset(so, 0, sizeof(*so));
+	if (!n) {
+		log_warn("sockops", "no cgroup v2 hierarchy: TCP round-trip times are not measured, and a connection's "
+				    "bytes are counted when it closes");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			log_warn("sockops", "cgroup %s: %s", dirs[i], strerror(errno));
+			continue;
+		}
+		so->links[so->n] = bpf_program__attach_cgroup(skel->progs.sonde_sockops, fd);
+		close(fd);
+		if (!so->links[so->n]) {
+			log_warn("sockops", "attaching to cgroup %s failed: %s", dirs[i], strerror(errno));
+			continue;
+		}
+		log_info("sockops", "on cgroup %s: round-trip times, and bytes while connections live", dirs[i]);
+		so->n++;
+	}
+	if (!so->n)
+		log_warn("sockops", "not attached: TCP round-trip times are not measured, and a connection's bytes are "
+				    "counted when it closes");
+}
+
+void sockops_stop(struct sockops *so)
+{
+	for (size_t i = 0; i < so->n; i++)
+		bpf_link__destroy(so->links[i]);
+	so->n = 0;
+}
+
+const char *sockops_mode(const struct sockops *so)
+{
+	return so->n ? "sockops" : "tracepoints";
+}
