@@ -139,6 +139,13 @@ import json, sys
 ids = set(int(i) for i in sys.argv[1:])
 print(sum(p.get("run_time_ns", 0) for p in json.load(sys.stdin) if p["id"] in ids))' "$@"
 }
+# The run time, in ns, of the one of these programs with this name.
+prog_named_ns() { # name ids...
+	bpftool prog show -j | /usr/bin/python3 -c '
+import json, sys
+ids = set(int(i) for i in sys.argv[2:])
+print(sum(p.get("run_time_ns", 0) for p in json.load(sys.stdin) if p["id"] in ids and p.get("name") == sys.argv[1]))' "$@"
+}
 # What the maps of these programs lock, in bytes.
 maps_bytes() { # prog ids...
 	local ids
@@ -223,7 +230,7 @@ OBSERVERS=(none sonde)
 [ "$PAGE" = 1 ] && OBSERVERS+=(page)
 [ -n "$BASELINE" ] && OBSERVERS+=(baseline)
 [ "$PEER" = 1 ] && OBSERVERS+=(bpftrace)
-declare -A rps cpu own ratio added bpf_ns sys sys_added
+declare -A rps cpu own ratio added bpf_ns sockops_ns sys sys_added
 lost_total=0 events_total=0 requests_total=0 rss_max=0 maps=0
 printf '%-5s %-9s' round observer
 for l in "${LOADS[@]}"; do printf ' %16s' "$l"; done
@@ -254,10 +261,11 @@ for round in $(seq "$PAIRS"); do
 			maps=$(maps_bytes $OBS_PROGS)
 			sysctl -qw kernel.bpf_stats_enabled=1
 			for l in http https bystander_http; do
-				before=$(prog_ns $OBS_PROGS)
+				before=$(prog_ns $OBS_PROGS) so_before=$(prog_named_ns sonde_sockops $OBS_PROGS)
 				read -r req r jif _ <<<"$(load "$STATS_DURATION" "${URL[$l]}")"
-				after=$(prog_ns $OBS_PROGS)
+				after=$(prog_ns $OBS_PROGS) so_after=$(prog_named_ns sonde_sockops $OBS_PROGS)
 				bpf_ns[$l]+="$(awk -v d="$((after - before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
+				sockops_ns[$l]+="$(awk -v d="$((so_after - so_before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
 			done
 			sysctl -qw kernel.bpf_stats_enabled=0
 		fi
@@ -283,7 +291,8 @@ for obs in "${OBSERVERS[@]}"; do
 		# shellcheck disable=SC2086
 		[ -n "${own[$obs,$l]:-}" ] && line="$line (the daemon $(median ${own[$obs,$l]}) us)"
 		# shellcheck disable=SC2086
-		[ "$obs" = sonde ] && [ -n "${bpf_ns[$l]:-}" ] && line="$line, BPF time $(median ${bpf_ns[$l]}) ns per request"
+		[ "$obs" = sonde ] && [ -n "${bpf_ns[$l]:-}" ] &&
+			line="$line, BPF time $(median ${bpf_ns[$l]}) ns per request (sockops $(median ${sockops_ns[$l]}) ns)"
 		echo "$line"
 	done
 done
