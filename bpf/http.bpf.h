@@ -152,6 +152,18 @@ static __always_inline void request_append(struct sonde_exchange *x, __u64 data,
 /* What starts afresh with each exchange on c. */
 static __always_inline void exchange_begin(struct sonde_conn *c, struct sonde_exchange *x, __u64 start_ns, __u32 tid)
 {
+	__u32 service = c->service_id;
+	__u32 *inject;
+
+	/* A thread of a service that injects serves this request now. */
+	if (c->role == SONDE_ROLE_SERVER) {
+		inject = bpf_map_lookup_elem(&inject_services, &service);
+		if (inject && *inject) {
+			struct sonde_serving sv = { .sk = c->sk, .start_ns = start_ns };
+
+			bpf_map_update_elem(&serving, &tid, &sv, BPF_ANY);
+		}
+	}
 	x->ev.start_ns = start_ns;
 	x->ev.end_ns = 0;
 	x->ev.resp_len = 0;

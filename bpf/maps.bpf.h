@@ -388,6 +388,40 @@ SONDE_MAP struct {
 	__uint(max_entries, 64 << 10);
 } target_events SEC(".maps");
 
+/* Trace context propagation (bpf/inject.bpf.c): the services whose
+ * outgoing requests get a traceparent (non-zero), by service id... */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SONDE_SERVICE_IDS);
+	__type(key, __u32);
+	__type(value, __u32);
+} inject_services SEC(".maps");
+
+/* ...their client sockets, put here by sockops as they connect... */
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, SONDE_MAX_CONNS);
+	__type(key, __u64);
+	__type(value, __u64);
+} inject_socks SEC(".maps");
+
+/* ...and the server request each of their threads began last, with the
+ * trace its outgoing requests carry once one did. */
+struct sonde_serving {
+	__u64 sk; /* the server connection's, its exchanges key */
+	__u64 start_ns; /* the exchange's, which it is while this matches */
+	__u8 trace_id[16];
+	__u32 has_trace;
+	__u32 pad;
+};
+
+SONDE_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sonde_serving);
+} serving SEC(".maps");
+
 static __always_inline void stat_add(__u32 which, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);

@@ -128,16 +128,25 @@ SEC("sockops")
 int sonde_sockops(struct bpf_sock_ops *skops)
 {
 	struct bpf_sock *sk = skops->sk;
+	struct sonde_sock *s;
+	__u32 service, *inject;
 	__u64 key;
 
 	if (!sk)
 		return 1;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		/* A target's connect was tracked at SYN_SENT. */
+		/* A target's connect was tracked at SYN_SENT; a service that
+		 * injects trace context has its requests pass sonde_inject. */
 		key = (__u64)sk;
-		if (bpf_map_lookup_elem(&socks, &key))
-			bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG);
+		s = bpf_map_lookup_elem(&socks, &key);
+		if (!s)
+			return 1;
+		bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG);
+		service = s->service_id;
+		inject = bpf_map_lookup_elem(&inject_services, &service);
+		if (inject && *inject)
+			bpf_sock_hash_update(skops, &inject_socks, &key, BPF_NOEXIST);
 		return 1;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		/* A target's listener may be learnt only from this very

@@ -33,6 +33,7 @@ enum sonde_event_type {
 	SONDE_EVENT_CONN = 2,
 	SONDE_EVENT_DATA = 3,
 	SONDE_EVENT_FUNC = 4,
+	SONDE_EVENT_PROPAGATION = 5,
 };
 
 /* The protocol of a connection, told by the first bytes its client sent.
@@ -353,6 +354,15 @@ enum sonde_stat {
 	/* Datagrams of a sendmmsg or recvmmsg not read: the vector's lengths
 	 * were not cleared, so which one moved was unknown. */
 	SONDE_STAT_MMSG_UNKNOWN,
+	/* Outgoing HTTP/1.x requests of services that inject a traceparent
+	 * (bpf/inject.bpf.c): written into; carrying their own; sent while
+	 * the thread served no request; whose request line or headers were
+	 * not whole in the first message; or not written for want of room. */
+	SONDE_STAT_PROP_INJECTED,
+	SONDE_STAT_PROP_PRESENT,
+	SONDE_STAT_PROP_UNSERVED,
+	SONDE_STAT_PROP_PARTIAL,
+	SONDE_STAT_PROP_FAILED,
 	SONDE_STAT_MAX,
 };
 
@@ -361,6 +371,22 @@ struct sonde_listen_key {
 	__u32 netns;
 	__u16 port;
 	__u16 pad;
+};
+
+/* Service ids the kernel knows flags of: user space's services and 0. */
+#define SONDE_SERVICE_IDS 2048
+
+/* A traceparent written into a target's outgoing request: the trace of
+ * the request its thread serves and the span id the CLIENT span gets. */
+struct sonde_propagation_event {
+	__u32 type; /* SONDE_EVENT_PROPAGATION */
+	__u32 tgid;
+	__u32 tid;
+	__u32 service_id;
+	__u64 ts_ns;
+	__u64 conn_id; /* the client connection's */
+	__u8 trace_id[16];
+	__u8 span_id[8];
 };
 
 /* Who serves it: learnt from its first connection with bytes, or told by
@@ -399,5 +425,6 @@ _Static_assert(sizeof(struct sonde_py_key) == 48, "sonde_py_key");
 _Static_assert(sizeof(struct sonde_func_event) == 56 + SONDE_PY_FILE_MAX, "sonde_func_event");
 _Static_assert(sizeof(struct sonde_listen_key) == 8, "sonde_listen_key");
 _Static_assert(sizeof(struct sonde_listener) == 32, "sonde_listener");
+_Static_assert(sizeof(struct sonde_propagation_event) == 56, "sonde_propagation_event");
 
 #endif

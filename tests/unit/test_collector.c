@@ -301,6 +301,58 @@ static void test_kernel_stats(void **state)
 	assert_line(f, "sonde_build_info{version=\"test\",mode=\"unit\"} 1");
 }
 
+struct injected_seen {
+	int n, injected;
+	uint8_t span[8];
+};
+
+static void see_injected(void *arg, const struct exchange *x)
+{
+	struct injected_seen *seen = arg;
+
+	seen->n++;
+	if (x->injected_span) {
+		seen->injected++;
+		memcpy(seen->span, x->injected_span, sizeof(seen->span));
+	}
+}
+
+/* The traceparent the kernel wrote goes with the client exchange of the
+ * same connection that follows it, once; other exchanges have none. */
+static void test_propagation_event(void **state)
+{
+	struct fixture *f = *state;
+	struct sonde_propagation_event pe = {
+		.type = SONDE_EVENT_PROPAGATION, .tgid = 0, .tid = 5, .ts_ns = 1500000, .conn_id = 77,
+		.span_id = { 1, 2, 3, 4, 5, 6, 7, 8 },
+	};
+	struct sonde_http_event ev;
+	struct injected_seen seen = { 0 };
+	const char *req = "GET / HTTP/1.1\r\nHost: b\r\n\r\n", *resp = "HTTP/1.1 200 OK\r\n\r\n";
+
+	assert_int_equal(sinks_add(&f->sinks, see_injected, &seen), 0);
+	collector_event(&f->c, &pe, sizeof(pe));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_HTTP;
+	ev.role = SONDE_ROLE_CLIENT;
+	ev.conn_id = 77;
+	ev.service_id = f->web;
+	ev.start_ns = 1600000;
+	ev.end_ns = 1700000;
+	ev.req_len = (uint16_t)strlen(req);
+	memcpy(ev.req, req, ev.req_len);
+	ev.resp_len = (uint16_t)strlen(resp);
+	memcpy(ev.resp, resp, ev.resp_len);
+	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.injected, 1);
+	assert_memory_equal(seen.span, pe.span_id, 8);
+	/* A wrong size is counted, not read. */
+	collector_event(&f->c, &pe, sizeof(pe) - 1);
+	assert_line(f, "sonde_parse_failures_total{kind=\"event\"} 1");
+}
+
 static void feed_tcp(struct fixture *f, uint8_t what, uint64_t rtt_ns, uint64_t sent, uint64_t received)
 {
 	struct sonde_conn_event ev;
@@ -652,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_event_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_propagation_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2_reset, setup, teardown),

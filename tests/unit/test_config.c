@@ -24,6 +24,7 @@ static void test_good(void **state)
 				   "  - name: web\n"
 				   "    match: {exe: nginx}\n"
 				   "    routes: [\"/api/users/{id}\", \"/api/orders/{order}\"]\n"
+				   "    propagation: {inject: true}\n"
 				   "  - name: pods\n"
 				   "    match:\n"
 				   "      cgroup: /kubepods.slice\n";
@@ -43,6 +44,8 @@ static void test_good(void **state)
 	assert_string_equal(c.services[0].match.service, "web");
 	assert_int_equal(c.services[0].nroutes, 2);
 	assert_string_equal(c.services[0].routes[1], "/api/orders/{order}");
+	assert_true(c.services[0].inject);
+	assert_false(c.services[1].inject);
 	assert_int_equal(c.services[1].match.kind, SELECTOR_CGROUP);
 	assert_string_equal(c.services[1].match.value, "/kubepods.slice");
 	config_free(&c);
@@ -72,7 +75,11 @@ static void test_bad(void **state)
 		{ "services:\n  - name: web\n    match: {pid: 1}\n    routes: [api/users]\n",
 		  "f.yaml:4: routes: expected a pattern starting with /" },
 		{ "services:\n  - name: web\n    match: {pid: 1}\n    colour: blue\n",
-		  "f.yaml:4: colour: unknown key (expected name, match, routes)" },
+		  "f.yaml:4: colour: unknown key (expected name, match, routes, propagation)" },
+		{ "services:\n  - name: web\n    match: {pid: 1}\n    propagation: {inject: yes}\n",
+		  "f.yaml:4: inject: expected true or false" },
+		{ "services:\n  - name: web\n    match: {pid: 1}\n    propagation: {extract: true}\n",
+		  "f.yaml:4: extract: unknown key (expected inject)" },
 		{ "services:\n  - {name: web, match: {pid: 1}}\n  - {name: web, match: {pid: 2}}\n",
 		  "f.yaml:3: name: service web is defined twice" },
 		{ "services:\n  - name: [web]\n    match: {pid: 1}\n", "f.yaml:2: name: expected a string" },

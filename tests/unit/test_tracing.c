@@ -322,6 +322,52 @@ static void test_client_spans_join_their_server(void **state)
 	free(k);
 }
 
+/* A client request sonde wrote a traceparent into: its span has the id
+ * it named, and the server span that covers it, with no caller's trace,
+ * takes the trace the callee already joined; one no server span covers
+ * leaves as a root in that trace. */
+static void test_injected_client_spans(void **state)
+{
+	static const uint8_t trace[16] = { 0xab, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	static const uint8_t span[8] = { 0xcd, 1, 2, 3, 4, 5, 6, 7 }, lone[8] = { 0xef, 1, 2, 3, 4, 5, 6, 7 };
+	struct sonde_peer peer = { .family = AF_INET, .port = 80, .addr = { 127, 0, 0, 1 } };
+	struct otel_config cfg;
+	struct tracing *t = calloc(1, sizeof(*t));
+	struct sunk *k = calloc(1, sizeof(*k));
+	struct exchange x;
+	char err[256];
+
+	(void)state;
+	fake_env = (const char *const[]){ NULL };
+	assert_int_equal(otel_config_load(&cfg, lookup, "http://x", 1.0, err, sizeof(err)), 0);
+	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
+	x = exchange(SONDE_ROLE_CLIENT, 1, 1100, 1200, 200, &peer);
+	x.injected_trace = trace;
+	x.injected_span = span;
+	tracing_exchange(t, &x);
+	x = exchange(SONDE_ROLE_SERVER, 1, 1000, 2000, 200, &peer);
+	tracing_exchange(t, &x);
+	tracing_flush(t, 3000);
+	assert_int_equal(k->n, 2);
+	assert_int_equal(k->spans[0].kind, SPAN_KIND_SERVER);
+	assert_memory_equal(k->spans[0].trace_id, trace, 16);
+	assert_memory_equal(k->spans[0].parent_id, "\0\0\0\0\0\0\0\0", 8);
+	assert_memory_equal(k->spans[1].span_id, span, 8);
+	assert_memory_equal(k->spans[1].trace_id, trace, 16);
+	assert_memory_equal(k->spans[1].parent_id, k->spans[0].span_id, 8);
+	x = exchange(SONDE_ROLE_CLIENT, 2, 5000, 5100, 200, &peer);
+	x.injected_trace = trace;
+	x.injected_span = lone;
+	tracing_exchange(t, &x);
+	tracing_flush(t, 5100 + TRACING_HOLD_NS + 1);
+	assert_int_equal(k->n, 3);
+	assert_memory_equal(k->spans[2].trace_id, trace, 16);
+	assert_memory_equal(k->spans[2].span_id, lone, 8);
+	tracing_free(t);
+	free(t);
+	free(k);
+}
+
 /* gRPC and Redis exchanges: named for the RPC or command, their errors by
  * the protocol's rules rather than an HTTP status. */
 static void test_wire_call_spans(void **state)
@@ -394,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_samplers),	   cmocka_unit_test(test_otel_config),
 		cmocka_unit_test(test_otel_config_errors), cmocka_unit_test(test_otlp_protobuf),
 		cmocka_unit_test(test_otlp_json),	   cmocka_unit_test(test_client_spans_join_their_server),
+		cmocka_unit_test(test_injected_client_spans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,10 +166,30 @@ static int parse_routes(struct yaml_walk *w, const yaml_node_t *node, struct ser
 	return 0;
 }
 
+/* propagation: {inject: BOOL} */
+static int parse_propagation(struct yaml_walk *w, const yaml_node_t *node, struct service_config *svc)
+{
+	const yaml_node_t *k, *v;
+	const char *key, *value;
+
+	if (node->type != YAML_MAPPING_NODE)
+		return yaml_walk_fail(w, node, "propagation", "expected a mapping, like {inject: true}");
+	FOR_EACH_PAIR(w, node, "propagation", key, k, v)
+	{
+		if (strcmp(key, "inject"))
+			return yaml_walk_fail(w, k, key, "unknown key (expected inject)");
+		value = yaml_walk_scalar(v);
+		if (!value || (strcmp(value, "true") && strcmp(value, "false")))
+			return yaml_walk_fail(w, v, "inject", "expected true or false");
+		svc->inject = !strcmp(value, "true");
+	}
+	return 0;
+}
+
 static int parse_service(struct yaml_walk *w, const yaml_node_t *node, struct config *c)
 {
 	struct service_config *svc = &c->services[c->nservices];
-	const yaml_node_t *match = NULL, *routes = NULL;
+	const yaml_node_t *match = NULL, *routes = NULL, *propagation = NULL;
 	int have_name = 0, ret;
 
 	if (node->type != YAML_MAPPING_NODE)
@@ -192,8 +212,10 @@ static int parse_service(struct yaml_walk *w, const yaml_node_t *node, struct co
 			match = v;
 		} else if (!strcmp(key, "routes")) {
 			routes = v;
+		} else if (!strcmp(key, "propagation")) {
+			propagation = v;
 		} else {
-			return yaml_walk_fail(w, k, key, "unknown key (expected name, match, routes)");
+			return yaml_walk_fail(w, k, key, "unknown key (expected name, match, routes, propagation)");
 		}
 	}
 	if (!have_name)
@@ -207,6 +229,8 @@ static int parse_service(struct yaml_walk *w, const yaml_node_t *node, struct co
 	ret = parse_match(w, match, svc);
 	if (!ret && routes)
 		ret = parse_routes(w, routes, svc);
+	if (!ret && propagation)
+		ret = parse_propagation(w, propagation, svc);
 	return ret;
 }
 

@@ -17,6 +17,9 @@ struct service_config {
 	struct selector match; /* its service is the name */
 	char **routes; /* explicit route patterns, first match wins */
 	size_t nroutes;
+	/* propagation: {inject: true}: a traceparent is written into the
+	 * service's outgoing HTTP/1.x requests that carry none. */
+	int inject;
 };
 
 enum check_type { CHECK_HTTP, CHECK_TCP, CHECK_REDIS, CHECK_POSTGRES };

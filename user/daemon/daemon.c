@@ -267,7 +267,16 @@ void daemon_functions_changed(struct daemon *d)
  * from its first event. */
 static int start_kernel(struct daemon *d)
 {
+	uint32_t inject[SONDE_MAX_SELECTORS];
+	size_t n_inject = 0;
 	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < d->config.nservices; i++)
+		if (d->config.services[i].inject && !services_intern(&d->services, d->config.services[i].name,
+								      &inject[n_inject]))
+			n_inject++;
+	pthread_mutex_unlock(&d->lock);
 
 	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets());
 	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
@@ -279,7 +288,7 @@ static int start_kernel(struct daemon *d)
 	ret = ret ?: loader_attach(d->skel);
 	if (ret)
 		return ret;
-	sockops_start(&d->sockops, d->skel, &d->opts);
+	sockops_start(&d->sockops, d->skel, &d->opts, inject, n_inject);
 	pthread_mutex_lock(&d->lock);
 	self_metrics_build(&d->self, SONDE_VERSION, features_mode(), sockops_mode(&d->sockops));
 	pthread_mutex_unlock(&d->lock);

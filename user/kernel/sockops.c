@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "base/log.h"
@@ -67,7 +68,33 @@ static size_t sockops_dirs(const struct sonde_options *opts, char dirs[][PATH_MA
 	return n;
 }
 
-void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts)
+/* sk_msg on the sockhash sockops fills with the injecting services'
+ * client sockets. */
+static void sockops_inject(struct sockops *so, struct sonde_bpf *skel, const uint32_t *inject, size_t n)
+{
+	int prog = bpf_program__fd(skel->progs.sonde_inject), map = bpf_map__fd(skel->maps.inject_socks);
+	int services = bpf_map__fd(skel->maps.inject_services);
+	uint32_t one = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (inject[i] >= SONDE_SERVICE_IDS || bpf_map_update_elem(services, &inject[i], &one, BPF_ANY)) {
+			log_warn("propagation", "service id %u: %s", inject[i], strerror(errno ? errno : ERANGE));
+			return;
+		}
+	}
+	if (bpf_prog_attach(prog, map, BPF_SK_MSG_VERDICT, 0)) {
+		log_warn("propagation", "attaching sk_msg failed: %s; no trace context is injected", strerror(errno));
+		return;
+	}
+	so->injecting = 1;
+	so->inject_prog = prog;
+	so->inject_map = map;
+	log_info("propagation", "a traceparent goes into the outgoing HTTP/1.x requests of %zu service%s", n,
+		 n == 1 ? "" : "s");
+}
+
+void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts, const uint32_t *inject,
+		   size_t n_inject)
 {
 	static char dirs[SONDE_MAX_CGROUP_TARGETS][PATH_MAX];
 	size_t n = sockops_dirs(opts, dirs);
@@ -94,13 +121,22 @@ void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sond
 		log_info("sockops", "on cgroup %s: round-trip times, and bytes while connections live", dirs[i]);
 		so->n++;
 	}
-	if (!so->n)
+	if (!so->n) {
 		log_warn("sockops", "not attached: TCP round-trip times are not measured, and a connection's bytes are "
 				    "counted when it closes");
+		if (n_inject)
+			log_warn("propagation", "no trace context is injected without sockops");
+		return;
+	}
+	if (n_inject)
+		sockops_inject(so, skel, inject, n_inject);
 }
 
 void sockops_stop(struct sockops *so)
 {
+	if (so->injecting)
+		bpf_prog_detach2(so->inject_prog, so->inject_map, BPF_SK_MSG_VERDICT);
+	so->injecting = 0;
 	for (size_t i = 0; i < so->n; i++)
 		bpf_link__destroy(so->links[i]);
 	so->n = 0;

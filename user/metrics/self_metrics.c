@@ -23,7 +23,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	static const char *const build[] = { "version", "mode", "tcp" }, *const notifier[] = { "notifier", "outcome" };
 	static const char *const site[] = { "file", "function", "site" }, *const service[] = { "service" };
 	static const char *const function[] = { "service", "function" }, *const left[] = { "service", "reason" };
-	static const char *const result[] = { "result" };
+	static const char *const result[] = { "result" }, *const outcome[] = { "outcome" };
 	memset(m, 0, sizeof(*m));
 	m->events = add(reg, "sonde_events_total", "Events received from the kernel", METRIC_COUNTER, NULL, 0);
 	m->lost = add(reg, "sonde_events_lost_total", "Events dropped because the ring buffer was full", METRIC_COUNTER,
@@ -100,6 +100,12 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 		    "TCP sockets of targets whose connect time, retransmits and bytes are not followed: the "
 		    "kernel's socket table was full",
 		    METRIC_COUNTER, NULL, 0);
+	m->propagation = add(reg, "sonde_propagation_total",
+			     "Outgoing HTTP/1.x requests of services that inject trace context, by outcome: a "
+			     "traceparent written in (injected), their own kept (present), sent while no request "
+			     "was served on the thread (not_serving), the request line or headers not whole in the "
+			     "first message (partial), no room in the message (failed)",
+			     METRIC_COUNTER, outcome, 1);
 	m->datagrams_unread = add(reg, "sonde_datagrams_unread_total",
 				  "UDP datagrams of targets not read: sent or received several at a time "
 				  "(sendmmsg, recvmmsg) into a vector whose lengths were not cleared",
@@ -126,7 +132,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	if (!m->function_processes || !m->function_calls_lost || !m->conns_left || !m->metric_exports ||
 	    !m->metric_points || !m->web_auth_failures)
 		return -ENOMEM;
-	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->datagrams_unread ||
+	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->datagrams_unread || !m->propagation ||
 	    !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost ||
 	    !m->parse_failures || !m->not_http || !m->unanswered || !m->streams_evicted || !m->streams_open ||
 	    !m->tls_conns || !m->conns || !m->client_conns || !m->targets || !m->build_info || !m->spans_exported ||
@@ -174,6 +180,15 @@ static void mirror(struct metric_family *f, uint64_t v)
 	series_set(family_series(f, NULL), (double)v);
 }
 
+static const struct {
+	const char *label;
+	int stat;
+} outcomes[] = {
+	{ "injected", SONDE_STAT_PROP_INJECTED },     { "present", SONDE_STAT_PROP_PRESENT },
+	{ "not_serving", SONDE_STAT_PROP_UNSERVED }, { "partial", SONDE_STAT_PROP_PARTIAL },
+	{ "failed", SONDE_STAT_PROP_FAILED },
+};
+
 void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT_MAX], uint64_t targets)
 {
 	mirror(m->lost, stats[SONDE_STAT_LOST]);
@@ -187,6 +202,11 @@ void self_metrics_kernel(struct self_metrics *m, const uint64_t stats[SONDE_STAT
 	mirror(m->exchanges_evicted, stats[SONDE_STAT_EXCHANGES_EVICTED]);
 	mirror(m->socks_untracked, stats[SONDE_STAT_SOCKS_UNTRACKED]);
 	mirror(m->datagrams_unread, stats[SONDE_STAT_MMSG_UNKNOWN]);
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+		const char *labels[1] = { outcomes[i].label };
+
+		series_set(family_series(m->propagation, labels), (double)stats[outcomes[i].stat]);
+	}
 }
 
 void self_metrics_streams(struct self_metrics *m, uint64_t evicted, uint64_t open)

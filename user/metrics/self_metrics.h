@@ -43,6 +43,7 @@ struct self_metrics {
 	struct metric_family *exchanges_evicted;
 	struct metric_family *socks_untracked;
 	struct metric_family *datagrams_unread;
+	struct metric_family *propagation;
 	struct metric_family *tls_sites;
 	struct metric_family *tls_processes;
 	struct metric_family *tls_unreadable;

@@ -174,6 +174,20 @@ static int waiting_clients(const struct tracing *t, const struct exchange *x)
 	return 0;
 }
 
+/* The covered client span's request the trace sonde wrote into, if any:
+ * the server's own trace then, as the callee already joined it. */
+static const struct pending_client *injected_client(const struct tracing *t, const struct exchange *x)
+{
+	for (size_t i = 0; i < t->npending; i++) {
+		const struct pending_client *p = &t->pending[i];
+
+		if (p->injected && p->tgid == x->tgid && p->tid == x->tid && p->start_ns >= x->start_ns &&
+		    p->end_ns <= x->end_ns)
+			return p;
+	}
+	return NULL;
+}
+
 static void server_exchange(struct tracing *t, const struct exchange *x)
 {
 	struct trace_parent parent;
@@ -183,8 +197,12 @@ static void server_exchange(struct tracing *t, const struct exchange *x)
 	int keep;
 	size_t i;
 
+	const struct pending_client *injected = has_parent ? NULL : injected_client(t, x);
+
 	if (has_parent)
 		memcpy(trace_id, parent.trace_id, sizeof(trace_id));
+	else if (injected)
+		memcpy(trace_id, injected->injected_trace, sizeof(trace_id));
 	else
 		ids_random(&t->ids, trace_id, sizeof(trace_id));
 	keep = sampler_decide(t->cfg.sampler, t->cfg.ratio, trace_id, has_parent ? &parent : NULL) ||
@@ -221,7 +239,10 @@ static void server_exchange(struct tracing *t, const struct exchange *x)
 
 static void release_root(struct tracing *t, struct pending_client *p)
 {
-	ids_random(&t->ids, p->span.trace_id, sizeof(p->span.trace_id));
+	if (p->injected)
+		memcpy(p->span.trace_id, p->injected_trace, sizeof(p->span.trace_id));
+	else
+		ids_random(&t->ids, p->span.trace_id, sizeof(p->span.trace_id));
 	if (p->error_or_slow || sampler_decide(t->cfg.sampler, t->cfg.ratio, p->span.trace_id, NULL))
 		make_ready(t, &p->span);
 }
@@ -260,6 +281,7 @@ static struct pending_client *pending_add(struct tracing *t, uint32_t tgid, uint
 	p->tid = tid;
 	p->start_ns = start_ns;
 	p->end_ns = end_ns;
+	p->injected = false;
 	return p;
 }
 
@@ -277,6 +299,11 @@ void tracing_exchange(struct tracing *t, const struct exchange *x)
 	p = pending_add(t, x->tgid, x->tid, x->start_ns, x->end_ns);
 	fill(t, &p->span, x);
 	p->error_or_slow = p->span.error || slow(t, x);
+	p->injected = x->injected_trace != NULL;
+	if (p->injected) {
+		memcpy(p->injected_trace, x->injected_trace, sizeof(p->injected_trace));
+		memcpy(p->span.span_id, x->injected_span, sizeof(p->span.span_id));
+	}
 }
 
 void tracing_function(struct tracing *t, const struct function_call *c)

@@ -27,6 +27,10 @@ struct pending_client {
 	uint32_t tgid, tid;
 	uint64_t start_ns, end_ns;
 	int error_or_slow;
+	/* sonde wrote this trace into the request (its span id is the
+	 * span's): the trace its server span is in, when no caller named one. */
+	bool injected;
+	uint8_t injected_trace[16];
 };
 
 #define TRACING_HOLD_NS 2000000000ull

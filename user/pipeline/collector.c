@@ -227,6 +227,35 @@ static int exchange_request(struct collector *c, const struct sonde_http_event *
 	return 0;
 }
 
+/* The traceparent written into a client request of connection conn_id
+ * that ended at end_ns, taken; NULL if none was. */
+static const struct injection *injection_take(struct collector *c, uint32_t tgid, uint64_t conn_id, uint64_t end_ns)
+{
+	for (size_t i = 0; i < COLLECTOR_INJECTIONS; i++) {
+		struct injection *in = &c->injections[i];
+
+		if (in->conn_id == conn_id && in->tgid == tgid && in->ts_ns <= end_ns) {
+			in->conn_id = 0;
+			return in;
+		}
+	}
+	return NULL;
+}
+
+/* Kept until its exchange comes; the oldest go to make room. */
+static void collector_propagation(struct collector *c, const struct sonde_propagation_event *ev)
+{
+	struct injection *in = &c->injections[c->next_injection++ % COLLECTOR_INJECTIONS];
+
+	if (!ev->conn_id)
+		return;
+	in->conn_id = ev->conn_id;
+	in->ts_ns = ev->ts_ns;
+	in->tgid = ev->tgid;
+	memcpy(in->trace_id, ev->trace_id, sizeof(in->trace_id));
+	memcpy(in->span_id, ev->span_id, sizeof(in->span_id));
+}
+
 static void collector_http(struct collector *c, const struct sonde_http_event *ev, size_t size)
 {
 	const struct origin o = { ev->role, ev->service_id, ev->tgid, ev->tid, ev->cgroup_id, ev->comm, &ev->peer };
@@ -278,6 +307,12 @@ static void collector_http(struct collector *c, const struct sonde_http_event *e
 								   "http_5xx",
 		.call_error = status < 0 || status >= 400,
 	};
+	const struct injection *in = client ? injection_take(c, ev->tgid, ev->conn_id, ev->end_ns) : NULL;
+
+	if (in) {
+		x.injected_trace = in->trace_id;
+		x.injected_span = in->span_id;
+	}
 	emit(c, &o, &x);
 }
 
@@ -501,6 +536,8 @@ void collector_event(struct collector *c, const void *sample, size_t size)
 		collector_data(c, sample, size);
 	else if (type == SONDE_EVENT_FUNC && size == sizeof(struct sonde_func_event))
 		collector_func(c, sample);
+	else if (type == SONDE_EVENT_PROPAGATION && size == sizeof(struct sonde_propagation_event))
+		collector_propagation(c, sample);
 	else
 		count_failure(c, "event");
 }

@@ -50,8 +50,22 @@ struct collector_config {
 	const struct functions *functions; /* the configuration's, by id; changed under the lock */
 };
 
+/* A traceparent the kernel wrote into a client request, until the
+ * request's exchange arrives. */
+struct injection {
+	uint64_t conn_id;
+	uint64_t ts_ns;
+	uint32_t tgid;
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+};
+
+#define COLLECTOR_INJECTIONS 64
+
 struct collector {
 	struct collector_config cfg;
+	struct injection injections[COLLECTOR_INJECTIONS];
+	size_t next_injection;
 	struct peers *peers;
 	struct callers *callers; /* who calls whom on this host */
 	struct streams streams; /* HTTP/2, Redis and PostgreSQL connections */

@@ -39,6 +39,10 @@ struct exchange {
 	const char *target; /* the request-target or :path as sent; "" for others */
 	const char *host; /* the Host header or :authority, or "" */
 	const char *traceparent; /* or "" */
+	/* A client request sonde wrote a traceparent into (propagation:
+	 * inject): the trace and the span id it named, else NULL. */
+	const uint8_t *injected_trace;
+	const uint8_t *injected_span;
 	const struct sonde_peer *peer;
 	/* The service at the other end, for the service graph, or NULL: a
 	 * server's caller (a target on this host, or a pod's workload), a
