@@ -164,6 +164,7 @@ test: $(BUILD)/sonde $(addprefix $(BUILD)/tests/,$(UNIT_TESTS)) \
 bench: $(BUILD)/sonde
 	@tests/bench/overhead.sh
 	@tests/bench/functions.sh
+	@tests/bench/propagation.sh
 
 # An hour (SOAK_MINUTES) of mixed traffic, churn, hostile clients and
 # reloads, sampled for drift; not part of test.
