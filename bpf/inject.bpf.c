@@ -18,7 +18,7 @@
 #define TP_LINE 70 /* "traceparent: 00-" 32 hex "-" 16 hex "-01\r\n" */
 
 struct inject_scratch {
-	char head[PROP_SCAN];
+	char head[PROP_SCAN + 8]; /* a word read anywhere stays inside */
 	char line[TP_LINE + 2];
 };
 
@@ -29,11 +29,11 @@ struct {
 	__type(value, struct inject_scratch);
 } inject_scratch SEC(".maps");
 
-/* What a look through some bytes for the header finds. */
+/* What a look through some bytes for the header finds, a line a step. */
 struct inject_scan {
 	const char *bytes;
 	__u32 len;
-	__u32 from; /* where the headers start */
+	__u32 at; /* the line looked at next */
 	__u32 found; /* where "traceparent:" starts, or 0 */
 	__u32 end; /* past the blank line that ends the headers, or 0 */
 };
@@ -61,6 +61,8 @@ static __always_inline __u64 word_at(const char *b, __u32 i, int n)
 #define WORD_ENT 0x3a746e65ull /* "ent:" */
 #define WORD_HTTP1 0x2e312f5054544820ull /* " HTTP/1." */
 #define FOLD 0x2020202020202020ull /* upper case onto lower; ':' has it */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
 /* "traceparent:" at i, in any case; i + 12 <= len. */
 static __always_inline int name_at(const char *b, __u32 i)
@@ -68,47 +70,60 @@ static __always_inline int name_at(const char *b, __u32 i)
 	return (word_at(b, i, 8) | FOLD) == WORD_TRACEPAR && (word_at(b, i + 8, 4) | (FOLD >> 32)) == WORD_ENT;
 }
 
-static long scan_step(__u32 i, void *arg)
+/* Past the first line feed at or after at in the len bytes of b, or 0:
+ * eight bytes a step, a word whose bytes hold none skipped whole. b has
+ * room for a word read at any offset below PROP_SCAN. */
+static __always_inline __u32 line_after(const char *b, __u32 len, __u32 at)
 {
-	struct inject_scan *s = arg;
-	const char *b = s->bytes;
-	__u32 at = s->from + i;
+	__u64 w, x, m;
+	__u32 j, k;
 
-	if (at + 4 > s->len || at + 4 > PROP_SCAN)
-		return 1;
-	if (b[at & (PROP_SCAN - 1)] == '\r' && b[(at + 1) & (PROP_SCAN - 1)] == '\n' &&
-	    b[(at + 2) & (PROP_SCAN - 1)] == '\r' && b[(at + 3) & (PROP_SCAN - 1)] == '\n') {
-		s->end = at + 4;
-		return 1;
-	}
-	/* A header's name starts a line. */
-	if (at + 12 <= s->len && at + 12 <= PROP_SCAN && (at == s->from || b[(at - 1) & (PROP_SCAN - 1)] == '\n') &&
-	    name_at(b, at)) {
-		s->found = at;
-		return 1;
+	for (k = 0; k <= PROP_SCAN / 8; k++) {
+		if (at >= len)
+			return 0;
+		j = at;
+		barrier_var(j);
+		j &= PROP_SCAN - 1;
+		__builtin_memcpy(&w, b + j, 8);
+		x = w ^ (ONES * '\n');
+		/* The lowest byte flagged is the first that was a line feed. */
+		m = (x - ONES) & ~x & HIGHS;
+		if (m) {
+			/* Its index, without branches: the lowest flag, 0x80 << 8k,
+			 * brings byte 7 - k of the multiplier, k, to the top. */
+			at += (__u32)((((m & -m) >> 7) * 0x0001020304050607ull) >> 56);
+			return at < len ? at + 1 : 0;
+		}
+		at += 8;
 	}
 	return 0;
 }
 
-static long line_step(__u32 i, void *arg)
+/* One line of headers: the blank one ends them; a traceparent stops. */
+static long scan_step(__u32 i, void *arg)
 {
 	struct inject_scan *s = arg;
 	const char *b = s->bytes;
+	__u32 at = s->at;
 
-	if (i + 2 > s->len || i + 2 > PROP_SCAN)
+	if (at + 2 > s->len || at >= PROP_SCAN)
 		return 1;
-	if (b[i & (PROP_SCAN - 1)] == '\r' && b[(i + 1) & (PROP_SCAN - 1)] == '\n') {
-		s->end = i + 2;
+	if (b[at & (PROP_SCAN - 1)] == '\r' && b[(at + 1) & (PROP_SCAN - 1)] == '\n') {
+		s->end = at + 2;
 		return 1;
 	}
-	return 0;
+	if (at && at + 12 <= s->len && name_at(b, at)) {
+		s->found = at;
+		return 1;
+	}
+	s->at = line_after(b, s->len, at);
+	return !s->at;
 }
 
 /* Where the request line of an HTTP/1.x request ends (past its CRLF) in
  * the n bytes of b; 0 if they are no request, -1 if its line is not whole. */
 static __always_inline long request_line_end(const char *b, __u32 n)
 {
-	struct inject_scan s = { .bytes = b, .len = n };
 	__u32 m, e;
 
 	/* A method: 3 to 7 upper-case letters, then a space. */
@@ -117,11 +132,10 @@ static __always_inline long request_line_end(const char *b, __u32 n)
 			break;
 	if (m < 3 || m > 7 || b[m] != ' ')
 		return 0;
-	bpf_loop(PROP_SCAN, line_step, &s, 0);
-	e = s.end;
+	e = line_after(b, n, m);
 	if (!e)
 		return -1;
-	if (e < 14 || word_at(b, e - 11, 8) != WORD_HTTP1)
+	if (e < 14 || b[(e - 2) & (PROP_SCAN - 1)] != '\r' || word_at(b, e - 11, 8) != WORD_HTTP1)
 		return 0;
 	return e;
 }
@@ -138,6 +152,7 @@ static __always_inline int unhex(char c)
 /* The trace id of a captured request's traceparent, into out. */
 static __always_inline int trace_of(struct sonde_exchange *x, __u8 out[16])
 {
+	/* ev.req is followed by the exchange's slack: room for a word read. */
 	struct inject_scan s = { .bytes = x->ev.req, .len = x->ev.req_len };
 	const char *b = x->ev.req;
 	__u8 any = 0;
@@ -275,7 +290,7 @@ int sonde_inject(struct sk_msg_md *msg)
 	line = ret;
 	s.bytes = sc->head;
 	s.len = n;
-	s.from = line;
+	s.at = line;
 	bpf_loop(PROP_SCAN, scan_step, &s, 0);
 	if (s.found) {
 		stat_inc(SONDE_STAT_PROP_PRESENT);

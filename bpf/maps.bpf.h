@@ -397,7 +397,8 @@ SONDE_MAP struct {
 	__type(value, __u32);
 } inject_services SEC(".maps");
 
-/* ...their client sockets, put here by sockops as they connect... */
+/* ...their client sockets, put here by sockops as they connect (the
+ * sizes of this map and the next are user space's)... */
 SONDE_MAP struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
 	__uint(max_entries, SONDE_MAX_CONNS);

@@ -43,7 +43,7 @@ struct {
 } sockops_states SEC(".maps");
 
 /* The armed timers, by struct sock: one a connection at most, gone when
- * it fires. */
+ * it fires; user space sizes it. */
 struct sockops_timer {
 	struct bpf_timer timer;
 };
@@ -145,8 +145,9 @@ int sonde_sockops(struct bpf_sock_ops *skops)
 		bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG);
 		service = s->service_id;
 		inject = bpf_map_lookup_elem(&inject_services, &service);
-		if (inject && *inject)
-			bpf_sock_hash_update(skops, &inject_socks, &key, BPF_NOEXIST);
+		/* A full table leaves the connection's requests as they are. */
+		if (inject && *inject && bpf_sock_hash_update(skops, &inject_socks, &key, BPF_NOEXIST))
+			stat_inc(SONDE_STAT_PROP_FAILED);
 		return 1;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		/* A target's listener may be learnt only from this very

@@ -357,7 +357,8 @@ enum sonde_stat {
 	/* Outgoing HTTP/1.x requests of services that inject a traceparent
 	 * (bpf/inject.bpf.c): written into; carrying their own; sent while
 	 * the thread served no request; whose request line or headers were
-	 * not whole in the first message; or not written for want of room. */
+	 * not whole in the first message; or not written for want of room in
+ * the message or in the table of the service's client sockets. */
 	SONDE_STAT_PROP_INJECTED,
 	SONDE_STAT_PROP_PRESENT,
 	SONDE_STAT_PROP_UNSERVED,

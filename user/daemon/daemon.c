@@ -278,7 +278,7 @@ static int start_kernel(struct daemon *d)
 			n_inject++;
 	pthread_mutex_unlock(&d->lock);
 
-	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets());
+	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets(), n_inject > 0);
 	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
 	ret = ret ?: targets_scan(&d->targets);
 	ret = ret ?: listeners_init(&d->listeners, &d->maps);

@@ -70,8 +70,14 @@ static uint32_t pid_max(void)
  * conns, and in socks as its sockets are (allocated then, not at load);
  * exchanges in flight and TLS sessions are fewer. socks, not an LRU, needs
  * no reserve, and at a power of two it has half the buckets. */
-static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
+static int size_maps(struct sonde_bpf *skel, uint32_t max_conns, int inject)
 {
+	/* Propagation's tables only where a service injects: threads
+	 * serving at once, and their client sockets. */
+	uint32_t serving = inject ? 4096 : 64, inject_socks = inject ? 8192 : 64;
+	/* Connections whose tell is due within the second; more wait for
+	 * their next RTT sample. */
+	uint32_t timers = max_conns / 8 > 1024 ? max_conns / 8 : 1024;
 	uint32_t exchanges = max_conns / 32 > 1024 ? max_conns / 32 : 1024;
 	uint32_t sessions = max_conns / 4 > 1024 ? max_conns / 4 : 1024;
 	int cpus = libbpf_num_possible_cpus();
@@ -86,7 +92,10 @@ static int size_maps(struct sonde_bpf *skel, uint32_t max_conns)
 	       bpf_map__set_max_entries(skel->maps.conns, conns) ?:
 	       bpf_map__set_max_entries(skel->maps.socks, max_conns) ?:
 	       bpf_map__set_max_entries(skel->maps.exchanges, exchanges) ?:
-	       bpf_map__set_max_entries(skel->maps.ssl_socks, sessions);
+	       bpf_map__set_max_entries(skel->maps.ssl_socks, sessions) ?:
+	       bpf_map__set_max_entries(skel->maps.serving, serving) ?:
+	       bpf_map__set_max_entries(skel->maps.inject_socks, inject_socks) ?:
+	       bpf_map__set_max_entries(skel->maps.sockops_timers, timers);
 }
 
 /* The programs of the mode not chosen are never loaded. */
@@ -114,7 +123,7 @@ static int map_strangers(struct sonde_bpf *skel, struct bpf_maps *maps)
 	return 0;
 }
 
-int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets)
+int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets, int inject)
 {
 	struct sonde_bpf *skel;
 	int ret;
@@ -124,7 +133,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conn
 	skel = sonde_bpf__open();
 	if (!skel)
 		return -errno;
-	ret = size_maps(skel, max_conns);
+	ret = size_maps(skel, max_conns, inject);
 	ret = ret ?: choose_programs(skel, sockets);
 	ret = ret ?: sonde_bpf__load(skel);
 	ret = ret ?: map_strangers(skel, maps);

@@ -104,7 +104,7 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 			     "Outgoing HTTP/1.x requests of services that inject trace context, by outcome: a "
 			     "traceparent written in (injected), their own kept (present), sent while no request "
 			     "was served on the thread (not_serving), the request line or headers not whole in the "
-			     "first message (partial), no room in the message (failed)",
+			     "first message (partial), no room in the message or the socket table (failed)",
 			     METRIC_COUNTER, outcome, 1);
 	m->datagrams_unread = add(reg, "sonde_datagrams_unread_total",
 				  "UDP datagrams of targets not read: sent or received several at a time "
