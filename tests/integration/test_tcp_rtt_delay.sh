@@ -9,17 +9,7 @@ source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd curl ip nsenter /usr/bin/python3
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-NS_A=sonde-ra-$$
-NS_B=sonde-rb-$$
-ip netns add "$NS_A" && ip netns add "$NS_B" || skip "cannot create network namespaces"
-netns_cleanup() {
-	cleanup
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-}
-trap netns_cleanup EXIT
-in_a() { nsenter --net=/run/netns/$NS_A "$@"; }
-in_b() { nsenter --net=/run/netns/$NS_B "$@"; }
+netns_pair sonde-r
 
 # Packets from B (the server's side) to A wait 20 ms; A to B go at once.
 /usr/bin/python3 "$ROOT/tests/integration/peers/delay_line.py" "tb$$" "ta$$" 0.020 "$TMP/ready" &

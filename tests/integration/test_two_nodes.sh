@@ -8,18 +8,7 @@ source "$(dirname "$0")/lib/common.sh"
 require_bpf
 require_cmd curl ip nsenter prometheus protoc /usr/bin/python3
 PEERS=$ROOT/tests/integration/peers
-NS_A=sonde-a-$$
-NS_B=sonde-b-$$
-ip netns add "$NS_A" && ip netns add "$NS_B" || skip "cannot create network namespaces"
-netns_cleanup() {
-	cleanup
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-}
-trap netns_cleanup EXIT
-# nsenter, not ip netns exec: the latter remounts /sys, hiding tracefs.
-in_a() { nsenter --net=/run/netns/$NS_A "$@"; }
-in_b() { nsenter --net=/run/netns/$NS_B "$@"; }
+netns_pair sonde
 ip link add "va$$" type veth peer name "vb$$" || skip "cannot create a veth pair"
 ip link set "va$$" netns "$NS_A"
 ip link set "vb$$" netns "$NS_B"

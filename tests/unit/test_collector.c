@@ -323,7 +323,11 @@ static void test_propagation_event(void **state)
 {
 	struct fixture *f = *state;
 	struct sonde_propagation_event pe = {
-		.type = SONDE_EVENT_PROPAGATION, .tgid = 0, .tid = 5, .ts_ns = 1500000, .conn_id = 77,
+		.type = SONDE_EVENT_PROPAGATION,
+		.tgid = 0,
+		.tid = 5,
+		.ts_ns = 1500000,
+		.conn_id = 77,
 		.span_id = { 1, 2, 3, 4, 5, 6, 7, 8 },
 	};
 	struct sonde_http_event ev;

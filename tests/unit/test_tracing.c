@@ -267,19 +267,28 @@ static struct exchange exchange(uint8_t role, uint32_t tid, uint64_t start, uint
 				  .call_error = status >= 400 };
 }
 
+/* Tracing with every trace sampled, its spans into k. */
+static struct tracing *tracing_sampling_all(struct sunk *k)
+{
+	struct tracing *t = calloc(1, sizeof(*t));
+	struct otel_config cfg;
+	char err[256];
+
+	fake_env = (const char *const[]){ NULL };
+	assert_non_null(t);
+	assert_int_equal(otel_config_load(&cfg, lookup, "http://x", 1.0, err, sizeof(err)), 0);
+	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
+	return t;
+}
+
 static void test_client_spans_join_their_server(void **state)
 {
 	struct sonde_peer peer = { .family = AF_INET, .port = 80, .addr = { 10, 0, 0, 9 } };
-	struct otel_config cfg;
-	struct tracing *t = calloc(1, sizeof(*t));
 	struct sunk *k = calloc(1, sizeof(*k));
+	struct tracing *t = tracing_sampling_all(k);
 	struct exchange x;
-	char err[256];
 
 	(void)state;
-	fake_env = (const char *const[]){ NULL };
-	assert_int_equal(otel_config_load(&cfg, lookup, "http://x", 1.0, err, sizeof(err)), 0);
-	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
 	/* Thread 1 calls out twice while serving; thread 2 calls out on its own. */
 	x = exchange(SONDE_ROLE_CLIENT, 1, 1100, 1200, 200, &peer);
 	tracing_exchange(t, &x);
@@ -331,16 +340,11 @@ static void test_injected_client_spans(void **state)
 	static const uint8_t trace[16] = { 0xab, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 	static const uint8_t span[8] = { 0xcd, 1, 2, 3, 4, 5, 6, 7 }, lone[8] = { 0xef, 1, 2, 3, 4, 5, 6, 7 };
 	struct sonde_peer peer = { .family = AF_INET, .port = 80, .addr = { 127, 0, 0, 1 } };
-	struct otel_config cfg;
-	struct tracing *t = calloc(1, sizeof(*t));
 	struct sunk *k = calloc(1, sizeof(*k));
+	struct tracing *t = tracing_sampling_all(k);
 	struct exchange x;
-	char err[256];
 
 	(void)state;
-	fake_env = (const char *const[]){ NULL };
-	assert_int_equal(otel_config_load(&cfg, lookup, "http://x", 1.0, err, sizeof(err)), 0);
-	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
 	x = exchange(SONDE_ROLE_CLIENT, 1, 1100, 1200, 200, &peer);
 	x.injected_trace = trace;
 	x.injected_span = span;
@@ -375,16 +379,11 @@ static void test_wire_call_spans(void **state)
 	struct sonde_peer peer = { .family = AF_INET, .port = 6379, .addr = { 10, 0, 0, 9 } };
 	struct otlp_host host = { .host_name = "node-1", .version = "test" };
 	struct strbuf out = { 0 };
-	struct otel_config cfg;
-	struct tracing *t = calloc(1, sizeof(*t));
 	struct sunk *k = calloc(1, sizeof(*k));
+	struct tracing *t = tracing_sampling_all(k);
 	struct exchange x;
-	char err[256];
 
 	(void)state;
-	fake_env = (const char *const[]){ NULL };
-	assert_int_equal(otel_config_load(&cfg, lookup, "http://x", 1.0, err, sizeof(err)), 0);
-	assert_int_equal(tracing_init(t, &cfg, sink, k), 0);
 	x = exchange(SONDE_ROLE_SERVER, 1, 1000, 2000, 0, &peer);
 	x.protocol = "grpc";
 	x.method = x.endpoint = x.target = "/helloworld.Greeter/SayHello";
@@ -436,10 +435,14 @@ static void test_wire_call_spans(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_traceparent),	   cmocka_unit_test(test_wire_call_spans),
-		cmocka_unit_test(test_samplers),	   cmocka_unit_test(test_otel_config),
-		cmocka_unit_test(test_otel_config_errors), cmocka_unit_test(test_otlp_protobuf),
-		cmocka_unit_test(test_otlp_json),	   cmocka_unit_test(test_client_spans_join_their_server),
+		cmocka_unit_test(test_traceparent),
+		cmocka_unit_test(test_wire_call_spans),
+		cmocka_unit_test(test_samplers),
+		cmocka_unit_test(test_otel_config),
+		cmocka_unit_test(test_otel_config_errors),
+		cmocka_unit_test(test_otlp_protobuf),
+		cmocka_unit_test(test_otlp_json),
+		cmocka_unit_test(test_client_spans_join_their_server),
 		cmocka_unit_test(test_injected_client_spans),
 	};
 

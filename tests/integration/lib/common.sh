@@ -19,6 +19,23 @@ cleanup() {
 trap cleanup EXIT
 
 skip() { echo "SKIP: $*"; exit 77; }
+
+# Two network namespaces of the test's own, PREFIX-a-PID and PREFIX-b-PID
+# in NS_A and NS_B, gone at exit; in_a and in_b run a command in each
+# (nsenter, not ip netns exec: the latter remounts /sys, hiding tracefs).
+netns_pair() { # prefix
+	NS_A=$1-a-$$
+	NS_B=$1-b-$$
+	ip netns add "$NS_A" && ip netns add "$NS_B" || skip "cannot create network namespaces"
+	trap netns_cleanup EXIT
+}
+netns_cleanup() {
+	cleanup
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+in_a() { nsenter --net=/run/netns/$NS_A "$@"; }
+in_b() { nsenter --net=/run/netns/$NS_B "$@"; }
 fail() {
 	echo "FAIL: $*"
 	[ -n "${DUMP_METRICS:-}" ] && grep -E "^(microservice_requests_total|sonde_)" "$TMP/metrics"
