@@ -1,6 +1,6 @@
 #!/bin/bash
 # Least privilege after attach: started as root with every capability, the
-# running daemon holds only the documented set (BPF, PERFMON, SYS_ADMIN,
+# running daemon holds only the documented set (BPF, PERFMON, SYS_ADMIN, NET_ADMIN,
 # SYS_PTRACE, DAC_READ_SEARCH, SYS_RESOURCE), its bounding set the same,
 # no ambient ones, NoNewPrivs 1 and a seccomp filter in every thread; and
 # it still does what it does later: probes a target started after it
@@ -25,7 +25,7 @@ status=/proc/$SONDE_PID/status
 # SYS_RESOURCE).
 mine=$(capsh --decode="$(awk '$1 == "CapEff:" {print $2}' /proc/self/status)" | cut -d= -f2)
 want=
-for c in cap_dac_read_search cap_sys_ptrace cap_sys_admin cap_sys_resource cap_perfmon cap_bpf; do
+for c in cap_dac_read_search cap_sys_ptrace cap_sys_admin cap_net_admin cap_sys_resource cap_perfmon cap_bpf; do
 	[[ ,$mine, == *,$c,* ]] && want=$want,$c
 done
 want=${want#,}

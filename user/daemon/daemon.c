@@ -268,8 +268,9 @@ void daemon_functions_changed(struct daemon *d)
 static int start_kernel(struct daemon *d)
 {
 	uint32_t inject[SONDE_MAX_SELECTORS];
+	int ret, socket_programs;
 	size_t n_inject = 0;
-	int ret;
+	char why[128];
 
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < d->config.nservices; i++)
@@ -278,7 +279,9 @@ static int start_kernel(struct daemon *d)
 			n_inject++;
 	pthread_mutex_unlock(&d->lock);
 
-	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets(), n_inject > 0);
+	socket_programs = features_socket_programs(why, sizeof(why));
+	ret = loader_load(&d->skel, &d->maps, d->opts.max_connections, features_sockets(), n_inject > 0,
+			  socket_programs);
 	ret = ret ?: targets_init(&d->targets, &d->opts, &d->services, &d->maps);
 	ret = ret ?: targets_scan(&d->targets);
 	ret = ret ?: listeners_init(&d->listeners, &d->maps);
@@ -288,7 +291,7 @@ static int start_kernel(struct daemon *d)
 	ret = ret ?: loader_attach(d->skel);
 	if (ret)
 		return ret;
-	sockops_start(&d->sockops, d->skel, &d->opts, inject, n_inject);
+	sockops_start(&d->sockops, d->skel, &d->opts, socket_programs ? NULL : why, inject, n_inject);
 	pthread_mutex_lock(&d->lock);
 	self_metrics_build(&d->self, SONDE_VERSION, features_mode(), sockops_mode(&d->sockops));
 	pthread_mutex_unlock(&d->lock);

@@ -14,14 +14,14 @@
  * and update its maps and attach each new target's probe events to their
  * programs; PERFMON, to open those perf events; SYS_ADMIN, which this
  * kernel asks of a uprobe perf event opened for every process mapping a
- * file (observing all, or by cgroup: BPF and PERFMON alone get EACCES),
- * and of loading and attaching the sockops program, a network one (what
- * else it grants, mount, namespaces and the like, the seccomp filter
- * denies); SYS_PTRACE, to read another user's /proc/PID/maps, exe and
+ * file (observing all, or by cgroup: BPF and PERFMON alone get EACCES;
+ * what else it grants, mount, namespaces and the like, the seccomp filter
+ * denies); NET_ADMIN (or SYS_ADMIN), to load sockops and sk_msg, network
+ * programs, and their sockhash; SYS_PTRACE, to read another user's /proc/PID/maps, exe and
  * root and the probed bytes of its memory; DAC_READ_SEARCH, to reach the
  * files a process maps through its root; SYS_RESOURCE, the memlock limit
  * the BPF objects load under on kernels before 5.11. */
-static const cap_value_t kept[] = { CAP_BPF,	    CAP_PERFMON,	 CAP_SYS_ADMIN,
+static const cap_value_t kept[] = { CAP_BPF,	    CAP_PERFMON,	 CAP_SYS_ADMIN,	  CAP_NET_ADMIN,
 				    CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_SYS_RESOURCE };
 #define NKEPT (sizeof(kept) / sizeof(kept[0]))
 

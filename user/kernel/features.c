@@ -147,3 +147,16 @@ const char *features_mode(void)
 {
 	return sockets_mode ? "sockets" : "syscalls";
 }
+
+int features_socket_programs(char *why, size_t whylen)
+{
+	/* Network program types and sockhash ask for CAP_NET_ADMIN (or
+	 * CAP_SYS_ADMIN): probed with the capabilities sonde kept. */
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCK_OPS, NULL) <= 0 ||
+	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_MSG, NULL) <= 0 ||
+	    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SOCKHASH, NULL) <= 0) {
+		snprintf(why, whylen, "sockops and sk_msg cannot be loaded (they need CAP_NET_ADMIN)");
+		return 0;
+	}
+	return 1;
+}

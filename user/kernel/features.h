@@ -17,5 +17,8 @@ int features_check(enum hooks_mode wanted, char *err, size_t errlen);
 int features_sockets(void);
 /* The hook mode chosen, for the log and sonde_build_info. */
 const char *features_mode(void);
+/* 1 when sockops and sk_msg programs and a sockhash can be loaded with
+ * the capabilities held now, else 0 with the reason in why. */
+int features_socket_programs(char *why, size_t whylen);
 
 #endif

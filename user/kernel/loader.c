@@ -98,10 +98,14 @@ static int size_maps(struct sonde_bpf *skel, uint32_t max_conns, int inject)
 	       bpf_map__set_max_entries(skel->maps.sockops_timers, timers);
 }
 
-/* The programs of the mode not chosen are never loaded. */
-static int choose_programs(struct sonde_bpf *skel, int sockets)
+/* The programs of the mode not chosen are never loaded, nor the socket
+ * programs and their sockhash where they cannot be. */
+static int choose_programs(struct sonde_bpf *skel, int sockets, int socket_programs)
 {
-	return bpf_program__set_autoload(skel->progs.sonde_sock_send, sockets) ?:
+	return bpf_program__set_autoload(skel->progs.sonde_sockops, socket_programs) ?:
+	       bpf_program__set_autoload(skel->progs.sonde_inject, socket_programs) ?:
+	       bpf_map__set_autocreate(skel->maps.inject_socks, socket_programs) ?:
+	       bpf_program__set_autoload(skel->progs.sonde_sock_send, sockets) ?:
 	       bpf_program__set_autoload(skel->progs.sonde_sock_recv, sockets) ?:
 	       bpf_program__set_autoload(skel->progs.sonde_sys_exit, !sockets) ?:
 	       bpf_program__set_autoload(skel->progs.sonde_enter_close, !sockets);
@@ -123,7 +127,8 @@ static int map_strangers(struct sonde_bpf *skel, struct bpf_maps *maps)
 	return 0;
 }
 
-int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets, int inject)
+int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets, int inject,
+		int socket_programs)
 {
 	struct sonde_bpf *skel;
 	int ret;
@@ -134,7 +139,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conn
 	if (!skel)
 		return -errno;
 	ret = size_maps(skel, max_conns, inject);
-	ret = ret ?: choose_programs(skel, sockets);
+	ret = ret ?: choose_programs(skel, sockets, socket_programs);
 	ret = ret ?: sonde_bpf__load(skel);
 	ret = ret ?: map_strangers(skel, maps);
 	if (ret) {

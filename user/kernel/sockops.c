@@ -93,14 +93,22 @@ static void sockops_inject(struct sockops *so, struct sonde_bpf *skel, const uin
 		 n == 1 ? "" : "s");
 }
 
-void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts, const uint32_t *inject,
-		   size_t n_inject)
+void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts,
+		   const char *unavailable, const uint32_t *inject, size_t n_inject)
 {
 	static char dirs[SONDE_MAX_CGROUP_TARGETS][PATH_MAX];
-	size_t n = sockops_dirs(opts, dirs);
+	size_t n;
 	int fd;
 
 	memset(so, 0, sizeof(*so));
+	if (unavailable) {
+		log_warn("sockops",
+			 "%s: TCP round-trip times are not measured, a connection's bytes are counted "
+			 "when it closes%s",
+			 unavailable, n_inject ? ", and no trace context is injected" : "");
+		return;
+	}
+	n = sockops_dirs(opts, dirs);
 	if (!n) {
 		log_warn("sockops", "no cgroup v2 hierarchy: TCP round-trip times are not measured, and a connection's "
 				    "bytes are counted when it closes");

@@ -24,11 +24,12 @@ struct sockops {
 	int inject_prog, inject_map;
 };
 
-/* Attaches the program; a failure is logged and leaves n at 0, which
- * sockops_mode() reports. With services that inject trace context
- * (ids, n_inject of them), also sk_msg on their client sockets. */
-void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts, const uint32_t *inject,
-		   size_t n_inject);
+/* Attaches the program, unless unavailable says why it was not loaded;
+ * a failure is logged and leaves n at 0, which sockops_mode() reports.
+ * With services that inject trace context (ids, n_inject of them), also
+ * sk_msg on their client sockets. */
+void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sonde_options *opts,
+		   const char *unavailable, const uint32_t *inject, size_t n_inject);
 void sockops_stop(struct sockops *so);
 /* "sockops", or "tracepoints" where it could not attach. */
 const char *sockops_mode(const struct sockops *so);
