@@ -274,8 +274,8 @@ static int start_kernel(struct daemon *d)
 
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < d->config.nservices; i++)
-		if (d->config.services[i].inject && !services_intern(&d->services, d->config.services[i].name,
-								      &inject[n_inject]))
+		if (d->config.services[i].inject &&
+		    !services_intern(&d->services, d->config.services[i].name, &inject[n_inject]))
 			n_inject++;
 	pthread_mutex_unlock(&d->lock);
 
@@ -546,8 +546,7 @@ int daemon_run(struct daemon *d)
 	atomic_store(&d->ready, 1);
 	log_info("main", "observing %s in mode %s, TCP health from %s; metrics at %s://%s:%u/metrics",
 		 d->opts.nselectors ? "the selected processes" : "every process", features_mode(),
-		 sockops_mode(&d->sockops),
-		 d->web.tls ? "https" : "http", d->opts.listen_host, d->opts.listen_port);
+		 sockops_mode(&d->sockops), d->web.tls ? "https" : "http", d->opts.listen_host, d->opts.listen_port);
 	observe(d);
 	log_info("main", "stopping");
 	ret = 0;

@@ -132,8 +132,8 @@ int self_metrics_init(struct self_metrics *m, struct registry *reg, const char *
 	if (!m->function_processes || !m->function_calls_lost || !m->conns_left || !m->metric_exports ||
 	    !m->metric_points || !m->web_auth_failures)
 		return -ENOMEM;
-	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->datagrams_unread || !m->propagation ||
-	    !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost ||
+	if (!m->tls_unreadable || !m->conns_untracked || !m->socks_untracked || !m->datagrams_unread ||
+	    !m->propagation || !m->exchanges_evicted || !m->tls_sites || !m->tls_processes || !m->events || !m->lost ||
 	    !m->parse_failures || !m->not_http || !m->unanswered || !m->streams_evicted || !m->streams_open ||
 	    !m->tls_conns || !m->conns || !m->client_conns || !m->targets || !m->build_info || !m->spans_exported ||
 	    !m->spans_dropped || !m->notifications || !m->k8s_updates || !m->k8s_addresses ||
@@ -184,7 +184,7 @@ static const struct {
 	const char *label;
 	int stat;
 } outcomes[] = {
-	{ "injected", SONDE_STAT_PROP_INJECTED },     { "present", SONDE_STAT_PROP_PRESENT },
+	{ "injected", SONDE_STAT_PROP_INJECTED },    { "present", SONDE_STAT_PROP_PRESENT },
 	{ "not_serving", SONDE_STAT_PROP_UNSERVED }, { "partial", SONDE_STAT_PROP_PARTIAL },
 	{ "failed", SONDE_STAT_PROP_FAILED },
 };

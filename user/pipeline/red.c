@@ -107,8 +107,8 @@ int red_init(struct red *r, struct registry *reg, const struct red_config *cfg)
 	if (!r->function_calls || !r->function_duration)
 		return -ENOMEM;
 	if (!r->requests || !r->duration || !r->errors || !r->client_requests || !r->client_duration ||
-	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->rtt || !r->sent_bytes || !r->received_bytes ||
-	    !r->active_connections || !r->cpu_seconds || !r->resident_memory || !r->processes)
+	    !r->conn_failures || !r->connect_duration || !r->retransmits || !r->rtt || !r->sent_bytes ||
+	    !r->received_bytes || !r->active_connections || !r->cpu_seconds || !r->resident_memory || !r->processes)
 		return -ENOMEM;
 	return 0;
 }
