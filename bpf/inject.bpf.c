@@ -317,13 +317,8 @@ int sonde_inject(struct sk_msg_md *msg)
 	}
 	/* The pushed bytes are unset until written: taken out again if they
 	 * cannot be reached. */
-	if (bpf_msg_pull_data(msg, line, line + TP_LINE, 0) || msg->data + TP_LINE > msg->data_end) {
-		bpf_msg_pop_data(msg, line, TP_LINE, 0);
-		stat_inc(SONDE_STAT_PROP_FAILED);
-		return SK_PASS;
-	}
-	data = msg->data;
-	if (data + TP_LINE > msg->data_end) {
+	data = bpf_msg_pull_data(msg, line, line + TP_LINE, 0) ? 0 : msg->data;
+	if (!data || data + TP_LINE > msg->data_end) {
 		bpf_msg_pop_data(msg, line, TP_LINE, 0);
 		stat_inc(SONDE_STAT_PROP_FAILED);
 		return SK_PASS;

@@ -5,11 +5,12 @@
  * after that, an RTT sample in a second that has none told arms a timer
  * that tells at the second's end, so a busy connection tells once a
  * SONDE_TCP_TELL_NS and a burst's last bytes do not wait for the next
- * one; a sample after a quiet second tells at once. Only the targets' sockets (the socks map) keep their RTT
- * callbacks; any other socket costs one call when it is established and,
- * if it was accepted, one more at its first acknowledged segment, where
- * it is told apart and its callbacks end. A target's callback looks at
- * its socket's own storage, no map lookup. */
+ * one; a sample after a quiet second tells at once. Only the targets'
+ * sockets (the socks map) keep their RTT callbacks; any other socket
+ * costs one call when it is established and, if it was accepted, one
+ * more at its first acknowledged segment, where it is told apart and its
+ * callbacks end. A target's callback looks at its socket's own storage,
+ * no map lookup. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

@@ -3,8 +3,9 @@
  * connection starts and any connection ends, how long connects take,
  * why they fail (the errno the kernel sets before closing the socket),
  * retransmits, and the bytes a connection carried, read from the socket
- * when it closes (less what sockops told while it lived). Runs in softirq context too: sockets are found in the
- * socks map, filled where the process is known (connect, accept). */
+ * when it closes (less what sockops told while it lived). Runs in softirq
+ * context too: sockets are found in the socks map, filled where the
+ * process is known (connect, accept). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

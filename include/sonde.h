@@ -358,7 +358,7 @@ enum sonde_stat {
 	 * (bpf/inject.bpf.c): written into; carrying their own; sent while
 	 * the thread served no request; whose request line or headers were
 	 * not whole in the first message; or not written for want of room in
- * the message or in the table of the service's client sockets. */
+	 * the message or in the table of the service's client sockets. */
 	SONDE_STAT_PROP_INJECTED,
 	SONDE_STAT_PROP_PRESENT,
 	SONDE_STAT_PROP_UNSERVED,

@@ -17,8 +17,8 @@
  * file (observing all, or by cgroup: BPF and PERFMON alone get EACCES;
  * what else it grants, mount, namespaces and the like, the seccomp filter
  * denies); NET_ADMIN (or SYS_ADMIN), to load sockops and sk_msg, network
- * programs, and their sockhash; SYS_PTRACE, to read another user's /proc/PID/maps, exe and
- * root and the probed bytes of its memory; DAC_READ_SEARCH, to reach the
+ * programs, and their sockhash; SYS_PTRACE, to read another user's
+ * /proc/PID/maps, exe and root and the probed bytes of its memory; DAC_READ_SEARCH, to reach the
  * files a process maps through its root; SYS_RESOURCE, the memlock limit
  * the BPF objects load under on kernels before 5.11. */
 static const cap_value_t kept[] = { CAP_BPF,	    CAP_PERFMON,	 CAP_SYS_ADMIN,	  CAP_NET_ADMIN,

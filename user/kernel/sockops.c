@@ -14,25 +14,22 @@
 #include "kernel/sockops.h"
 #include "sonde.skel.h"
 
-/* Whether dir is below, or is, one of the first n of dirs: its sockets
- * already run the program attached there. */
-static int sockops_covered(char dirs[][PATH_MAX], size_t n, const char *dir)
+/* Whether outer is dir or one of its ancestors: dir's sockets run the
+ * program attached to outer already. */
+static int sockops_covers(const char *outer, const char *dir)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(dirs[i]);
+	size_t len = strlen(outer);
 
-		if (!strncmp(dirs[i], dir, len) && (dir[len] == 0 || dir[len] == '/' || dirs[i][len - 1] == '/'))
-			return 1;
-	}
-	return 0;
+	return !strncmp(outer, dir, len) && (dir[len] == 0 || dir[len] == '/' || outer[len - 1] == '/');
 }
 
-/* The directories to attach to; none without cgroup v2. */
+/* The directories to attach to; none without cgroup v2. A selector
+ * inside another's cgroup adds none: its sockets would run the program
+ * twice. */
 static size_t sockops_dirs(const struct sonde_options *opts, char dirs[][PATH_MAX])
 {
-	uint32_t levels[SONDE_MAX_CGROUP_TARGETS];
-	size_t n = 0, cgroups = 0;
-	char dir[PATH_MAX];
+	static char found[SONDE_MAX_CGROUP_TARGETS][PATH_MAX];
+	size_t n = 0, nfound = 0, cgroups = 0, j;
 	uint64_t id;
 	uint32_t level;
 
@@ -40,32 +37,27 @@ static size_t sockops_dirs(const struct sonde_options *opts, char dirs[][PATH_MA
 		cgroups += opts->selectors[i].kind == SELECTOR_CGROUP;
 	if (!opts->nselectors || cgroups < opts->nselectors)
 		return cgroup_mount(dirs[0], PATH_MAX) ? 0 : 1;
-	/* By depth, the most general first, so a nested selector adds no
-	 * second run of the program for the same sockets. */
-	for (size_t i = 0; i < opts->nselectors && n < SONDE_MAX_CGROUP_TARGETS; i++) {
-		size_t at = n;
-
-		if (cgroup_resolve(opts->selectors[i].value, dir, sizeof(dir), &id, &level))
-			continue;
-		while (at > 0 && levels[at - 1] > level) {
-			levels[at] = levels[at - 1];
-			strcpy(dirs[at], dirs[at - 1]);
-			at--;
-		}
-		levels[at] = level;
-		strcpy(dirs[at], dir);
-		n++;
-	}
-	for (size_t i = 1; i < n;) {
-		if (sockops_covered(dirs, i, dirs[i])) {
-			memmove(dirs[i], dirs[i + 1], (n - i - 1) * sizeof(dirs[0]));
-			memmove(&levels[i], &levels[i + 1], (n - i - 1) * sizeof(levels[0]));
-			n--;
-		} else {
-			i++;
-		}
+	for (size_t i = 0; i < opts->nselectors && nfound < SONDE_MAX_CGROUP_TARGETS; i++)
+		if (!cgroup_resolve(opts->selectors[i].value, found[nfound], PATH_MAX, &id, &level))
+			nfound++;
+	for (size_t i = 0; i < nfound; i++) {
+		/* Of two that are the same, the first stays. */
+		for (j = 0; j < nfound; j++)
+			if (j != i && sockops_covers(found[j], found[i]) && (strcmp(found[j], found[i]) || j < i))
+				break;
+		if (j == nfound)
+			strcpy(dirs[n++], found[i]);
 	}
 	return n;
+}
+
+/* What no sockops means, said once. */
+static void sockops_off(const char *why, size_t n_inject)
+{
+	log_warn("sockops",
+		 "%s: TCP round-trip times are not measured, a connection's bytes are counted when it "
+		 "closes%s",
+		 why, n_inject ? ", and no trace context is injected" : "");
 }
 
 /* sk_msg on the sockhash sockops fills with the injecting services'
@@ -102,16 +94,12 @@ void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sond
 
 	memset(so, 0, sizeof(*so));
 	if (unavailable) {
-		log_warn("sockops",
-			 "%s: TCP round-trip times are not measured, a connection's bytes are counted "
-			 "when it closes%s",
-			 unavailable, n_inject ? ", and no trace context is injected" : "");
+		sockops_off(unavailable, n_inject);
 		return;
 	}
 	n = sockops_dirs(opts, dirs);
 	if (!n) {
-		log_warn("sockops", "no cgroup v2 hierarchy: TCP round-trip times are not measured, and a connection's "
-				    "bytes are counted when it closes");
+		sockops_off("no cgroup v2 hierarchy", n_inject);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -130,10 +118,7 @@ void sockops_start(struct sockops *so, struct sonde_bpf *skel, const struct sond
 		so->n++;
 	}
 	if (!so->n) {
-		log_warn("sockops", "not attached: TCP round-trip times are not measured, and a connection's bytes are "
-				    "counted when it closes");
-		if (n_inject)
-			log_warn("propagation", "no trace context is injected without sockops");
+		sockops_off("not attached", n_inject);
 		return;
 	}
 	if (n_inject)
