@@ -19,7 +19,10 @@ for i in $(seq 50); do [ -e "$TMP/ready" ] && break; sleep 0.1; done
 ip link set "ta$$" netns "$NS_A" && ip link set "tb$$" netns "$NS_B" || fail "cannot move the TUN devices"
 in_a ip addr add 10.232.0.1 peer 10.232.0.2 dev "ta$$" && in_a ip link set "ta$$" up && in_a ip link set lo up
 in_b ip addr add 10.232.0.2 peer 10.232.0.1 dev "tb$$" && in_b ip link set "tb$$" up && in_b ip link set lo up
-in_b /usr/bin/python3 -m http.server --bind 10.232.0.2 8080 --directory "$TMP" >/dev/null 2>&1 &
+# nsenter itself, not in_b: a function in the background is a subshell,
+# and its pid would not be the server's.
+nsenter --net=/run/netns/$NS_B /usr/bin/python3 -m http.server --bind 10.232.0.2 8080 --directory "$TMP" \
+	>/dev/null 2>&1 &
 SERVER=$!
 CHILDREN+=($SERVER)
 for i in $(seq 50); do in_b ss -Htln "sport = :8080" | grep -q . && break; sleep 0.1; done
