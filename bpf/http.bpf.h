@@ -329,6 +329,20 @@ struct head_framing {
 	__u32 chunked;
 };
 
+/* The flag 0x80 in each byte of v that is zero (and in some above one:
+ * a borrow), none elsewhere. */
+static __always_inline __u64 zero_bytes(__u64 v)
+{
+	return (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
+}
+
+/* The word of eight bytes at buf[at], at any alignment: x86-64 and arm64
+ * load one there, and the mask keeps it inside the scratch buffer. */
+static __always_inline __u64 scratch_word(const struct sonde_scratch *sc, __u32 at)
+{
+	return *(const __u64 *)(sc->buf + (at & (SONDE_HEAD_SCAN - 1)));
+}
+
 /* Past a line end at buf[i]: the end of the head, or a header whose
  * value frames the body. Returns 1 at the end of the head. A global
  * function, so the verifier checks it once, not once per call site; one
@@ -362,8 +376,8 @@ extern int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f,
 
 /* Finds the end of a response head and the headers that frame its body,
  * a word of eight bytes at a time: one without a line feed costs a few
- * instructions. Returns 1 when the head ends within the scan. A global
- * function, verified once. */
+ * instructions, a line that frames nothing a few more. Returns 1 when
+ * the head ends within the scan. A global function, verified once. */
 #ifdef SONDE_DEFINE_HEAD_SCAN
 __attribute__((noinline)) int sonde_head_scan(struct sonde_scratch *sc, struct head_framing *f)
 {
@@ -373,15 +387,21 @@ __attribute__((noinline)) int sonde_head_scan(struct sonde_scratch *sc, struct h
 		return 0;
 	for (w = 0; w < SONDE_HEAD_SCAN / 8; w++) {
 		__u32 base = w * 8;
-		__u64 v, x, m;
+		__u64 v, m;
 
 		if (base >= f->n)
 			return 0;
-		v = *(const __u64 *)(sc->buf + base);
-		x = v ^ 0x0a0a0a0a0a0a0a0aull;
-		/* Each line feed's byte, lowest first. A flag above the lowest
-		 * may be a byte 0x0b past a line feed: the call checks. */
-		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+		v = scratch_word(sc, base);
+		/* The line feeds that may end the head (after "\n\r") or end
+		 * the line before a header that frames the body ('c'ontent-length,
+		 * 't'ransfer-encoding), found in the words one and two bytes
+		 * back and one on: other lines cost no call. A flag a borrow
+		 * set is a byte the call checks. */
+		m = scratch_word(sc, base + 1) | 0x2020202020202020ull;
+		m = zero_bytes(m ^ 0x6363636363636363ull) | zero_bytes(m ^ 0x7474747474747474ull) |
+		    (zero_bytes(scratch_word(sc, base - 1) ^ 0x0d0d0d0d0d0d0d0dull) &
+		     zero_bytes(scratch_word(sc, base - 2) ^ 0x0a0a0a0a0a0a0a0aull));
+		m &= zero_bytes(v ^ 0x0a0a0a0a0a0a0a0aull);
 #pragma unroll
 		for (j = 0; j < 8; j++) {
 			__u64 low = m;
