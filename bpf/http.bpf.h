@@ -79,6 +79,8 @@ static __always_inline struct sonde_exchange *exchange_of(struct sonde_conn *c, 
 /* An exchange entry made c's. */
 static __always_inline void exchange_init(const struct sonde_conn *c, struct sonde_exchange *x)
 {
+	if (x->ev.conn_id != c->conn_id)
+		x->comm_tid = 0;
 	x->ev.type = SONDE_EVENT_HTTP;
 	x->ev.conn_id = c->conn_id;
 	x->ev.cgroup_id = c->cgroup_id;
@@ -113,8 +115,10 @@ static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exc
 	 * process (a reset in softirq context): then the requesting one's,
 	 * which is also the name when one thread did both. */
 	id = bpf_get_current_pid_tgid();
-	if (id >> 32 == x->ev.tgid && (__u32)id != x->ev.tid)
+	if (id >> 32 == x->ev.tgid && (__u32)id != x->comm_tid) {
 		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
+		x->comm_tid = id;
+	}
 
 	/* Only the captured request bytes travel; the mask is for the verifier. */
 	barrier_var(len);
@@ -169,7 +173,12 @@ static __always_inline void exchange_begin(struct sonde_conn *c, struct sonde_ex
 	x->ev.resp_len = 0;
 	x->ev.resp_bytes = 0;
 	x->ev.tid = tid;
-	bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
+	/* A thread's name changes seldom (a prctl, an exec): read again only
+	 * when another thread than the one last read serves. */
+	if (x->comm_tid != tid) {
+		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
+		x->comm_tid = tid;
+	}
 	c->resp_expected = 0;
 	c->chunked = 0;
 	c->state = SONDE_CONN_REQUEST;

@@ -77,6 +77,7 @@ struct sonde_conn {
 struct sonde_exchange {
 	struct sonde_http_event ev;
 	char slack[2 * SONDE_REQ_CAP];
+	__u32 comm_tid; /* the thread whose name ev.comm holds, 0 if none */
 };
 
 enum sonde_conn_state {
