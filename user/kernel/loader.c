@@ -127,6 +127,20 @@ static int map_strangers(struct sonde_bpf *skel, struct bpf_maps *maps)
 	return 0;
 }
 
+/* The BPF object embedded in the binary is read once, at load: its pages
+ * (1.1 MB) leave the resident set. They are the file's and clean, so the
+ * kernel reads them in again should anything touch them later. */
+static void release_object_bytes(void)
+{
+	size_t sz, page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)sonde_bpf__elf_bytes(&sz), end = start + sz;
+
+	start = (start + page - 1) & ~(page - 1);
+	end &= ~(page - 1);
+	if (end > start && madvise((void *)start, end - start, MADV_DONTNEED))
+		log_debug("bpf", "cannot release the embedded object's pages: %s", strerror(errno));
+}
+
 int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conns, int sockets, int inject,
 		int socket_programs)
 {
@@ -147,6 +161,7 @@ int loader_load(struct sonde_bpf **out, struct bpf_maps *maps, uint32_t max_conn
 		sonde_bpf__destroy(skel);
 		return ret;
 	}
+	release_object_bytes();
 	maps->config = bpf_map__fd(skel->maps.sonde_config);
 	maps->targets = bpf_map__fd(skel->maps.targets);
 	maps->exe_targets = bpf_map__fd(skel->maps.exe_targets);
