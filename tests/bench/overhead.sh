@@ -14,10 +14,10 @@
 # Per port and observer it reports the median throughput ratio against
 # the same round's unobserved run and the CPU added per request (the whole
 # machine's busy time, so the BPF programs and the daemon are in it). For
-# sonde it also reports the BPF run time per request, from a short extra
-# load per round with kernel.bpf_stats_enabled (the accounting costs time
-# itself, so it stays off while throughput is measured), the events lost,
-# and its memory: the daemon's resident set after each round's loads and
+# sonde and a BASELINE sonde it also reports the BPF run time per request,
+# from a short extra load per round with kernel.bpf_stats_enabled (the
+# accounting costs time itself, so it stays off while throughput is
+# measured); for sonde the events lost, and its memory: the daemon's resident set after each round's loads and
 # what its BPF maps lock. After each observer's loads, dd copies
 # SYSCALLS bytes one at a time (a process nothing targets): the CPU added
 # to each of its read and write syscalls. sonde's loads start once its TLS probes' warm
@@ -259,13 +259,17 @@ for round in $(seq "$PAIRS"); do
 			rss=$(awk '/VmRSS/ { print $2 }' /proc/"$OBS_PID"/status)
 			((rss > rss_max)) && rss_max=$rss
 			maps=$(maps_bytes $OBS_PROGS)
+		fi
+		# Both sonde builds' BPF time, in the same round: the steadier
+		# figure to compare them by.
+		if [ "$obs" = sonde ] || [ "$obs" = baseline ]; then
 			sysctl -qw kernel.bpf_stats_enabled=1
 			for l in http https bystander_http; do
 				before=$(prog_ns $OBS_PROGS) so_before=$(prog_named_ns sonde_sockops $OBS_PROGS)
 				read -r req r jif _ <<<"$(load "$STATS_DURATION" "${URL[$l]}")"
 				after=$(prog_ns $OBS_PROGS) so_after=$(prog_named_ns sonde_sockops $OBS_PROGS)
-				bpf_ns[$l]+="$(awk -v d="$((after - before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
-				sockops_ns[$l]+="$(awk -v d="$((so_after - so_before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
+				bpf_ns[$obs,$l]+="$(awk -v d="$((after - before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
+				sockops_ns[$obs,$l]+="$(awk -v d="$((so_after - so_before))" -v q="$req" 'BEGIN { printf "%.0f", d / q }') "
 			done
 			sysctl -qw kernel.bpf_stats_enabled=0
 		fi
@@ -291,8 +295,8 @@ for obs in "${OBSERVERS[@]}"; do
 		# shellcheck disable=SC2086
 		[ -n "${own[$obs,$l]:-}" ] && line="$line (the daemon $(median ${own[$obs,$l]}) us)"
 		# shellcheck disable=SC2086
-		[ "$obs" = sonde ] && [ -n "${bpf_ns[$l]:-}" ] &&
-			line="$line, BPF time $(median ${bpf_ns[$l]}) ns per request (sockops $(median ${sockops_ns[$l]}) ns)"
+		[ -n "${bpf_ns[$obs,$l]:-}" ] &&
+			line="$line, BPF time $(median ${bpf_ns[$obs,$l]}) ns per request (sockops $(median ${sockops_ns[$obs,$l]}) ns)"
 		echo "$line"
 	done
 done
