@@ -117,7 +117,7 @@ static __always_inline void exchange_emit(struct sonde_conn *c, struct sonde_exc
 	id = bpf_get_current_pid_tgid();
 	if (id >> 32 == x->ev.tgid && (__u32)id != x->comm_tid) {
 		bpf_get_current_comm(x->ev.comm, sizeof(x->ev.comm));
-		x->comm_tid = id;
+		x->comm_tid = (__u32)id;
 	}
 
 	/* Only the captured request bytes travel; the mask is for the verifier. */
@@ -291,17 +291,23 @@ static __always_inline __u64 lit_fold(const char *lit, int len)
 	return v;
 }
 
+/* The word of eight bytes at buf[at], at any alignment: x86-64 and arm64
+ * load one there, and the mask keeps it inside the scratch buffer. */
+static __always_inline __u64 scratch_word(const struct sonde_scratch *sc, __u32 at)
+{
+	return *(const __u64 *)(sc->buf + (at & (SONDE_HEAD_SCAN - 1)));
+}
+
 /* Whether the len (1 to 8) bytes at buf[at] are the lower-case literal's,
  * in either case: one word's load, fold and compare. A letter's fold
- * only meets its own other case. x86-64 and arm64 load a word at any
- * alignment; the scratch buffer's second half keeps the load inside it. */
+ * only meets its own other case. */
 static __always_inline int chunk_is(const struct sonde_scratch *sc, __u32 at, const char *lit, int len)
 {
 	__u64 mask = len == 8 ? ~0ull : (1ull << (8 * len)) - 1, v;
 
+	/* The verifier must see the mask: the compiler may not drop it. */
 	barrier_var(at);
-	at &= SONDE_HEAD_SCAN - 1;
-	v = *(const __u64 *)(sc->buf + at);
+	v = scratch_word(sc, at);
 	return ((v | lit_fold(lit, len)) & mask) == lit_word(lit, len);
 }
 
@@ -343,13 +349,6 @@ struct head_framing {
 static __always_inline __u64 zero_bytes(__u64 v)
 {
 	return (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
-}
-
-/* The word of eight bytes at buf[at], at any alignment: x86-64 and arm64
- * load one there, and the mask keeps it inside the scratch buffer. */
-static __always_inline __u64 scratch_word(const struct sonde_scratch *sc, __u32 at)
-{
-	return *(const __u64 *)(sc->buf + (at & (SONDE_HEAD_SCAN - 1)));
 }
 
 /* Past a line end at buf[i]: the end of the head, or a header whose
