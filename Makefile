@@ -107,7 +107,10 @@ $(eval $(call flavour,obj,$(CC),))
 $(eval $(call flavour,obj-asan,$(CLANG),$(ASAN_FLAGS) -Wno-unused-parameter))
 $(eval $(call flavour,obj-fuzz,$(CLANG),$(FUZZ_FLAGS) -Wno-unused-parameter))
 
-$(BUILD)/obj/kernel/loader.o $(BUILD)/obj/kernel/tls_uprobes.o $(BUILD)/obj/kernel/func_uprobes.o: $(BUILD)/sonde.skel.h
+# The objects that include the skeleton, found from the sources so a
+# parallel build waits for it.
+SKEL_USERS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(shell grep -rl '"sonde.skel.h"' user))
+$(SKEL_USERS): $(BUILD)/sonde.skel.h
 
 $(BUILD)/sonde: $(DAEMON_OBJS) $(BUILD)/obj/libsonde.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
