@@ -128,6 +128,18 @@ static __always_inline void listener_learn(struct sock *sk, const struct sonde_c
 	bpf_map_update_elem(&listeners, &key, &who, BPF_ANY);
 }
 
+/* Told before the connection's first request is read: on loopback the
+ * caller can read the answer before the server's exchange is emitted, and
+ * the service graph needs the server's name by then. */
+static __always_inline void conn_accepted(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct sonde_sock *s = bpf_map_lookup_elem(&socks, &key);
+
+	if (s)
+		conn_event(s, SONDE_CONN_ACCEPTED, 0, 0, 0, 0, NULL);
+}
+
 /* A TCP connection of a target from now on, and its socket: of the
  * current process, which for a server connection tells who serves its
  * listener; or when who is given (softirq context), of the listener's. */
@@ -139,8 +151,11 @@ static __always_inline struct sonde_conn *conn_track(struct sock *sk, __u32 serv
 	if (!c)
 		return 0;
 	sock_track(sk, c->tgid, service, role, &c->peer, 0, who);
-	if (role == SONDE_ROLE_SERVER && !who)
-		listener_learn(sk, c);
+	if (role == SONDE_ROLE_SERVER) {
+		if (!who)
+			listener_learn(sk, c);
+		conn_accepted(sk);
+	}
 	stat_inc(role == SONDE_ROLE_SERVER ? SONDE_STAT_CONNS : SONDE_STAT_CLIENT_CONNS);
 	return c;
 }

@@ -166,11 +166,14 @@ enum sonde_conn_what {
 	 * from sockops: at its first RTT sample, then at most once a
 	 * SONDE_TCP_TELL_NS. */
 	SONDE_CONN_PROGRESS,
+	/* A server connection followed from now on: peer is its caller's
+	 * address, told before its first request is read. */
+	SONDE_CONN_ACCEPTED,
 };
 
 #define SONDE_TCP_TELL_NS 1000000000ull
 
-/* A connection's life: one event per connect, failure, retransmit, close. */
+/* A connection's life: one event per connect, accept, failure, retransmit, close. */
 struct sonde_conn_event {
 	__u32 type; /* SONDE_EVENT_CONN */
 	__u32 tgid;

@@ -394,6 +394,63 @@ static void test_tcp_progress(void **state)
 	assert_line(f, "microservice_tcp_rtt_seconds_bucket{service=\"web\",peer=\"127.0.0.1\",le=\"0.0005\"} 2");
 }
 
+static void feed_conn_event(struct fixture *f, uint32_t service, uint8_t what, uint8_t role, uint16_t peer_port,
+			    uint16_t local_port)
+{
+	struct sonde_conn_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_CONN;
+	ev.service_id = service;
+	ev.what = what;
+	ev.role = role;
+	ev.peer.family = ev.local.family = 2;
+	ev.peer.port = peer_port;
+	ev.local.port = local_port;
+	memcpy(ev.peer.addr, "\x7f\0\0\1", 4);
+	memcpy(ev.local.addr, "\x7f\0\0\1", 4);
+	collector_event(&f->c, &ev, sizeof(ev));
+}
+
+static char seen_peer_service[64];
+
+static void peer_service_sink(void *arg, const struct exchange *x)
+{
+	(void)arg;
+	snprintf(seen_peer_service, sizeof(seen_peer_service), "%s", x->peer_service ? x->peer_service : "(none)");
+}
+
+/* On loopback a caller can read its answer before the server's exchange
+ * is emitted: the server's accept, told first, names the callee. */
+static void test_callee_from_accept(void **state)
+{
+	struct fixture *f = *state;
+	struct sonde_http_event ev;
+	uint32_t frontend, inventory;
+
+	assert_int_equal(services_intern(&f->services, "frontend", &frontend), 0);
+	assert_int_equal(services_intern(&f->services, "inventory", &inventory), 0);
+	assert_int_equal(sinks_add(&f->sinks, peer_service_sink, NULL), 0);
+	feed_conn_event(f, frontend, SONDE_CONN_CONNECTED, SONDE_ROLE_CLIENT, 8080, 40000);
+	feed_conn_event(f, inventory, SONDE_CONN_ACCEPTED, SONDE_ROLE_SERVER, 40000, 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SONDE_EVENT_HTTP;
+	ev.role = SONDE_ROLE_CLIENT;
+	ev.conn_id = 7;
+	ev.service_id = frontend;
+	ev.start_ns = 1000000;
+	ev.end_ns = 2000000;
+	ev.peer.family = 2;
+	ev.peer.port = 8080;
+	memcpy(ev.peer.addr, "\x7f\0\0\1", 4);
+	ev.req_len = (uint16_t)strlen("GET / HTTP/1.1\r\n\r\n");
+	memcpy(ev.req, "GET / HTTP/1.1\r\n\r\n", ev.req_len);
+	ev.resp_len = (uint16_t)strlen("HTTP/1.1 200 OK\r\n");
+	memcpy(ev.resp, "HTTP/1.1 200 OK\r\n", ev.resp_len);
+	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+	assert_string_equal(seen_peer_service, "inventory");
+}
+
 /* One data event of connection conn_id: len of the bytes captured, of
  * total moved. */
 static void feed_proto(struct fixture *f, uint8_t proto, uint64_t conn_id, uint8_t role, uint8_t flags,
@@ -708,6 +765,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_event_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callee_from_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_propagation_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_events, setup, teardown),

@@ -377,6 +377,10 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 	case SONDE_CONN_CLOSED:
 		red_connection_bytes(c->cfg.red, &rc, ev->bytes_sent, ev->bytes_received);
 		break;
+	case SONDE_CONN_ACCEPTED:
+		/* Learns the callee before a caller's exchange can name it. */
+		callers_caller(c->callers, &ev->peer, l.service);
+		break;
 	case SONDE_CONN_LEFT_ALONE:
 		self_metrics_conn_left(c->cfg.self, l.service, "unknown_protocol");
 		break;
