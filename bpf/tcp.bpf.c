@@ -22,6 +22,18 @@
 #define TCP_LAST_ACK 9
 #define ECONNRESET 104
 
+/* This end's address: bound once the connection is established. */
+static __always_inline void state_local(const struct trace_event_raw_inet_sock_set_state *ctx,
+					struct sonde_peer *local)
+{
+	local->family = ctx->family;
+	local->port = ctx->sport;
+	if (ctx->family == AF_INET)
+		bpf_probe_read_kernel(local->addr, 4, ctx->saddr);
+	else
+		bpf_probe_read_kernel(local->addr, 16, ctx->saddr_v6);
+}
+
 SEC("tracepoint/sock/inet_sock_set_state")
 int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
@@ -70,12 +82,9 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		return 0;
 	if (ctx->oldstate == TCP_SYN_SENT && ctx->newstate == TCP_ESTABLISHED) {
 		/* The source port is bound by now, not at SYN_SENT. */
-		struct sonde_peer local = { .family = ctx->family, .port = ctx->sport };
+		struct sonde_peer local = {};
 
-		if (ctx->family == AF_INET)
-			bpf_probe_read_kernel(local.addr, 4, ctx->saddr);
-		else
-			bpf_probe_read_kernel(local.addr, 16, ctx->saddr_v6);
+		state_local(ctx, &local);
 		conn_event(s, SONDE_CONN_CONNECTED, 0, bpf_ktime_get_ns() - s->start_ns, 0, 0, &local);
 		return 0;
 	}
@@ -88,6 +97,7 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			conn_event(s, SONDE_CONN_FAILED, err, bpf_ktime_get_ns() - s->start_ns, 0, 0, NULL);
 	} else {
 		struct tcp_sock *tp = (struct tcp_sock *)sk;
+		struct sonde_peer local = {};
 
 		if (err == ECONNRESET)
 			conn_event(s, SONDE_CONN_FAILED, err, 0, 0, 0, NULL);
@@ -97,7 +107,10 @@ int sonde_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		 * telling now. */
 		sent -= __sync_lock_test_and_set(&s->told_sent, sent);
 		received -= __sync_lock_test_and_set(&s->told_received, received);
-		conn_event(s, SONDE_CONN_CLOSED, 0, 0, sent, received, NULL);
+		/* A client's local address is free for another's connection. */
+		if (s->role == SONDE_ROLE_CLIENT)
+			state_local(ctx, &local);
+		conn_event(s, SONDE_CONN_CLOSED, 0, 0, sent, received, &local);
 	}
 	bpf_map_delete_elem(&socks, &key);
 	return 0;

@@ -189,8 +189,9 @@ struct sonde_conn_event {
 	__u64 bytes_sent;
 	__u64 bytes_received;
 	struct sonde_peer peer;
-	/* This end's address, on SONDE_CONN_CONNECTED: a server on this host
-	 * sees it as its peer, which is how its caller is known. */
+	/* This end's address, on SONDE_CONN_CONNECTED and a client's
+	 * SONDE_CONN_CLOSED: a server on this host sees it as its peer, which
+	 * is how its caller is known while the connection lives. */
 	struct sonde_peer local;
 	char comm[SONDE_COMM_LEN];
 };

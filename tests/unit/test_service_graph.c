@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Who calls whom: a target's connection known by its local address names
  * the caller a server sees and the callee the caller dialled (v4-mapped
- * or not); sets evict their least recently used entry; idle entries go.
+ * or not) while it lives; sets evict their least recently used entry;
+ * idle entries go.
  * The service graph counts each request once, by the side that owns it,
  * with Tempo's labels. */
 #include <arpa/inet.h>
@@ -53,6 +54,12 @@ static void test_callers(void **state)
 	/* A dual-stack server sees the IPv4 caller v4-mapped. */
 	assert_string_equal(callers_caller(c, &seen, "inventory"), "frontend");
 	assert_string_equal(callers_callee(c, &server), "inventory");
+	/* Its port closed is anyone's next: no caller, the callee still known. */
+	callers_closed(c, &local);
+	assert_null(callers_caller(c, &seen, "inventory"));
+	assert_string_equal(callers_callee(c, &server), "inventory");
+	callers_connected(c, "frontend", &local, &server);
+	assert_string_equal(callers_caller(c, &seen, "inventory"), "frontend");
 	/* Idle past the clock: gone. */
 	for (int i = 0; i < 4; i++)
 		callers_expire(c, 2);

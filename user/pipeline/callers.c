@@ -96,6 +96,15 @@ void callers_connected(struct callers *c, const char *service, const struct sond
 		put(c, c->calls, &key, &to, service);
 }
 
+void callers_closed(struct callers *c, const struct sonde_peer *local)
+{
+	struct sonde_peer key = peer_addr_plain(local);
+	struct caller_slot *s = key.family ? find(c, c->calls, &key) : NULL;
+
+	if (s)
+		s->touched = 0;
+}
+
 const char *callers_caller(struct callers *c, const struct sonde_peer *peer, const char *server_service)
 {
 	struct sonde_peer key = peer_addr_plain(peer);

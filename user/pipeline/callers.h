@@ -41,6 +41,9 @@ struct callers *callers_new(void);
 /* The service's connection from local to dialled was established. */
 void callers_connected(struct callers *c, const char *service, const struct sonde_peer *local,
 		       const struct sonde_peer *dialled);
+/* The service's connection from local closed: its port may be anyone's
+ * next, a process sonde does not follow included. */
+void callers_closed(struct callers *c, const struct sonde_peer *local);
 /* The target on this host whose connection a server sees from peer, or
  * NULL; when found, what it dialled is served by server_service from now
  * on. The name is valid until the next call. */

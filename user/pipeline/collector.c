@@ -376,6 +376,8 @@ static void collector_conn(struct collector *c, const struct sonde_conn_event *e
 		break;
 	case SONDE_CONN_CLOSED:
 		red_connection_bytes(c->cfg.red, &rc, ev->bytes_sent, ev->bytes_received);
+		if (ev->role == SONDE_ROLE_CLIENT)
+			callers_closed(c->callers, &ev->local);
 		break;
 	case SONDE_CONN_ACCEPTED:
 		/* Learns the callee before a caller's exchange can name it. */
