@@ -38,7 +38,7 @@ in_a() { nsenter --net=/run/netns/$NS_A "$@"; }
 in_b() { nsenter --net=/run/netns/$NS_B "$@"; }
 fail() {
 	echo "FAIL: $*"
-	[ -n "${DUMP_METRICS:-}" ] && grep -E "^(microservice_requests_total|sonde_)" "$TMP/metrics"
+	[ -n "${DUMP_METRICS:-}" ] && grep -E "^(microservice_requests_total|sonde_|traces_service_graph_request_total)" "$TMP/metrics"
 	[ -f "$TMP/sonde.log" ] && { echo "--- sonde log"; tail -n "${LOG_LINES:-30}" "$TMP/sonde.log"; }
 	exit 1
 }
