@@ -116,8 +116,25 @@ static __always_inline void dgram_bytes(struct sonde_conn *c, const struct sonde
 	data_emit(c, io->buf, io->iovcnt, ret, received ? 0 : SONDE_DATA_SENT);
 }
 
-/* Datagram i of an mmsghdr vector, len bytes of it moved. */
-static __always_inline void dgram_mmsg_at(struct sonde_conn *c, const struct mmsghdr *m, __u32 len, int received)
+/* dgram_bytes as a global function, which the verifier checks once: the
+ * raw syscall exit reaches it in too many states, one vector's loop
+ * among them, to check it inline at each. */
+#ifdef SONDE_DEFINE_SUBPROGS
+__attribute__((noinline)) int sonde_dgram_bytes(struct sonde_conn *c, const struct sonde_io *io, long ret,
+						int received)
+{
+	if (c && io)
+		dgram_bytes(c, io, ret, received);
+	return 0;
+}
+#else
+extern int sonde_dgram_bytes(struct sonde_conn *c, const struct sonde_io *io, long ret, int received);
+#endif
+
+/* Datagram i of an mmsghdr vector, len bytes of it moved; subprogs:
+ * through the global function. */
+static __always_inline void dgram_mmsg_at(struct sonde_conn *c, const struct mmsghdr *m, __u32 len, int received,
+					  int subprogs)
 {
 	struct sonde_io io = {
 		.buf = (__u64)m->msg_hdr.msg_iov,
@@ -126,13 +143,15 @@ static __always_inline void dgram_mmsg_at(struct sonde_conn *c, const struct mms
 		.name = received ? 0 : (__u64)m->msg_hdr.msg_name,
 	};
 
-	if (io.iovcnt)
+	if (io.iovcnt && subprogs)
+		sonde_dgram_bytes(c, &io, len, received);
+	else if (io.iovcnt)
 		dgram_bytes(c, &io, len, received);
 }
 
 /* The first n datagrams of a sendmmsg or recvmmsg on UDP socket c, at
- * the syscall's exit: the kernel wrote each one's length into the vector
- * at vec. */
+ * the syscall's exit (the mode "syscalls"): the kernel wrote each one's
+ * length into the vector at vec. */
 static __always_inline void dgram_mmsg(struct sonde_conn *c, __u64 vec, long n, int received)
 {
 	struct mmsghdr m;
@@ -140,7 +159,7 @@ static __always_inline void dgram_mmsg(struct sonde_conn *c, __u64 vec, long n, 
 	for (__u32 i = 0; i < SONDE_MMSG_MAX && i < n; i++) {
 		if (bpf_probe_read_user(&m, sizeof(m), (void *)(vec + i * sizeof(m))) || !m.msg_len)
 			return;
-		dgram_mmsg_at(c, &m, m.msg_len, received);
+		dgram_mmsg_at(c, &m, m.msg_len, received, 1);
 		if (c->state == SONDE_CONN_NOT_HTTP)
 			return;
 	}
@@ -159,7 +178,7 @@ static __always_inline void dgram_mmsg_one(struct sonde_conn *c, __u64 vec, __u3
 		if (bpf_probe_read_user(&m, sizeof(m), (void *)(vec + i * sizeof(m))))
 			return;
 		if (!m.msg_len) {
-			dgram_mmsg_at(c, &m, ret, received);
+			dgram_mmsg_at(c, &m, ret, received, 0);
 			return;
 		}
 	}

@@ -355,7 +355,7 @@ static __always_inline __u64 zero_bytes(__u64 v)
  * value frames the body. Returns 1 at the end of the head. A global
  * function, so the verifier checks it once, not once per call site; one
  * object defines it, the others link to it. */
-#ifdef SONDE_DEFINE_HEAD_SCAN
+#ifdef SONDE_DEFINE_SUBPROGS
 __attribute__((noinline)) int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f, __u32 i)
 {
 	if (!sc || !f || i < 2 || i >= SONDE_HEAD_SCAN)
@@ -386,7 +386,7 @@ extern int sonde_head_line_end(struct sonde_scratch *sc, struct head_framing *f,
  * a word of eight bytes at a time: one without a line feed costs a few
  * instructions, a line that frames nothing a few more. Returns 1 when
  * the head ends within the scan. A global function, verified once. */
-#ifdef SONDE_DEFINE_HEAD_SCAN
+#ifdef SONDE_DEFINE_SUBPROGS
 __attribute__((noinline)) int sonde_head_scan(struct sonde_scratch *sc, struct head_framing *f)
 {
 	__u32 w, j;

@@ -104,9 +104,10 @@ static __always_inline struct sonde_conn *io_conn(__u64 sk, __u32 tgid, __u32 fd
 /* Socket call nr of a followed process (tgid) moved ret bytes on sk, or
  * failed with -ret. A receive that only peeks (flags) is left out: the
  * bytes come again with the read that takes them. sendfile moves body
- * bytes from a file: counted, never read. */
+ * bytes from a file: counted, never read. subprogs: a datagram through
+ * the global function, as the raw syscall exit's must. */
 static __always_inline int io_moved(__u64 sk, __u32 tgid, struct pt_regs *regs, long nr, long ret, int received,
-				    int flags)
+				    int flags, int subprogs)
 {
 	struct sonde_io io = { .fd = SYSCALL_ARG0(regs) };
 	struct sonde_conn *c;
@@ -149,7 +150,9 @@ static __always_inline int io_moved(__u64 sk, __u32 tgid, struct pt_regs *regs, 
 	default: /* sendfile */
 		break;
 	}
-	if (c->dgram)
+	if (subprogs && c->dgram)
+		sonde_dgram_bytes(c, &io, ret, received);
+	else if (c->dgram)
 		dgram_bytes(c, &io, ret, received);
 	else
 		conn_bytes(c, &io, ret, received, 0);

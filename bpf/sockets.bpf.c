@@ -10,8 +10,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-/* The head scan, shared by both modes, is defined in this object. */
-#define SONDE_DEFINE_HEAD_SCAN
+/* The global functions both modes share are defined in this object. */
+#define SONDE_DEFINE_SUBPROGS
 #include "maps.bpf.h"
 #include "conn_table.bpf.h"
 #include "io.bpf.h"
@@ -39,7 +39,7 @@ static __always_inline int sock_io(struct sock *sk, int ret, int received, int f
 		return io_mmsg(sk, tgid, SYSCALL_ARG0(regs), SYSCALL_ARG1(regs), SYSCALL_ARG2(regs), ret, received, 0);
 	if ((unsigned long)nr >= 64 || !((SYS_IO_MASK >> nr) & 1))
 		return 0;
-	return io_moved((__u64)sk, tgid, regs, nr, ret, received, flags);
+	return io_moved((__u64)sk, tgid, regs, nr, ret, received, flags, 0);
 }
 
 SEC("tp_btf/sock_send_length")

@@ -36,7 +36,7 @@ static __always_inline int sys_io(struct pt_regs *regs, long nr, long ret)
 		flags = SYSCALL_ARG3(regs);
 	else if (nr == SYS_RECVMSG)
 		flags = SYSCALL_ARG2(regs);
-	return io_moved((__u64)sk, tgid, regs, nr, ret, received, flags);
+	return io_moved((__u64)sk, tgid, regs, nr, ret, received, flags, 1);
 }
 
 /* Datagrams moved several at a time: UDP's. */
