@@ -120,8 +120,7 @@ static __always_inline void dgram_bytes(struct sonde_conn *c, const struct sonde
  * raw syscall exit reaches it in too many states, one vector's loop
  * among them, to check it inline at each. */
 #ifdef SONDE_DEFINE_SUBPROGS
-__attribute__((noinline)) int sonde_dgram_bytes(struct sonde_conn *c, const struct sonde_io *io, long ret,
-						int received)
+__attribute__((noinline)) int sonde_dgram_bytes(struct sonde_conn *c, const struct sonde_io *io, long ret, int received)
 {
 	if (c && io)
 		dgram_bytes(c, io, ret, received);

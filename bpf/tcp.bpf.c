@@ -23,8 +23,7 @@
 #define ECONNRESET 104
 
 /* This end's address: bound once the connection is established. */
-static __always_inline void state_local(const struct trace_event_raw_inet_sock_set_state *ctx,
-					struct sonde_peer *local)
+static __always_inline void state_local(const struct trace_event_raw_inet_sock_set_state *ctx, struct sonde_peer *local)
 {
 	local->family = ctx->family;
 	local->port = ctx->sport;
