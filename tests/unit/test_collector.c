@@ -84,14 +84,17 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void feed_event(struct fixture *f, uint32_t service, uint64_t conn_id, const char *req, const char *resp,
-		       uint64_t start_ns, uint64_t end_ns)
+/* An HTTP exchange event of a role, to a peer or none. */
+static void feed_exchange(struct fixture *f, uint8_t role, const struct sonde_peer *peer, uint32_t service,
+			  uint64_t conn_id, const char *req, const char *resp, uint64_t start_ns, uint64_t end_ns)
 {
 	struct sonde_http_event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SONDE_EVENT_HTTP;
-	ev.role = SONDE_ROLE_SERVER;
+	ev.role = role;
+	if (peer)
+		ev.peer = *peer;
 	ev.conn_id = conn_id;
 	ev.service_id = service;
 	ev.start_ns = start_ns;
@@ -102,6 +105,12 @@ static void feed_event(struct fixture *f, uint32_t service, uint64_t conn_id, co
 	memcpy(ev.resp, resp, ev.resp_len);
 	strcpy(ev.comm, "python3");
 	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+}
+
+static void feed_event(struct fixture *f, uint32_t service, uint64_t conn_id, const char *req, const char *resp,
+		       uint64_t start_ns, uint64_t end_ns)
+{
+	feed_exchange(f, SONDE_ROLE_SERVER, NULL, service, conn_id, req, resp, start_ns, end_ns);
 }
 
 static void feed(struct fixture *f, uint32_t service, const char *req, const char *resp, uint64_t dur_ns)
@@ -425,7 +434,7 @@ static void peer_service_sink(void *arg, const struct exchange *x)
 static void test_callee_from_accept(void **state)
 {
 	struct fixture *f = *state;
-	struct sonde_http_event ev;
+	struct sonde_peer server = { .family = 2, .port = 8080, .addr = { 127, 0, 0, 1 } };
 	uint32_t frontend, inventory;
 
 	assert_int_equal(services_intern(&f->services, "frontend", &frontend), 0);
@@ -433,21 +442,8 @@ static void test_callee_from_accept(void **state)
 	assert_int_equal(sinks_add(&f->sinks, peer_service_sink, NULL), 0);
 	feed_conn_event(f, frontend, SONDE_CONN_CONNECTED, SONDE_ROLE_CLIENT, 8080, 40000);
 	feed_conn_event(f, inventory, SONDE_CONN_ACCEPTED, SONDE_ROLE_SERVER, 40000, 0);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SONDE_EVENT_HTTP;
-	ev.role = SONDE_ROLE_CLIENT;
-	ev.conn_id = 7;
-	ev.service_id = frontend;
-	ev.start_ns = 1000000;
-	ev.end_ns = 2000000;
-	ev.peer.family = 2;
-	ev.peer.port = 8080;
-	memcpy(ev.peer.addr, "\x7f\0\0\1", 4);
-	ev.req_len = (uint16_t)strlen("GET / HTTP/1.1\r\n\r\n");
-	memcpy(ev.req, "GET / HTTP/1.1\r\n\r\n", ev.req_len);
-	ev.resp_len = (uint16_t)strlen("HTTP/1.1 200 OK\r\n");
-	memcpy(ev.resp, "HTTP/1.1 200 OK\r\n", ev.resp_len);
-	collector_event(&f->c, &ev, SONDE_EVENT_SIZE(ev.req_len));
+	feed_exchange(f, SONDE_ROLE_CLIENT, &server, frontend, 7, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\n",
+		      1000000, 2000000);
 	assert_string_equal(seen_peer_service, "inventory");
 }
 
