@@ -118,7 +118,9 @@ static __always_inline void dgram_bytes(struct sonde_conn *c, const struct sonde
 
 /* dgram_bytes as a global function, which the verifier checks once: the
  * raw syscall exit reaches it in too many states, one vector's loop
- * among them, to check it inline at each. */
+ * among them, to check it inline at each. The socket layer's programs
+ * keep it inline: checked there with nothing known of its arguments, it
+ * cost them more (950,000 instructions processed against 690,000). */
 #ifdef SONDE_DEFINE_SUBPROGS
 __attribute__((noinline)) int sonde_dgram_bytes(struct sonde_conn *c, const struct sonde_io *io, long ret, int received)
 {
